@@ -1,0 +1,13 @@
+module github.com/iiskerb/iiskerb
+
+go 1.26.0
+
+require (
+	github.com/Azure/go-ntlmssp v0.1.1 // indirect
+	github.com/beevik/etree v1.8.1 // indirect
+	github.com/go-asn1-ber/asn1-ber v1.5.8 // indirect
+	github.com/go-ldap/ldap/v3 v3.4.15 // indirect
+	github.com/google/uuid v1.6.0 // indirect
+	github.com/jcmturner/gokrb5/v8 v8.4.4 // indirect
+	golang.org/x/crypto v0.54.0 // indirect
+)
