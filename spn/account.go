@@ -1,0 +1,276 @@
+package spn
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// AccountKind is the kind of directory object that holds SPNs, derived from
+// its objectClass values.
+type AccountKind int
+
+// Account kinds. The most specific objectClass wins: a computer object is
+// also a user, and a gMSA is also a computer.
+const (
+	Unknown                    AccountKind = iota // objectClass not known or not given
+	User                                          // objectClass user (a domain service account)
+	Computer                                      // objectClass computer
+	ManagedServiceAccount                         // objectClass msDS-ManagedServiceAccount (sMSA)
+	GroupManagedServiceAccount                    // objectClass msDS-GroupManagedServiceAccount (gMSA)
+)
+
+func (k AccountKind) String() string {
+	switch k {
+	case User:
+		return "user"
+	case Computer:
+		return "computer"
+	case ManagedServiceAccount:
+		return "managed service account"
+	case GroupManagedServiceAccount:
+		return "group managed service account"
+	}
+	return "unknown"
+}
+
+// KindFromObjectClass returns the account kind for the objectClass values of
+// a directory entry (compared case-insensitively).
+func KindFromObjectClass(classes []string) AccountKind {
+	k := Unknown
+	for _, c := range classes {
+		var ck AccountKind
+		switch strings.ToLower(strings.TrimSpace(c)) {
+		case "msds-groupmanagedserviceaccount":
+			ck = GroupManagedServiceAccount
+		case "msds-managedserviceaccount":
+			ck = ManagedServiceAccount
+		case "computer":
+			ck = Computer
+		case "user", "inetorgperson":
+			ck = User
+		}
+		if ck > k {
+			k = ck
+		}
+	}
+	return k
+}
+
+// UACAccountDisable is the userAccountControl bit for a disabled account
+// (ADS_UF_ACCOUNTDISABLE, MS-ADTS 2.2.16).
+const UACAccountDisable = 0x2
+
+// EncTypes is the msDS-SupportedEncryptionTypes bitmask (MS-KILE 2.2.7).
+type EncTypes uint32
+
+// Encryption type bits of msDS-SupportedEncryptionTypes (MS-KILE 2.2.7).
+const (
+	EncDESCBCCRC EncTypes = 0x1  // DES-CBC-CRC
+	EncDESCBCMD5 EncTypes = 0x2  // DES-CBC-MD5
+	EncRC4       EncTypes = 0x4  // RC4-HMAC
+	EncAES128    EncTypes = 0x8  // AES128-CTS-HMAC-SHA1-96
+	EncAES256    EncTypes = 0x10 // AES256-CTS-HMAC-SHA1-96
+	EncAES256SK  EncTypes = 0x20 // AES256-CTS-HMAC-SHA1-96 session keys (Windows Server 2022+ "AES-SK")
+)
+
+// HasAES reports whether AES128 or AES256 ticket encryption is allowed.
+func (e EncTypes) HasAES() bool { return e&(EncAES128|EncAES256) != 0 }
+
+// RC4Only reports whether RC4 is allowed and no AES ticket encryption is
+// (DES bits do not count: DES is disabled by default since Windows 7/2008 R2).
+func (e EncTypes) RC4Only() bool { return e&EncRC4 != 0 && !e.HasAES() }
+
+func (e EncTypes) String() string {
+	if e == 0 {
+		return "none"
+	}
+	names := []struct {
+		bit  EncTypes
+		name string
+	}{
+		{EncDESCBCCRC, "DES-CBC-CRC"}, {EncDESCBCMD5, "DES-CBC-MD5"}, {EncRC4, "RC4-HMAC"},
+		{EncAES128, "AES128"}, {EncAES256, "AES256"}, {EncAES256SK, "AES256-SK"},
+	}
+	var parts []string
+	rest := e
+	for _, n := range names {
+		if e&n.bit != 0 {
+			parts = append(parts, n.name)
+			rest &^= n.bit
+		}
+	}
+	if rest != 0 {
+		parts = append(parts, fmt.Sprintf("0x%x", uint32(rest)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ParseEncTypes parses an msDS-SupportedEncryptionTypes value as LDAP returns
+// it: a decimal 32-bit integer, possibly negative (AD stores it signed).
+// "0x1c" hexadecimal is accepted too.
+func ParseEncTypes(s string) (EncTypes, error) {
+	v, err := parseInt32(s)
+	if err != nil {
+		return 0, fmt.Errorf("spn: msDS-SupportedEncryptionTypes %q: %w", s, err)
+	}
+	return EncTypes(v), nil
+}
+
+// parseInt32 parses a decimal (signed or unsigned 32-bit) or 0x-prefixed
+// hexadecimal integer into its 32-bit pattern.
+func parseInt32(s string) (uint32, error) {
+	s = strings.TrimSpace(s)
+	if h, ok := strings.CutPrefix(strings.ToLower(s), "0x"); ok {
+		v, err := strconv.ParseUint(h, 16, 32)
+		return uint32(v), err
+	}
+	if strings.HasPrefix(s, "-") {
+		v, err := strconv.ParseInt(s, 10, 32)
+		return uint32(int32(v)), err
+	}
+	v, err := strconv.ParseUint(s, 10, 32)
+	return uint32(v), err
+}
+
+// Account is a directory object that holds (or should hold) SPNs.
+type Account struct {
+	// Name is "DOMAIN\sam" when the domain is known, else the sAMAccountName.
+	Name string
+	// SAMAccountName is the pre-Windows 2000 logon name; computer accounts end
+	// in "$".
+	SAMAccountName string
+	// DN is the distinguished name, when known.
+	DN string
+	// Kind is derived from objectClass (Unknown when not seen).
+	Kind AccountKind
+	// Disabled is userAccountControl bit 0x2.
+	Disabled bool
+	// SPNs are the servicePrincipalName values as stored.
+	SPNs []string
+	// EncTypes is msDS-SupportedEncryptionTypes; meaningful only when
+	// EncTypesSet.
+	EncTypes EncTypes
+	// EncTypesSet is false when the attribute is absent (or its value was not
+	// in the evidence). See [Account.EffectiveEncTypes].
+	EncTypesSet bool
+}
+
+// ClassicDefaultEncTypes is what a classic Active Directory KDC assumes for
+// an account without msDS-SupportedEncryptionTypes: RC4 tickets
+// (DefaultDomainSupportedEncTypes defaults to 0x27 since the November 2022
+// updates, i.e. DES+RC4 tickets with AES session keys; DES is disabled).
+// Windows Server's 2026 hardening (CVE-2026-20833) moves the default to AES;
+// reports should say which default they assumed.
+const ClassicDefaultEncTypes = EncRC4 | EncAES256SK
+
+// EffectiveEncTypes returns EncTypes when the attribute was set, else
+// [ClassicDefaultEncTypes]; the boolean reports whether the value is the
+// assumed default.
+func (a *Account) EffectiveEncTypes() (EncTypes, bool) {
+	if a.EncTypesSet {
+		return a.EncTypes, false
+	}
+	return ClassicDefaultEncTypes, true
+}
+
+// SetAttribute applies one LDAP attribute of a directory entry to a (names
+// compared case-insensitively): servicePrincipalName, sAMAccountName,
+// userAccountControl, msDS-SupportedEncryptionTypes, objectClass,
+// distinguishedName/dn. Other attributes are ignored. Values are copied by
+// reference: callers that reuse buffers must copy strings first. Call
+// [Account.SetDomain] after the last attribute to fill Name.
+func (a *Account) SetAttribute(name string, values []string) error {
+	switch strings.ToLower(name) {
+	case "serviceprincipalname":
+		a.SPNs = append(a.SPNs, values...)
+	case "samaccountname":
+		if len(values) > 0 {
+			a.SAMAccountName = values[0]
+		}
+	case "distinguishedname", "dn":
+		if len(values) > 0 {
+			a.DN = values[0]
+		}
+	case "objectclass":
+		a.Kind = KindFromObjectClass(values)
+	case "useraccountcontrol":
+		if len(values) > 0 {
+			v, err := parseInt32(values[0])
+			if err != nil {
+				return fmt.Errorf("spn: userAccountControl %q: %w", values[0], err)
+			}
+			a.Disabled = v&UACAccountDisable != 0
+		}
+	case "msds-supportedencryptiontypes":
+		if len(values) > 0 {
+			e, err := ParseEncTypes(values[0])
+			if err != nil {
+				return err
+			}
+			a.EncTypes, a.EncTypesSet = e, true
+		}
+	}
+	return nil
+}
+
+// SetDomain fills Name as "DOMAIN\sam" from the NetBIOS domain name. With an
+// empty domain it uses [DomainFromDN] on the account's DN, and with no DN
+// either Name is the bare sAMAccountName.
+func (a *Account) SetDomain(domain string) {
+	if domain == "" {
+		domain = DomainFromDN(a.DN)
+	}
+	sam := a.SAMAccountName
+	if sam == "" {
+		sam = cnFromDN(a.DN)
+	}
+	if domain == "" {
+		a.Name = sam
+		return
+	}
+	a.Name = domain + `\` + sam
+}
+
+// DomainFromDN guesses a NetBIOS-style domain name from a DN: the first DC=
+// component, upper-cased ("CN=web01,OU=x,DC=corp,DC=example,DC=com" ->
+// "CORP"). The real NetBIOS name (nETBIOSName in CN=Partitions) may differ;
+// use it when known.
+func DomainFromDN(dn string) string {
+	for _, rdn := range splitDN(dn) {
+		k, v, ok := strings.Cut(rdn, "=")
+		if ok && strings.EqualFold(strings.TrimSpace(k), "DC") {
+			return strings.ToUpper(strings.TrimSpace(v))
+		}
+	}
+	return ""
+}
+
+// cnFromDN returns the value of the first RDN of dn.
+func cnFromDN(dn string) string {
+	rdns := splitDN(dn)
+	if len(rdns) == 0 {
+		return ""
+	}
+	_, v, _ := strings.Cut(rdns[0], "=")
+	return strings.TrimSpace(v)
+}
+
+// splitDN splits a DN at unescaped commas.
+func splitDN(dn string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(dn); i++ {
+		switch dn[i] {
+		case '\\':
+			i++
+		case ',':
+			out = append(out, dn[start:i])
+			start = i + 1
+		}
+	}
+	if start < len(dn) {
+		out = append(out, dn[start:])
+	}
+	return out
+}
