@@ -1,0 +1,285 @@
+package diagnose
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Pass is what a check's Run function receives: the evidence, the profile,
+// shared data computed once per run, and Report to record findings.
+type Pass struct {
+	// Check is the check being run.
+	Check *Check
+	// Evidence is the run's evidence (never nil).
+	Evidence *Evidence
+	// Profile is the run's profile (never nil).
+	Profile *Profile
+
+	run      *runState
+	findings []Finding
+}
+
+// runState is shared by every Pass of one Diagnose call.
+type runState struct {
+	mu       sync.Mutex
+	shared   map[string]*sharedEntry
+	warnings []EvidenceWarning
+	notes    []string
+}
+
+type sharedEntry struct {
+	once sync.Once
+	v    any
+	err  error
+}
+
+// Report records a finding. It fills CheckID, and the check's default
+// severity when f.Severity is Info (the zero value); use ReportAs to record
+// an Info finding from a check whose default is higher.
+func (p *Pass) Report(f Finding) {
+	if f.Severity == Info {
+		f.Severity = p.Check.Severity
+	}
+	p.ReportAs(f.Severity, f)
+}
+
+// ReportAs records a finding with exactly the given severity.
+func (p *Pass) ReportAs(sev Severity, f Finding) {
+	f.CheckID = p.Check.ID
+	f.Severity = sev
+	p.findings = append(p.findings, f)
+}
+
+// Reportf records a finding with the check's default severity, the given
+// subject and a formatted message, with optional evidence and remedies
+// added afterwards through the returned pointer (valid until the next
+// Report call).
+func (p *Pass) Reportf(subject, format string, args ...any) *Finding {
+	p.Report(Finding{Subject: subject, Message: fmt.Sprintf(format, args...)})
+	return &p.findings[len(p.findings)-1]
+}
+
+// Warn records a problem with the evidence (not with the server): a log
+// line that could not be parsed, an incomplete directory answer. Warnings
+// appear in Report.Warnings.
+func (p *Pass) Warn(w EvidenceWarning) {
+	p.run.mu.Lock()
+	defer p.run.mu.Unlock()
+	for _, x := range p.run.warnings {
+		if x == w {
+			return
+		}
+	}
+	p.run.warnings = append(p.run.warnings, w)
+}
+
+// Shared returns the value computed by compute for key, calling compute at
+// most once per Diagnose run; later calls (from any check) get the same
+// value and error. Use it for expensive data several checks need, such as a
+// log analysis or a directory scan. Keys are free-form; prefix them with
+// your package or file ("w3clog:summary").
+func (p *Pass) Shared(key string, compute func() (any, error)) (any, error) {
+	p.run.mu.Lock()
+	e, ok := p.run.shared[key]
+	if !ok {
+		e = &sharedEntry{}
+		p.run.shared[key] = e
+	}
+	p.run.mu.Unlock()
+	e.once.Do(func() {
+		defer func() {
+			if r := recover(); r != nil {
+				e.err = fmt.Errorf("diagnose: computing %s panicked: %v", key, r)
+			}
+		}()
+		e.v, e.err = compute()
+	})
+	return e.v, e.err
+}
+
+// Diagnose runs the checks over the evidence and returns the report. Nil
+// options mean defaults; nil evidence is treated as empty evidence (every
+// check skipped). It returns an error only for misuse (invalid options or
+// checks) or when ctx is cancelled; a check that returns an error or panics
+// gets the result status "error" and the other checks still run.
+func Diagnose(ctx context.Context, ev *Evidence, opts *Options) (*Report, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if ev == nil {
+		ev = &Evidence{}
+	}
+	checks := Checks()
+	if opts != nil {
+		checks = append(checks, opts.Extra...)
+	}
+	seen := map[string]bool{}
+	for _, c := range checks {
+		if err := c.Validate(); err != nil {
+			return nil, err
+		}
+		if seen[c.ID] {
+			return nil, &OptionsError{Field: "Extra", Value: c.ID, Problem: "duplicate check ID"}
+		}
+		seen[c.ID] = true
+	}
+	pl, err := opts.plan(checks)
+	if err != nil {
+		return nil, err
+	}
+	prof := (*Profile)(nil)
+	if opts != nil {
+		prof = opts.Profile
+	}
+	if prof == nil {
+		prof = detectProfile(ev)
+	}
+	if err := prof.Validate(); err != nil {
+		return nil, err
+	}
+
+	rs := &runState{shared: map[string]*sharedEntry{}}
+	rep := &Report{Profile: prof.Name, Findings: []Finding{}, Results: make([]CheckResult, 0, len(checks))}
+	for _, c := range checks {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		res, findings, err := runOne(ctx, c, ev, prof, rs, pl)
+		if err != nil {
+			return nil, err
+		}
+		rep.Results = append(rep.Results, res)
+		rep.Findings = append(rep.Findings, findings...)
+	}
+	sortFindings(rep.Findings)
+	rep.Warnings = append(append([]EvidenceWarning{}, ev.Warnings...), rs.warnings...)
+	rep.Notes = append(rep.Notes, rs.notes...)
+	rep.Verdict = computeVerdict(ev, prof, rep)
+	return rep, nil
+}
+
+// runOne runs one check; the error is non-nil only for cancellation.
+func runOne(ctx context.Context, c *Check, ev *Evidence, prof *Profile, rs *runState, pl *plan) (CheckResult, []Finding, error) {
+	res := CheckResult{CheckID: c.ID}
+	if pl.selected != nil && !pl.selected[c.ID] {
+		res.Status, res.Reason = StatusSkipped, "not selected"
+		return res, nil, nil
+	}
+	if reason, ok := pl.disabled[c.ID]; ok {
+		res.Status, res.Reason = StatusSkipped, "disabled: "+reason
+		return res, nil, nil
+	}
+	if missing := missingEvidence(c, ev); missing != "" {
+		res.Status, res.Reason = StatusSkipped, missing
+		return res, nil, nil
+	}
+	p := &Pass{Check: c, Evidence: ev, Profile: prof, run: rs}
+	err := safeRun(ctx, c, p)
+	if err != nil {
+		if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+			return res, nil, ctx.Err()
+		}
+		res.Status, res.Reason = StatusError, err.Error()
+		// Findings reported before the error are kept: they are true.
+	}
+	findings := p.findings
+	if s, ok := pl.severity[c.ID]; ok {
+		for i := range findings {
+			findings[i].Severity = s
+		}
+	}
+	if res.Status == StatusError {
+		return res, findings, nil
+	}
+	var above, infos int
+	for _, f := range findings {
+		if f.Severity > Info {
+			above++
+		} else {
+			infos++
+		}
+	}
+	switch {
+	case above > 0:
+		res.Status = StatusFailed
+		res.Reason = plural(len(findings), "finding", "findings")
+	case infos > 0:
+		res.Status = StatusPassed
+		res.Reason = plural(infos, "informational note", "informational notes")
+	default:
+		res.Status = StatusPassed
+	}
+	return res, findings, nil
+}
+
+func safeRun(ctx context.Context, c *Check, p *Pass) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("check panicked: %v%s", r, panicSite())
+		}
+	}()
+	return c.Run(ctx, p)
+}
+
+// panicSite returns " (at file.go:123)" for the innermost frame of the
+// panicking code outside the runtime, or "".
+func panicSite() string {
+	pcs := make([]uintptr, 32)
+	n := runtime.Callers(3, pcs)
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		if !strings.HasPrefix(f.Function, "runtime.") && f.File != "" {
+			return fmt.Sprintf(" (at %s:%d)", filepath.Base(f.File), f.Line)
+		}
+		if !more {
+			return ""
+		}
+	}
+}
+
+// missingEvidence returns a skip reason naming the absent evidence, or "".
+func missingEvidence(c *Check, ev *Evidence) string {
+	var missing []string
+	for _, k := range c.Requires {
+		if !ev.Has(k) {
+			missing = append(missing, string(k))
+		}
+	}
+	if len(c.RequiresAny) > 0 {
+		any := false
+		var names []string
+		for _, k := range c.RequiresAny {
+			names = append(names, string(k))
+			if ev.Has(k) {
+				any = true
+			}
+		}
+		if !any {
+			missing = append(missing, "one of "+strings.Join(names, ", "))
+		}
+	}
+	if len(missing) == 0 {
+		return ""
+	}
+	return "missing evidence: " + strings.Join(missing, "; ")
+}
+
+func sortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Severity != b.Severity {
+			return a.Severity > b.Severity
+		}
+		if a.CheckID != b.CheckID {
+			return a.CheckID < b.CheckID
+		}
+		return strings.ToLower(a.Subject) < strings.ToLower(b.Subject)
+	})
+}

@@ -1,0 +1,148 @@
+package diagnose
+
+import (
+	"context"
+	"io"
+	"strings"
+
+	"github.com/iiskerb/iiskerb/negotiate"
+	"github.com/iiskerb/iiskerb/spn"
+)
+
+// Evidence is everything Diagnose may look at. Every part is optional: a
+// check whose evidence is missing is reported as skipped, so the report
+// always shows what was not verified. Build it by hand, with LoadBundle, or
+// both (load a bundle, then add a live Directory or Probes).
+type Evidence struct {
+	// Host names the IIS server: needed to compute the SPNs clients ask for.
+	Host Host
+	// Directory answers who owns SPNs: LDAP, setspn/ldifde output or memory.
+	Directory spn.Directory
+	// Tokens are Negotiate/Kerberos/NTLM tokens seen in HTTP headers.
+	Tokens []ObservedToken
+	// IISLogs, AgentLogs and SMPLogs are opened lazily by the checks that
+	// read them.
+	IISLogs, AgentLogs, SMPLogs []LogFile
+	// Resolver answers CNAME lookups for binding host names (nil: no DNS
+	// evidence).
+	Resolver Resolver
+	// Scenario holds facts about the environment the evidence cannot show.
+	Scenario Scenario
+	// Warnings are problems met while gathering the evidence (LoadBundle
+	// fills it); they are copied into the report.
+	Warnings []EvidenceWarning
+}
+
+// Host describes the IIS server.
+type Host struct {
+	// Computer is the NetBIOS computer name ("NS01").
+	Computer string `json:"computer,omitempty"`
+	// FQDN is the DNS name ("ns01.example.com").
+	FQDN string `json:"fqdn,omitempty"`
+	// Domain is the NetBIOS domain name ("EXAMPLE") used in DOMAIN\account.
+	Domain string `json:"domain,omitempty"`
+	// Realm is the Kerberos realm ("EXAMPLE.COM").
+	Realm string `json:"realm,omitempty"`
+	// Role is "notification-server", "task-server", "web" or empty.
+	Role string `json:"role,omitempty"`
+	// Aliases are other names clients use for the server (load-balancer
+	// names, DNS aliases).
+	Aliases []string `json:"aliases,omitempty"`
+	// CNAMEs maps an alias to its canonical name, when known without DNS.
+	CNAMEs map[string]string `json:"cnames,omitempty"`
+}
+
+// IsZero reports whether no host fact is known.
+func (h Host) IsZero() bool {
+	return h.Computer == "" && h.FQDN == "" && h.Domain == "" && h.Realm == "" &&
+		h.Role == "" && len(h.Aliases) == 0 && len(h.CNAMEs) == 0
+}
+
+// Names returns the distinct host names clients may use: computer name,
+// FQDN and aliases, in that order, compared case-insensitively.
+func (h Host) Names() []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(s string) {
+		s = strings.TrimSuffix(strings.TrimSpace(s), ".")
+		if s == "" || seen[strings.ToLower(s)] {
+			return
+		}
+		seen[strings.ToLower(s)] = true
+		out = append(out, s)
+	}
+	add(h.Computer)
+	add(h.FQDN)
+	for _, a := range h.Aliases {
+		add(a)
+	}
+	return out
+}
+
+// Scenario holds facts about the environment that the evidence cannot show.
+type Scenario struct {
+	// NTLMDisabled: NTLM is disabled in the domain, so Kerberos must work.
+	NTLMDisabled bool `json:"ntlm_disabled,omitempty"`
+	// NonDomainClients: some clients (CEM, workgroup) cannot use Kerberos.
+	NonDomainClients bool `json:"non_domain_clients,omitempty"`
+	// TLSInspection: a device between clients and IIS terminates or
+	// inspects TLS.
+	TLSInspection bool `json:"tls_inspection,omitempty"`
+	// FirewallShowsServiceAccount: an identity-aware firewall attributes the
+	// traffic to a service, machine or unknown identity.
+	FirewallShowsServiceAccount bool `json:"firewall_service_account,omitempty"`
+}
+
+// IsZero reports whether no scenario fact is set.
+func (s Scenario) IsZero() bool { return s == Scenario{} }
+
+// ObservedToken is a token seen in an HTTP header.
+type ObservedToken struct {
+	// Source names where it was seen ("http/agent-register.txt:12").
+	Source string `json:"source"`
+	// Header is "Authorization" or "WWW-Authenticate".
+	Header string `json:"header"`
+	// Token is the decoded token.
+	Token *negotiate.Token `json:"-"`
+}
+
+// LogFile is a log that a check opens when it needs it.
+type LogFile struct {
+	// Name identifies the log in findings ("logs/iis/W3SVC1/u_ex260124.log").
+	Name string
+	// Open returns the raw bytes (any encoding; the log readers detect it).
+	Open func() (io.ReadCloser, error)
+}
+
+// Resolver looks up DNS aliases.
+type Resolver interface {
+	// LookupCNAME returns the canonical name of host (host itself when it
+	// is not an alias).
+	LookupCNAME(ctx context.Context, host string) (string, error)
+}
+
+// Has reports whether evidence of kind k is present.
+func (ev *Evidence) Has(k EvidenceKind) bool {
+	if ev == nil {
+		return false
+	}
+	switch k {
+	case EvHost:
+		return ev.Host.Computer != "" || ev.Host.FQDN != "" || len(ev.Host.Aliases) > 0
+	case EvDirectory:
+		return ev.Directory != nil
+	case EvDNS:
+		return ev.Resolver != nil || len(ev.Host.CNAMEs) > 0
+	case EvTokens:
+		return len(ev.Tokens) > 0
+	case EvIISLogs:
+		return len(ev.IISLogs) > 0
+	case EvAgentLogs:
+		return len(ev.AgentLogs) > 0
+	case EvSMPLogs:
+		return len(ev.SMPLogs) > 0
+	case EvScenario:
+		return !ev.Scenario.IsZero()
+	}
+	return false
+}

@@ -1,0 +1,182 @@
+package diagnose
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Finding is one problem or observation a check reports.
+type Finding struct {
+	// CheckID is the ID of the check that reported it (filled by Pass.Report).
+	CheckID string `json:"check_id"`
+	// Severity is info, warning or error (Pass.Report fills the check's
+	// default when the finding leaves it zero and the check's default is
+	// higher; Options.Severity overrides it).
+	Severity Severity `json:"severity"`
+	// Subject is what the finding is about: a site/path ("Default Web
+	// Site/Altiris/TaskManagement/CTAgent"), an SPN, an account or a URI.
+	Subject string `json:"subject"`
+	// Message says what is wrong and why it matters, in one or two sentences.
+	Message string `json:"message"`
+	// Evidence points at what the finding is based on.
+	Evidence []EvidenceRef `json:"evidence,omitempty"`
+	// Remediation lists alternative fixes, the preferred one first.
+	Remediation []Remedy `json:"remediation,omitempty"`
+}
+
+// EvidenceRef points at one piece of evidence behind a finding.
+type EvidenceRef struct {
+	// Source names the evidence: a file name ("applicationHost.config",
+	// "setspn/computer.txt"), "ldap://..." or "probe https://...".
+	Source string `json:"source"`
+	// Locator is where in the source: "412" (a line), "applicationHost.config:412
+	// (location "Default Web Site/Altiris")", a token's header, a log line.
+	Locator string `json:"locator,omitempty"`
+	// Detail is the relevant value or excerpt.
+	Detail string `json:"detail,omitempty"`
+}
+
+// Remedy is one way to fix a finding.
+type Remedy struct {
+	// Summary is a verb phrase ("Set authPersistNonNTLM to True on CTAgent").
+	Summary string `json:"summary"`
+	// Commands are exact, copy-pasteable commands (setspn, appcmd,
+	// PowerShell), run in order.
+	Commands []string `json:"commands,omitempty"`
+	// Tradeoff states the cost of this remedy, if any (for example the
+	// security cost of putting NTLM before Negotiate).
+	Tradeoff string `json:"tradeoff,omitempty"`
+}
+
+// Status is the outcome of one check.
+type Status string
+
+// Check statuses.
+const (
+	StatusPassed  Status = "passed"  // ran and reported nothing above info
+	StatusFailed  Status = "failed"  // ran and reported at least one warning or error
+	StatusSkipped Status = "skipped" // did not run: evidence missing, not selected, or disabled
+	StatusError   Status = "error"   // returned an error or panicked
+)
+
+// CheckResult is the outcome of one check in a run.
+type CheckResult struct {
+	CheckID string `json:"check_id"`
+	Status  Status `json:"status"`
+	// Reason explains a skip ("no evidence: directory"), an error, or
+	// summarises the findings ("2 findings").
+	Reason string `json:"reason,omitempty"`
+}
+
+// EvidenceWarning is a problem with the evidence itself: a file that could not be
+// read or recognised, a truncated log, an unknown app pool referenced by the
+// configuration. Warnings never stop a run.
+type EvidenceWarning struct {
+	// Source is the file or evidence the warning is about.
+	Source string `json:"source"`
+	// Locator is a line or position in Source, when known.
+	Locator string `json:"locator,omitempty"`
+	// Message says what was wrong and what was done about it.
+	Message string `json:"message"`
+}
+
+// String formats the warning as "source:locator: message".
+func (w EvidenceWarning) String() string {
+	var b strings.Builder
+	b.WriteString(w.Source)
+	if w.Locator != "" {
+		if w.Source != "" {
+			b.WriteByte(':')
+		}
+		b.WriteString(w.Locator)
+	}
+	if b.Len() > 0 {
+		b.WriteString(": ")
+	}
+	b.WriteString(w.Message)
+	return b.String()
+}
+
+// Report is the result of Diagnose.
+type Report struct {
+	// Profile is the name of the profile the run used ("itms", "generic").
+	Profile string `json:"profile"`
+	// Verdict lists the rows of the knowledge article's table that apply, in
+	// the table's order.
+	Verdict []VerdictRow `json:"verdict"`
+	// Findings are ordered by severity (errors first), then check ID, then
+	// subject.
+	Findings []Finding `json:"findings"`
+	// Results has one entry per check in the catalogue (and per extra check),
+	// in catalogue order, including the checks that were skipped.
+	Results []CheckResult `json:"results"`
+	// Warnings are problems with the evidence (unreadable files and the like).
+	Warnings []EvidenceWarning `json:"warnings"`
+	// Notes are informational lines about the run that are not findings,
+	// such as profile paths that do not exist on this server.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// MaxSeverity returns the highest severity among the findings and whether
+// there is any finding at all.
+func (r *Report) MaxSeverity() (Severity, bool) {
+	if len(r.Findings) == 0 {
+		return Info, false
+	}
+	m := Info
+	for _, f := range r.Findings {
+		if f.Severity > m {
+			m = f.Severity
+		}
+	}
+	return m, true
+}
+
+// HasErrors reports whether any finding has severity Error.
+func (r *Report) HasErrors() bool {
+	m, ok := r.MaxSeverity()
+	return ok && m == Error
+}
+
+// Result returns the result of the check with the given ID.
+func (r *Report) Result(id string) (CheckResult, bool) {
+	for _, res := range r.Results {
+		if res.CheckID == id {
+			return res, true
+		}
+	}
+	return CheckResult{}, false
+}
+
+// FindingsOf returns the findings of the check with the given ID.
+func (r *Report) FindingsOf(id string) []Finding {
+	var out []Finding
+	for _, f := range r.Findings {
+		if f.CheckID == id {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Counts returns the number of findings per severity.
+func (r *Report) Counts() (errors, warnings, infos int) {
+	for _, f := range r.Findings {
+		switch f.Severity {
+		case Error:
+			errors++
+		case Warning:
+			warnings++
+		default:
+			infos++
+		}
+	}
+	return
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

@@ -1,0 +1,165 @@
+package diagnose
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/iiskerb/iiskerb/negotiate"
+)
+
+// VerdictRow is one row of the knowledge article's "expected vs
+// problematic" table that applies to the evidence.
+type VerdictRow struct {
+	// Scenario is the row's scenario text, as in the article.
+	Scenario string `json:"scenario"`
+	// Expected is true for behaviour that is normal ("yes" in the table).
+	Expected bool `json:"expected"`
+	// Action is the row's action ("Investigate", "Optional tuning").
+	Action string `json:"action"`
+	// Findings are the IDs of the checks whose findings put the row in the
+	// verdict, in report order, each once.
+	Findings []string `json:"findings"`
+	// Reason explains in one sentence why the row applies.
+	Reason string `json:"reason,omitempty"`
+}
+
+// The scenario texts of the knowledge article's table (Broadcom article
+// 434345, "When Is This Behavior Expected vs Problematic"), in its order.
+const (
+	ScenarioFirewallIdentity   = "Firewall shows a service/system account, but the application functions correctly"
+	ScenarioKerberosFallback   = "Kerberos attempt fails, then NTLM succeeds"
+	ScenarioTaskServer         = "Agents cannot register with Task Server"
+	ScenarioRepeatedAuthErrors = "Repeated authentication errors appear in logs"
+	ScenarioNTLMDisabled       = "Kerberos is required because NTLM is disabled"
+)
+
+type verdictDef struct {
+	scenario string
+	expected bool
+	action   string
+}
+
+var verdictTable = [...]verdictDef{
+	{ScenarioFirewallIdentity, true, "Usually none"},
+	{ScenarioKerberosFallback, true, "Optional tuning"},
+	{ScenarioTaskServer, false, "Investigate"},
+	{ScenarioRepeatedAuthErrors, false, "Investigate"},
+	{ScenarioNTLMDisabled, false, "Full Kerberos validation required"},
+}
+
+// Which checks' findings put which rows in the verdict, independent of the
+// finding's subject. Task Server membership also follows from the subject
+// (a warning or error on a path or URI whose profile role is task-server).
+var verdictByCheck = map[string][]string{
+	"NEG002": {ScenarioKerberosFallback},
+	"LOG001": {ScenarioTaskServer, ScenarioRepeatedAuthErrors},
+	"LOG002": {ScenarioRepeatedAuthErrors},
+}
+
+// computeVerdict decides which table rows apply.
+func computeVerdict(ev *Evidence, prof *Profile, rep *Report) []VerdictRow {
+	ids := map[string][]string{}
+	reasons := map[string]string{}
+	add := func(row, id string) {
+		for _, x := range ids[row] {
+			if x == id {
+				return
+			}
+		}
+		ids[row] = append(ids[row], id)
+	}
+	applies := map[string]bool{}
+	for _, f := range rep.Findings {
+		for _, row := range verdictByCheck[f.CheckID] {
+			if row == ScenarioKerberosFallback || f.Severity > Info {
+				applies[row] = true
+				add(row, f.CheckID)
+			}
+		}
+		if f.Severity > Info {
+			if pp, ok := prof.Match(f.Subject); ok && pp.Role == RoleTaskServer {
+				applies[ScenarioTaskServer] = true
+				add(ScenarioTaskServer, f.CheckID)
+			}
+		}
+	}
+	if applies[ScenarioTaskServer] {
+		reasons[ScenarioTaskServer] = "findings on Task Server paths or agent log errors explain failed registrations"
+	}
+	if applies[ScenarioRepeatedAuthErrors] {
+		reasons[ScenarioRepeatedAuthErrors] = "the logs show authentication failures beyond the normal Negotiate handshake"
+	}
+	if applies[ScenarioKerberosFallback] {
+		reasons[ScenarioKerberosFallback] = "Kerberos failed and NTLM completed: normal fallback while both providers are enabled"
+	}
+
+	// Firewall identity: stated by the administrator, or Kerberos visible
+	// on the wire (an AP-REQ shows only realm and SPN to an observer).
+	kerb, kerbSource := kerberosOnWire(ev)
+	if ev.Scenario.FirewallShowsServiceAccount || kerb {
+		applies[ScenarioFirewallIdentity] = true
+		switch {
+		case kerb:
+			reasons[ScenarioFirewallIdentity] = "Kerberos is in use (" + kerbSource + "): an on-path device sees only the realm and the SPN, not the user, so it attributes the traffic to a service or machine identity"
+		default:
+			reasons[ScenarioFirewallIdentity] = "reported by the administrator; a firewall cannot read the user from a Kerberos ticket"
+		}
+		for _, f := range rep.Findings {
+			if strings.HasPrefix(f.CheckID, "NEG") && f.Severity == Info {
+				add(ScenarioFirewallIdentity, f.CheckID)
+			}
+		}
+	}
+
+	if ev.Scenario.NTLMDisabled {
+		applies[ScenarioNTLMDisabled] = true
+		n := 0
+		for _, f := range rep.Findings {
+			if f.Severity > Info {
+				add(ScenarioNTLMDisabled, f.CheckID)
+				n++
+			}
+		}
+		if n == 0 {
+			reasons[ScenarioNTLMDisabled] = "NTLM is disabled in the domain: every client must complete Kerberos; no finding blocks it in the evidence given, verify the checks that were skipped"
+		} else {
+			reasons[ScenarioNTLMDisabled] = fmt.Sprintf("NTLM is disabled in the domain: with no fallback, %s blocks Kerberos for some clients", plural(n, "finding", "findings"))
+		}
+	}
+
+	rows := []VerdictRow{}
+	for _, d := range verdictTable {
+		if !applies[d.scenario] {
+			continue
+		}
+		f := ids[d.scenario]
+		if f == nil {
+			f = []string{}
+		}
+		rows = append(rows, VerdictRow{Scenario: d.scenario, Expected: d.expected, Action: d.action,
+			Findings: f, Reason: reasons[d.scenario]})
+	}
+	return rows
+}
+
+// kerberosOnWire reports whether the evidence shows a Kerberos AP-REQ going
+// to the server, and where.
+func kerberosOnWire(ev *Evidence) (bool, string) {
+	for _, t := range ev.Tokens {
+		if t.Token == nil {
+			continue
+		}
+		if t.Token.Kind == negotiate.KerberosAPReq || t.Token.InnerKind == negotiate.KerberosAPReq {
+			return true, "Kerberos AP-REQ in " + t.Source
+		}
+	}
+	return false, ""
+}
+
+func detectProfile(ev *Evidence) *Profile {
+	switch strings.ToLower(ev.Host.Role) {
+	case "notification-server", "task-server", "package-server":
+		return ITMSProfile()
+	}
+	return GenericProfile()
+}
