@@ -1,0 +1,110 @@
+package diagnose
+
+import (
+	"encoding/json"
+	"io"
+	"strings"
+)
+
+// WriteJSON writes the report as indented JSON with the keys documented on
+// Report, Finding, CheckResult and VerdictRow.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(r.normalized())
+}
+
+// normalized returns a copy whose nil slices are empty, so JSON shows []
+// rather than null for the top-level lists.
+func (r *Report) normalized() *Report {
+	c := *r
+	if c.Verdict == nil {
+		c.Verdict = []VerdictRow{}
+	}
+	if c.Findings == nil {
+		c.Findings = []Finding{}
+	}
+	if c.Results == nil {
+		c.Results = []CheckResult{}
+	}
+	if c.Warnings == nil {
+		c.Warnings = []EvidenceWarning{}
+	}
+	return &c
+}
+
+// findingGroup is a verdict row (or the rest) with its findings.
+type findingGroup struct {
+	row      *VerdictRow // nil for "other findings"
+	findings []Finding
+}
+
+// groupFindings puts each finding under the first verdict row that names
+// its check, and the rest in a final group; within a group findings are
+// ordered by subject, then severity (errors first), then check ID.
+func (r *Report) groupFindings() []findingGroup {
+	var groups []findingGroup
+	used := make([]bool, len(r.Findings))
+	for i := range r.Verdict {
+		row := &r.Verdict[i]
+		g := findingGroup{row: row}
+		for j, f := range r.Findings {
+			if used[j] {
+				continue
+			}
+			for _, id := range row.Findings {
+				if id == f.CheckID {
+					g.findings = append(g.findings, f)
+					used[j] = true
+					break
+				}
+			}
+		}
+		groups = append(groups, g)
+	}
+	rest := findingGroup{}
+	for j, f := range r.Findings {
+		if !used[j] {
+			rest.findings = append(rest.findings, f)
+		}
+	}
+	if len(rest.findings) > 0 {
+		groups = append(groups, rest)
+	}
+	for _, g := range groups {
+		sortBySubject(g.findings)
+	}
+	return groups
+}
+
+func sortBySubject(fs []Finding) {
+	// Stable insertion order from the report (severity, check, subject)
+	// then grouped by subject in order of first appearance.
+	order := map[string]int{}
+	for _, f := range fs {
+		k := strings.ToLower(f.Subject)
+		if _, ok := order[k]; !ok {
+			order[k] = len(order)
+		}
+	}
+	tmp := append([]Finding(nil), fs...)
+	i := 0
+	for n := 0; n < len(order); n++ {
+		for _, f := range tmp {
+			if order[strings.ToLower(f.Subject)] == n {
+				fs[i] = f
+				i++
+			}
+		}
+	}
+}
+
+// statusCounts counts check results per status.
+func (r *Report) statusCounts() map[Status]int {
+	m := map[Status]int{}
+	for _, res := range r.Results {
+		m[res.Status]++
+	}
+	return m
+}

@@ -1,0 +1,371 @@
+package w3clog
+
+import (
+	"bufio"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/iiskerb/iiskerb/internal/textenc"
+)
+
+// Options tunes an Analyzer or AnalyzeFile. The zero value (or nil) gives
+// the defaults.
+type Options struct {
+	// HandshakeWindow is how many lines after an NTLM challenge leg
+	// (401 1 SEC_E_NO_CREDENTIALS) the same client's next request to the
+	// same URI may appear and still complete the handshake. Default 10000.
+	HandshakeWindow int
+	// MaxWarnings bounds the warnings kept with their locators; all are
+	// counted. Default 100.
+	MaxWarnings int
+	// Workers is the parallelism of AnalyzeFile. Default GOMAXPROCS.
+	Workers int
+	// ChunkSize is the unit of work of AnalyzeFile in bytes. Default 4 MiB.
+	ChunkSize int64
+}
+
+func (o *Options) withDefaults() Options {
+	var r Options
+	if o != nil {
+		r = *o
+	}
+	if r.HandshakeWindow <= 0 {
+		r.HandshakeWindow = 10000
+	}
+	if r.MaxWarnings <= 0 {
+		r.MaxWarnings = 100
+	}
+	if r.ChunkSize <= 0 {
+		r.ChunkSize = 4 << 20
+	}
+	if r.ChunkSize < 4096 {
+		r.ChunkSize = 4096
+	}
+	return r
+}
+
+// ErrNotW3C is matched (errors.Is) by a FormatError: the input is not a
+// W3C extended log.
+var ErrNotW3C = errors.New("not a W3C extended log")
+
+// FormatError reports input that is not a W3C extended log file: its first
+// line is not a directive, or a data line comes before any #Fields.
+type FormatError struct {
+	File   string
+	Line   int64
+	Reason string
+}
+
+func (e *FormatError) Error() string {
+	return fmt.Sprintf("w3clog: %s:%d: not a W3C extended log: %s", e.File, e.Line, e.Reason)
+}
+
+// Is makes errors.Is(err, ErrNotW3C) true.
+func (e *FormatError) Is(target error) bool { return target == ErrNotW3C }
+
+// Warning is a line that could not be classified (truncated, garbled, too
+// long) or an odd directive. Warnings never stop the analysis.
+type Warning struct {
+	File    string
+	Line    int64
+	Message string
+}
+
+func (w Warning) String() string { return fmt.Sprintf("%s:%d: %s", w.File, w.Line, w.Message) }
+
+// Group is a set of 401 responses sharing URI, client, user, status,
+// substatus and win32 status.
+type Group struct {
+	URI      string
+	ClientIP string // empty for handshake groups (grouped per URI only)
+	User     string // empty when not logged ("-") and for handshake groups
+	Status   int
+	// SubStatus is the IIS substatus, -1 when the log has no sc-substatus.
+	SubStatus int
+	Win32     uint32
+	// Win32Name is the symbolic name ("SEC_E_LOGON_DENIED"), "" when the
+	// log has no sc-win32-status.
+	Win32Name string
+	// Meaning explains the group: the substatus and the SSPI status, or
+	// why it is part of the normal handshake.
+	Meaning string
+	Count   int
+	// First and Last are the earliest and latest request times (UTC);
+	// zero when the log has no date/time fields.
+	First, Last time.Time
+	// Handshake marks the normal Negotiate/NTLM handshake: 401 2 5 (the
+	// anonymous first request) and NTLM challenge legs (401 1
+	// SEC_E_NO_CREDENTIALS) followed by a success from the same client to
+	// the same URI.
+	Handshake bool
+	// Unanswered marks NTLM challenge legs NOT followed by a success from
+	// the same client and URI (within the handshake window).
+	Unanswered bool
+	// Locator is "file:line" of the first request in the group.
+	Locator string
+}
+
+// Summary is the result of analysing one or more W3C log files.
+type Summary struct {
+	Files      int
+	Lines      int64 // physical lines read
+	Directives int64 // directive lines (#Software, #Fields, ...)
+	Requests   int64 // data lines parsed
+	// ByStatus counts requests by HTTP status (100-599).
+	ByStatus map[int]int64
+	// Unauthorized counts 401 responses; Handshake + Failed == Unauthorized.
+	Unauthorized int64
+	Handshake    int64
+	Failed       int64
+	// Groups holds every 401 group: failures first (by count, descending),
+	// then handshake groups.
+	Groups []Group
+	// Warnings are the first Options.MaxWarnings warnings in file order;
+	// WarningCount counts all of them.
+	Warnings     []Warning
+	WarningCount int64
+}
+
+// Failures returns the groups that are not part of the normal handshake.
+func (s *Summary) Failures() []Group {
+	var out []Group
+	for _, g := range s.Groups {
+		if !g.Handshake {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// Analyzer accumulates the analysis of several log files. It is not safe
+// for concurrent use.
+type Analyzer struct {
+	opts  Options
+	t     *tally
+	files int
+}
+
+// NewAnalyzer returns an Analyzer; opts may be nil.
+func NewAnalyzer(opts *Options) *Analyzer {
+	return &Analyzer{opts: opts.withDefaults(), t: newTally()}
+}
+
+// Add streams one log file. name is used in warnings and locators. The
+// input may be UTF-8 (with or without BOM) or UTF-16. A file that is not
+// a W3C log yields a *FormatError and contributes nothing; I/O errors and
+// cancellation are returned wrapped.
+func (a *Analyzer) Add(ctx context.Context, name string, r io.Reader) error {
+	t, err := streamTally(ctx, name, a.files, r, &a.opts)
+	if err != nil {
+		return err
+	}
+	a.files++
+	a.t.merge(t, 0, a.opts.MaxWarnings)
+	return nil
+}
+
+// AddFile analyses the file at path with the parallel fast path (see
+// AnalyzeFile) and adds it to the Analyzer.
+func (a *Analyzer) AddFile(ctx context.Context, path string) error {
+	t, err := fileTally(ctx, path, a.files, &a.opts)
+	if err != nil {
+		return err
+	}
+	a.files++
+	a.t.merge(t, 0, a.opts.MaxWarnings)
+	return nil
+}
+
+func streamTally(ctx context.Context, name string, order int, r io.Reader, o *Options) (*tally, error) {
+	tr, _, err := textenc.NewReader(r)
+	if err != nil {
+		return nil, fmt.Errorf("w3clog: %s: %w", name, err)
+	}
+	br := bufio.NewReaderSize(tr, maxLine+1)
+	p := newProc(name, order, o, nil)
+	skipping := false
+	for n := 0; ; n++ {
+		if n&4095 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("w3clog: %s: %w", name, err)
+			}
+		}
+		b, err := br.ReadSlice('\n')
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			if !skipping {
+				p.tooLong()
+			}
+			skipping = true
+			continue
+		case skipping:
+			skipping = false
+		case len(b) > 0:
+			if b[len(b)-1] == '\n' {
+				b = b[:len(b)-1]
+			}
+			p.line(b)
+			if p.err != nil {
+				return nil, p.err
+			}
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			return nil, fmt.Errorf("w3clog: %s: %w", name, err)
+		}
+	}
+	p.finish()
+	return p.t, nil
+}
+
+// merge adds o into t. Line numbers of o are shifted by lineOff (chunks).
+func (t *tally) merge(o *tally, lineOff int64, maxWarn int) {
+	t.lines += o.lines
+	t.requests += o.requests
+	t.directives += o.directives
+	for i, c := range o.status {
+		t.status[i] += c
+	}
+	t.otherCode += o.otherCode
+	t.n401 += o.n401
+	t.hs += o.hs
+	t.failed += o.failed
+	for k, g := range o.groups {
+		g.line += lineOff
+		e := t.groups[k]
+		if e == nil {
+			t.groups[k] = g
+			continue
+		}
+		e.count += g.count
+		if g.hasTime {
+			if !e.hasTime {
+				e.first, e.last, e.hasTime = g.first, g.last, true
+			} else {
+				e.first = min(e.first, g.first)
+				e.last = max(e.last, g.last)
+			}
+		}
+		if g.order < e.order || (g.order == e.order && g.line < e.line) {
+			e.file, e.line, e.order = g.file, g.line, g.order
+		}
+	}
+	for _, w := range o.warns {
+		if len(t.warns) >= maxWarn {
+			break
+		}
+		w.Line += lineOff
+		t.warns = append(t.warns, w)
+	}
+	t.nwarn += o.nwarn
+}
+
+// Result returns the summary of everything added so far.
+func (a *Analyzer) Result() *Summary {
+	s := a.t.summary(a.opts.MaxWarnings)
+	s.Files = a.files
+	return s
+}
+
+func (t *tally) summary(maxWarn int) *Summary {
+	s := &Summary{
+		Lines:        t.lines,
+		Directives:   t.directives,
+		Requests:     t.requests,
+		ByStatus:     make(map[int]int64),
+		Unauthorized: t.n401,
+		Handshake:    t.hs,
+		Failed:       t.failed,
+		WarningCount: t.nwarn,
+	}
+	for i, c := range t.status {
+		if c > 0 {
+			s.ByStatus[i] = c
+		}
+	}
+	for _, g := range t.groups {
+		s.Groups = append(s.Groups, g.group())
+	}
+	slices.SortFunc(s.Groups, func(a, b Group) int {
+		if a.Handshake != b.Handshake {
+			if a.Handshake {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Or(
+			cmp.Compare(b.Count, a.Count),
+			cmp.Compare(a.URI, b.URI),
+			cmp.Compare(a.ClientIP, b.ClientIP),
+			cmp.Compare(a.User, b.User),
+			cmp.Compare(a.SubStatus, b.SubStatus),
+			cmp.Compare(a.Win32, b.Win32),
+			cmp.Compare(a.Win32Name, b.Win32Name),
+			boolCmp(a.Unanswered, b.Unanswered),
+		)
+	})
+	n := min(len(t.warns), maxWarn)
+	s.Warnings = append([]Warning(nil), t.warns[:n]...)
+	return s
+}
+
+func boolCmp(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
+func (g *gacc) group() Group {
+	out := Group{
+		URI: g.uri, ClientIP: g.ip, User: g.user, Status: g.status, SubStatus: g.sub,
+		Win32: g.win32, Count: int(g.count), Handshake: g.hs, Unanswered: g.unanswered,
+		Locator: g.file + ":" + strconv.FormatInt(g.line, 10),
+	}
+	if g.win32Logged {
+		out.Win32Name = Win32Name(g.win32)
+	}
+	if g.hasTime {
+		out.First = time.Unix(g.first, 0).UTC()
+		out.Last = time.Unix(g.last, 0).UTC()
+	}
+	out.Meaning = meaning(g)
+	return out
+}
+
+func meaning(g *gacc) string {
+	switch {
+	case g.hs && g.sub == 2:
+		return "normal handshake: anonymous first request, the server answers with its WWW-Authenticate challenge (401.2, ERROR_ACCESS_DENIED)"
+	case g.hs:
+		return "normal NTLM handshake: challenge leg (SEC_E_NO_CREDENTIALS) followed by a success from the same client"
+	case g.unanswered:
+		return "NTLM challenge leg (SEC_E_NO_CREDENTIALS) not followed by a success from the same client and URI: the handshake was abandoned, failed on another connection, or the client could not answer the challenge"
+	}
+	sub := SubStatusMeaning(g.sub)
+	if g.sub < 0 {
+		sub = "401 (no substatus logged; cannot tell handshake from failure)"
+	} else if sub == "" {
+		sub = fmt.Sprintf("401.%d", g.sub)
+	} else {
+		sub = fmt.Sprintf("401.%d %s", g.sub, sub)
+	}
+	if !g.win32Logged {
+		return sub
+	}
+	if m := Win32Meaning(g.win32); m != "" {
+		return sub + "; " + Win32Name(g.win32) + ": " + m
+	}
+	return sub + "; " + Win32Name(g.win32)
+}

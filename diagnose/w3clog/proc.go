@@ -1,0 +1,456 @@
+package w3clog
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"strings"
+)
+
+// maxLine is the longest line (without its newline) the analyzer reads; a
+// longer line is skipped with a warning. IIS lines are far shorter.
+const maxLine = 64 << 10
+
+// gacc accumulates one group.
+type gacc struct {
+	uri, ip, user string
+	status, sub   int
+	win32         uint32
+	win32Logged   bool
+	hs            bool
+	unanswered    bool
+	count         int64
+	first, last   int64 // unix seconds
+	hasTime       bool
+	file          string
+	line          int64 // first occurrence
+	order         int   // file order within an Analyzer
+}
+
+// tally is what processing one file (or one chunk of it) produced.
+type tally struct {
+	lines      int64
+	requests   int64
+	status     [600]int64
+	otherCode  int64
+	n401       int64
+	hs         int64
+	failed     int64
+	groups     map[string]*gacc
+	warns      []Warning
+	nwarn      int64
+	directives int64
+}
+
+func newTally() *tally { return &tally{groups: make(map[string]*gacc)} }
+
+// pendLeg is an NTLM challenge leg (401 1 SEC_E_NO_CREDENTIALS) waiting to
+// see whether the same client's next request to the same URI succeeds.
+type pendLeg struct {
+	key           string
+	uri, ip, user string
+	win32         uint32
+	ts            int64
+	hasTime       bool
+	line          int64
+	done          bool
+}
+
+// proc classifies lines. The streaming path feeds it every line of a file;
+// the parallel path uses one per chunk.
+type proc struct {
+	t        *tally
+	file     string
+	order    int
+	window   int64
+	maxWarns int
+
+	lay          *layout
+	prefixData   bool // a data line was seen before the first #Fields (chunks)
+	sawFields    bool
+	lookahead    bool // past the chunk end: only resolve pending legs
+	starts, ends []int
+	kbuf         []byte
+	pend         map[string]int
+	queue        []pendLeg
+	qhead        int
+	err          error
+}
+
+func newProc(file string, order int, o *Options, initial *layout) *proc {
+	p := &proc{
+		t:        newTally(),
+		file:     file,
+		order:    order,
+		window:   int64(o.HandshakeWindow),
+		maxWarns: o.MaxWarnings,
+		pend:     make(map[string]int),
+	}
+	p.setLayout(initial)
+	return p
+}
+
+func (p *proc) setLayout(l *layout) {
+	p.lay = l
+	if l != nil && len(p.starts) < l.n {
+		p.starts = make([]int, l.n)
+		p.ends = make([]int, l.n)
+	}
+}
+
+func (p *proc) warn(line int64, format string, args ...any) {
+	if p.lookahead {
+		return
+	}
+	p.t.nwarn++
+	if len(p.t.warns) < p.maxWarns {
+		p.t.warns = append(p.t.warns, Warning{File: p.file, Line: line, Message: fmt.Sprintf(format, args...)})
+	}
+}
+
+// tooLong accounts for a line longer than maxLine.
+func (p *proc) tooLong() {
+	p.t.lines++
+	p.warn(p.t.lines, "line longer than %d bytes skipped", maxLine)
+}
+
+// line processes one line without its newline.
+func (p *proc) line(b []byte) {
+	p.t.lines++
+	ln := p.t.lines
+	if n := len(b); n > 0 && b[n-1] == '\r' {
+		b = b[:n-1]
+	}
+	if len(b) == 0 {
+		return
+	}
+	if b[0] == '#' {
+		p.directive(b, ln)
+		return
+	}
+	if p.window > 0 && p.qhead < len(p.queue) {
+		p.expire(ln)
+	}
+	l := p.lay
+	if l == nil {
+		if p.lookahead {
+			return
+		}
+		reason := "data line before any #Fields directive"
+		if ln == 1 {
+			reason = "first line is not a W3C directive"
+		}
+		if bytes.Count(b, []byte(", ")) >= 10 {
+			reason += " (looks like the comma-separated IIS log format; W3C is required)"
+		}
+		p.err = &FormatError{File: p.file, Line: ln, Reason: reason}
+		return
+	}
+	if !p.sawFields {
+		p.prefixData = true
+	}
+	if bytes.Count(b, []byte{' '})+1 != l.n {
+		if !p.lookahead {
+			p.warn(ln, "line has %d fields, #Fields declares %d (truncated or garbled)", bytes.Count(b, []byte{' '})+1, l.n)
+		}
+		return
+	}
+	l.locate(b, p.starts, p.ends)
+	if p.lookahead {
+		if p.qhead < len(p.queue) {
+			st, ok := p.num(b, kStatus)
+			if ok {
+				p.resolve(b, st)
+			}
+		}
+		return
+	}
+	p.t.requests++
+	st, ok := p.num(b, kStatus)
+	if !ok {
+		if l.idx[kStatus] >= 0 {
+			p.warn(ln, "sc-status %q is not a number", p.field(b, kStatus))
+		}
+		return
+	}
+	if st >= 0 && st < len(p.t.status) {
+		p.t.status[st]++
+	} else {
+		p.t.otherCode++
+	}
+	sub, subOK := p.num(b, kSubStatus)
+	w32, w32OK := p.num(b, kWin32)
+	leg := st == 401 && subOK && sub == 1 && w32OK && uint32(w32) == SecENoCredentials
+	if p.qhead < len(p.queue) {
+		p.resolve(b, st)
+	}
+	if st != 401 {
+		return
+	}
+	p.t.n401++
+	if !subOK {
+		sub = -1
+	}
+	switch {
+	case subOK && sub == 2 && w32OK && w32 == 5:
+		p.t.hs++
+		p.add(b, ln, st, sub, uint32(w32), true, true, false)
+	case leg:
+		p.addPending(b, ln)
+	default:
+		p.t.failed++
+		p.add(b, ln, st, sub, uint32(w32), w32OK, false, false)
+	}
+}
+
+// field returns the bytes of a known field, or nil when the layout lacks it
+// or the value is "-".
+func (p *proc) field(b []byte, k int) []byte {
+	i := p.lay.idx[k]
+	if i < 0 {
+		return nil
+	}
+	f := b[p.starts[i]:p.ends[i]]
+	if len(f) == 1 && f[0] == '-' {
+		return nil
+	}
+	return f
+}
+
+// num parses a known numeric field.
+func (p *proc) num(b []byte, k int) (int64, bool) {
+	f := p.field(b, k)
+	if len(f) == 0 || len(f) > 10 {
+		return 0, false
+	}
+	var v int64
+	for _, c := range f {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	if v > 0xFFFFFFFF {
+		return 0, false
+	}
+	return v, true
+}
+
+func (p *proc) timestamp(b []byte) (int64, bool) {
+	return parseTimestamp(p.field(b, kDate), p.field(b, kTime))
+}
+
+// add counts a 401 into its group.
+func (p *proc) add(b []byte, ln int64, st, sub int64, w32 uint32, w32OK, hs, unanswered bool) {
+	uri, ip, user := p.field(b, kURI), p.field(b, kClientIP), p.field(b, kUser)
+	if hs {
+		// Handshake groups are per URI only: client and user add nothing
+		// but cardinality (the anonymous leg has no user).
+		ip, user = nil, nil
+	}
+	ts, hasTS := p.timestamp(b)
+	p.addGroup(uri, ip, user, int(st), int(sub), w32, w32OK, hs, unanswered, ts, hasTS, ln)
+}
+
+func (p *proc) addGroup(uri, ip, user []byte, st, sub int, w32 uint32, w32OK, hs, unanswered bool, ts int64, hasTS bool, ln int64) {
+	k := p.kbuf[:0]
+	var flags byte
+	if hs {
+		flags |= 1
+	}
+	if unanswered {
+		flags |= 2
+	}
+	if w32OK {
+		flags |= 4
+	}
+	k = append(k, flags)
+	k = binary.LittleEndian.AppendUint32(k, uint32(st))
+	k = binary.LittleEndian.AppendUint32(k, uint32(int32(sub)))
+	k = binary.LittleEndian.AppendUint32(k, w32)
+	k = append(k, uri...)
+	k = append(k, 0)
+	k = append(k, ip...)
+	k = append(k, 0)
+	k = append(k, user...)
+	p.kbuf = k
+	g := p.t.groups[string(k)]
+	if g == nil {
+		g = &gacc{uri: string(uri), ip: string(ip), user: string(user), status: st, sub: sub, win32: w32,
+			win32Logged: w32OK, hs: hs, unanswered: unanswered, file: p.file, line: ln, order: p.order,
+			first: ts, last: ts, hasTime: hasTS}
+		p.t.groups[string(k)] = g
+	} else if hasTS {
+		if !g.hasTime {
+			g.first, g.last, g.hasTime = ts, ts, true
+		} else if ts < g.first {
+			g.first = ts
+		} else if ts > g.last {
+			g.last = ts
+		}
+	}
+	if ln < g.line {
+		g.line = ln
+	}
+	g.count++
+}
+
+func (p *proc) pendKey(b []byte) []byte {
+	k := p.kbuf[:0]
+	k = append(k, p.field(b, kClientIP)...)
+	k = append(k, 0)
+	k = append(k, p.field(b, kURI)...)
+	p.kbuf = k
+	return k
+}
+
+func (p *proc) addPending(b []byte, ln int64) {
+	key := string(p.pendKey(b))
+	ts, hasTS := p.timestamp(b)
+	w32, _ := p.num(b, kWin32)
+	p.pend[key] = len(p.queue)
+	p.queue = append(p.queue, pendLeg{key: key, uri: string(p.field(b, kURI)), ip: string(p.field(b, kClientIP)),
+		user: string(p.field(b, kUser)), win32: uint32(w32), ts: ts, hasTime: hasTS, line: ln})
+}
+
+// resolve settles the pending leg of this line's client and URI, if any:
+// a following success (status below 400) completes the handshake, anything
+// else leaves the challenge unanswered. The caller adds a new leg after.
+func (p *proc) resolve(b []byte, st int64) {
+	qi, ok := p.pend[string(p.pendKey(b))]
+	if !ok {
+		return
+	}
+	p.settle(qi, st < 400)
+}
+
+func (p *proc) settle(qi int, success bool) {
+	e := &p.queue[qi]
+	if e.done {
+		return
+	}
+	e.done = true
+	delete(p.pend, e.key)
+	if success {
+		p.t.hs++
+		p.addGroup([]byte(e.uri), nil, nil, 401, 1, e.win32, true, true, false, e.ts, e.hasTime, e.line)
+	} else {
+		// Unanswered legs keep client and user: they point at a client
+		// whose handshake broke.
+		p.t.failed++
+		p.addGroup([]byte(e.uri), []byte(e.ip), []byte(e.user), 401, 1, e.win32, true, false, true, e.ts, e.hasTime, e.line)
+	}
+}
+
+// expire settles legs older than the handshake window as unanswered.
+func (p *proc) expire(ln int64) {
+	for p.qhead < len(p.queue) {
+		e := &p.queue[p.qhead]
+		if !e.done && ln-e.line <= p.window {
+			return
+		}
+		if !e.done {
+			p.settle(p.qhead, false)
+		}
+		p.qhead++
+	}
+	p.compact()
+}
+
+// compact drops settled entries at the head of the queue.
+func (p *proc) compact() {
+	for p.qhead < len(p.queue) && p.queue[p.qhead].done {
+		p.qhead++
+	}
+	if p.qhead == len(p.queue) {
+		p.queue = p.queue[:0]
+		p.qhead = 0
+		return
+	}
+	if p.qhead > 1024 && p.qhead*2 > len(p.queue) {
+		n := copy(p.queue, p.queue[p.qhead:])
+		p.queue = p.queue[:n]
+		p.qhead = 0
+		for i := range p.queue {
+			if !p.queue[i].done {
+				p.pend[p.queue[i].key] = i
+			}
+		}
+	}
+}
+
+// finish settles every pending leg (end of file) as unanswered.
+func (p *proc) finish() {
+	for i := p.qhead; i < len(p.queue); i++ {
+		if !p.queue[i].done {
+			p.settle(i, false)
+		}
+	}
+	p.queue, p.qhead = p.queue[:0], 0
+}
+
+func (p *proc) directive(b []byte, ln int64) {
+	if !p.lookahead {
+		p.t.directives++
+	}
+	const fields = "#Fields:"
+	if len(b) >= len(fields) && strings.EqualFold(string(b[:len(fields)]), fields) {
+		l := parseFields(b[len(fields):])
+		if l == nil {
+			p.warn(ln, "#Fields directive names no field")
+			return
+		}
+		if l.idx[kStatus] < 0 {
+			p.warn(ln, "#Fields has no sc-status: requests under it are counted but not classified")
+		}
+		if p.lay.equal(l) {
+			l = p.lay
+		}
+		p.sawFields = true
+		p.setLayout(l)
+	}
+}
+
+// parseTimestamp converts W3C date (YYYY-MM-DD) and time (hh:mm:ss, UTC)
+// to Unix seconds without allocating.
+func parseTimestamp(d, t []byte) (int64, bool) {
+	if len(d) != 10 || d[4] != '-' || d[7] != '-' || len(t) < 8 || t[2] != ':' || t[5] != ':' {
+		return 0, false
+	}
+	y, ok1 := digits(d[0:4])
+	mo, ok2 := digits(d[5:7])
+	dd, ok3 := digits(d[8:10])
+	h, ok4 := digits(t[0:2])
+	mi, ok5 := digits(t[3:5])
+	s, ok6 := digits(t[6:8])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || mo < 1 || mo > 12 || dd < 1 || dd > 31 || h > 23 || mi > 59 || s > 60 {
+		return 0, false
+	}
+	// Days from civil (Howard Hinnant's algorithm).
+	if mo <= 2 {
+		y--
+	}
+	era := y / 400
+	yoe := y - era*400
+	m := mo
+	if m > 2 {
+		m -= 3
+	} else {
+		m += 9
+	}
+	doy := (153*m+2)/5 + dd - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	days := era*146097 + doe - 719468
+	return days*86400 + h*3600 + mi*60 + s, true
+}
+
+func digits(b []byte) (int64, bool) {
+	var v int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	return v, true
+}
