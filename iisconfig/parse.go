@@ -1,0 +1,507 @@
+package iisconfig
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/beevik/etree"
+
+	"github.com/iiskerb/iiskerb/internal/textenc"
+)
+
+// Options adjust parsing.
+type Options struct {
+	// Name is the source name used in errors and citations (ParseFile sets the path).
+	Name string
+	// Schema supplies the defaults; nil means DefaultSchema().
+	Schema *Schema
+}
+
+// Parse reads an applicationHost.config from r with the built-in schema defaults.
+func Parse(r io.Reader) (*Config, error) { return ParseWith(r, Options{}) }
+
+// ParseFile reads the applicationHost.config at path with the built-in schema defaults.
+func ParseFile(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &ParseError{File: path, Offset: -1, Err: err}
+	}
+	return parseBytes(data, Options{Name: path})
+}
+
+// ParseWith reads an applicationHost.config from r with the given options.
+func ParseWith(r io.Reader, opts Options) (*Config, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, &ParseError{File: opts.Name, Offset: -1, Err: err}
+	}
+	return parseBytes(data, opts)
+}
+
+// parseBytes parses data; data must not be modified by the caller afterwards.
+func parseBytes(data []byte, opts Options) (*Config, error) {
+	if len(data) >= 2 && (data[0] == 0xff && data[1] == 0xfe || data[0] == 0xfe && data[1] == 0xff) {
+		s, _, err := textenc.ReadAll(bytes.NewReader(data), int64(len(data))*2+16)
+		if err != nil {
+			return nil, &ParseError{File: opts.Name, Offset: -1, Err: err}
+		}
+		data = []byte(s)
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	redactPasswords(data)
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(data); err != nil {
+		line, off := errorPosition(data)
+		return nil, &ParseError{File: opts.Name, Line: line, Offset: off, Err: err}
+	}
+	root := doc.Root()
+	if root == nil || root.Tag != "configuration" || root.SelectElement("system.applicationHost") == nil {
+		line, off := firstElementPosition(data)
+		return nil, &ParseError{File: opts.Name, Line: line, Offset: off, Err: ErrNotApplicationHost}
+	}
+	schema := opts.Schema
+	if schema == nil {
+		schema = DefaultSchema()
+	}
+	p := &parser{c: &Config{
+		Name:      opts.Name,
+		AppPools:  map[string]*AppPool{},
+		poolIndex: map[string]*AppPool{},
+		siteIndex: map[string]*Site{},
+		appIndex:  map[string]*Application{},
+		locIndex:  map[string][]*layer{},
+		schema:    schema,
+		src:       &source{data: data, doc: doc},
+	}, locFirst: map[string]*LocationTag{}}
+	for _, ch := range root.ChildElements() {
+		switch ch.Tag {
+		case "system.applicationHost":
+			p.appHost(ch)
+		case "system.webServer":
+			l := &layer{kind: ServerLevel, inherit: true}
+			p.authSections(ch, l, nil)
+			if !l.empty() {
+				p.c.server = append(p.c.server, l)
+			}
+		case "location":
+			p.location(ch)
+		case "configSections":
+			p.configSections(ch)
+		}
+	}
+	p.finish()
+	return p.c, nil
+}
+
+type parser struct {
+	c        *Config
+	locFirst map[string]*LocationTag // normalised path -> first tag (ambiguity detection)
+	siteIDs  map[int64]*Site
+	apps     []*Application
+}
+
+func (p *parser) warn(kind WarningKind, el *etree.Element, format string, args ...any) {
+	p.c.Warnings = append(p.c.Warnings, Warning{Kind: kind, Message: fmt.Sprintf(format, args...), Locator: Locator{el}})
+}
+
+// configSections records overrideModeDefault of the authentication sections.
+func (p *parser) configSections(el *etree.Element) {
+	var walk func(e *etree.Element, prefix string)
+	walk = func(e *etree.Element, prefix string) {
+		for _, ch := range e.ChildElements() {
+			name := ch.SelectAttrValue("name", "")
+			switch ch.Tag {
+			case "sectionGroup":
+				walk(ch, prefix+name+"/")
+			case "section":
+				if prefix == "system.webServer/security/authentication/" {
+					if p.c.sectionDef == nil {
+						p.c.sectionDef = map[string]string{}
+					}
+					p.c.sectionDef[name] = ch.SelectAttrValue("overrideModeDefault", "")
+				}
+			}
+		}
+	}
+	walk(el, "")
+}
+
+// SectionOverrideModeDefault returns the overrideModeDefault that
+// <configSections> declares for an authentication section
+// ("windowsAuthentication" ...): "Deny" on a standard IIS install, "Allow"
+// in some Hosted Web Core configs, "" when not declared.
+func (c *Config) SectionOverrideModeDefault(section string) string {
+	return c.sectionDef[section]
+}
+
+func (p *parser) appHost(el *etree.Element) {
+	for _, ch := range el.ChildElements() {
+		switch ch.Tag {
+		case "applicationPools":
+			p.appPools(ch)
+		case "sites":
+			p.sites(ch)
+		}
+	}
+}
+
+func (p *parser) appPools(el *etree.Element) {
+	defaults := el.SelectElement("applicationPoolDefaults")
+	var defPM *etree.Element
+	if defaults != nil {
+		defPM = defaults.SelectElement("processModel")
+	}
+	sc := p.c.schema
+	for _, add := range el.SelectElements("add") {
+		name := add.SelectAttrValue("name", "")
+		pool := &AppPool{
+			Name:                  name,
+			IdentityType:          sc.poolIdentity,
+			ManagedRuntimeVersion: sc.poolRuntime,
+			ManagedPipelineMode:   sc.poolPipeline,
+			AutoStart:             sc.poolAuto,
+			IdentityFromDefaults:  true,
+			Locator:               Locator{add},
+		}
+		for _, src := range [2]*etree.Element{defaults, add} {
+			if src == nil {
+				continue
+			}
+			for _, a := range src.Attr {
+				switch a.Key {
+				case "managedRuntimeVersion":
+					pool.ManagedRuntimeVersion = a.Value
+				case "managedPipelineMode":
+					pool.ManagedPipelineMode = a.Value
+				case "autoStart":
+					if b, ok := parseBool(a.Value); ok {
+						pool.AutoStart = b
+					} else {
+						p.warn(WarnBadValue, src, "application pool %q: autoStart=%q is not a boolean", name, a.Value)
+					}
+				}
+			}
+		}
+		for i, pm := range [2]*etree.Element{defPM, add.SelectElement("processModel")} {
+			if pm == nil {
+				continue
+			}
+			for _, a := range pm.Attr {
+				switch a.Key {
+				case "identityType":
+					t, ok := parseIdentity(a.Value)
+					if !ok {
+						p.warn(WarnBadValue, pm, "application pool %q: identityType=%q is not a known identity", name, a.Value)
+						t = IdentityUnknown
+					}
+					pool.IdentityType = t
+					pool.IdentityFromDefaults = i == 0
+				case "userName":
+					pool.UserName = a.Value
+				}
+				// The password attribute is deliberately never read.
+			}
+		}
+		key := strings.ToLower(name)
+		if _, dup := p.c.poolIndex[key]; dup {
+			p.warn(WarnDuplicatePool, add, "application pool %q is defined more than once; the first definition is used", name)
+			continue
+		}
+		p.c.poolIndex[key] = pool
+		p.c.AppPools[name] = pool
+		p.c.pools = append(p.c.pools, pool)
+	}
+}
+
+func (p *parser) sites(el *etree.Element) {
+	serverDefaultPool := ""
+	if ad := el.SelectElement("applicationDefaults"); ad != nil {
+		serverDefaultPool = ad.SelectAttrValue("applicationPool", "")
+	}
+	if p.siteIDs == nil {
+		p.siteIDs = map[int64]*Site{}
+	}
+	for _, se := range el.SelectElements("site") {
+		site := &Site{Name: se.SelectAttrValue("name", ""), DefaultAppPool: serverDefaultPool, Locator: Locator{se}}
+		if v := se.SelectAttr("id"); v != nil {
+			id, err := strconv.ParseInt(strings.TrimSpace(v.Value), 10, 64)
+			if err != nil {
+				p.warn(WarnBadValue, se, "site %q: id=%q is not a number", site.Name, v.Value)
+			} else {
+				site.ID = id
+				if prev := p.siteIDs[id]; prev != nil {
+					p.warn(WarnDuplicateSiteID, se, "sites %q and %q share id %d", prev.Name, site.Name, id)
+				} else {
+					p.siteIDs[id] = site
+				}
+			}
+		}
+		if ad := se.SelectElement("applicationDefaults"); ad != nil {
+			if v := ad.SelectAttr("applicationPool"); v != nil {
+				site.DefaultAppPool = v.Value
+			}
+		}
+		siteKey := strings.ToLower(site.Name)
+		if prev := p.c.siteIndex[siteKey]; prev != nil {
+			p.warn(WarnDuplicateSiteName, se, "sites %q and %q have the same name; paths resolve to the first", prev.Name, site.Name)
+		} else {
+			p.c.siteIndex[siteKey] = site
+		}
+		for _, ch := range se.ChildElements() {
+			switch ch.Tag {
+			case "application":
+				p.application(site, siteKey, ch)
+			case "bindings":
+				for _, b := range ch.SelectElements("binding") {
+					site.Bindings = append(site.Bindings, p.binding(site, b))
+				}
+			}
+		}
+		p.c.Sites = append(p.c.Sites, site)
+	}
+}
+
+func (p *parser) application(site *Site, siteKey string, el *etree.Element) {
+	app := &Application{Site: site.Name, Path: el.SelectAttrValue("path", "/"), Locator: Locator{el}}
+	app.AppPoolName = site.DefaultAppPool
+	if v := el.SelectAttr("applicationPool"); v != nil {
+		app.AppPoolName = v.Value
+	}
+	for _, vd := range el.SelectElements("virtualDirectory") {
+		d := VirtualDirectory{Path: vd.SelectAttrValue("path", "/"), PhysicalPath: vd.SelectAttrValue("physicalPath", ""),
+			UserName: vd.SelectAttrValue("userName", "")}
+		if d.Path == "/" {
+			app.PhysicalPath = d.PhysicalPath
+		}
+		app.VirtualDirectories = append(app.VirtualDirectories, d)
+	}
+	site.Applications = append(site.Applications, app)
+	key := siteKey
+	if rest := normKey(app.Path); rest != "" {
+		key += "/" + rest
+	}
+	app.key = key
+	if _, dup := p.c.appIndex[key]; !dup {
+		p.c.appIndex[key] = app
+	}
+	p.apps = append(p.apps, app)
+}
+
+// binding splits bindingInformation for the protocols that use the
+// "address:port:host" form.
+func (p *parser) binding(site *Site, el *etree.Element) Binding {
+	b := Binding{Protocol: strings.ToLower(el.SelectAttrValue("protocol", "")), Raw: el.SelectAttrValue("bindingInformation", "")}
+	switch b.Protocol {
+	case "http", "https", "ftp", "ftps":
+	default:
+		return b
+	}
+	hostSep := strings.LastIndexByte(b.Raw, ':')
+	if hostSep < 0 {
+		p.warn(WarnBadValue, el, "site %q: binding %q is not address:port:host", site.Name, b.Raw)
+		return b
+	}
+	b.Host = b.Raw[hostSep+1:]
+	rest := b.Raw[:hostSep]
+	portSep := strings.LastIndexByte(rest, ':')
+	if portSep < 0 {
+		p.warn(WarnBadValue, el, "site %q: binding %q is not address:port:host", site.Name, b.Raw)
+		b.Host = ""
+		return b
+	}
+	addr := rest[:portSep]
+	if len(addr) >= 2 && addr[0] == '[' && addr[len(addr)-1] == ']' {
+		addr = addr[1 : len(addr)-1]
+	}
+	b.Address = addr
+	port, err := strconv.Atoi(rest[portSep+1:])
+	if err != nil || port < 0 || port > 65535 {
+		p.warn(WarnBadValue, el, "site %q: binding %q has an invalid port", site.Name, b.Raw)
+	} else {
+		b.Port = port
+	}
+	return b
+}
+
+func (p *parser) location(el *etree.Element) {
+	tag := &LocationTag{InheritInChildApplications: true, Locator: Locator{el}}
+	hasOverride, hasAllow := false, false
+	for _, a := range el.Attr {
+		switch a.Key {
+		case "path":
+			tag.Path = a.Value
+		case "overrideMode":
+			tag.OverrideMode = a.Value
+			hasOverride = true
+		case "allowOverride":
+			tag.AllowOverride = a.Value
+			hasAllow = true
+		case "inheritInChildApplications":
+			b, ok := parseBool(a.Value)
+			if !ok {
+				p.warn(WarnBadValue, el, "location %q: inheritInChildApplications=%q is not a boolean", tag.Path, a.Value)
+			} else {
+				tag.InheritInChildApplications = b
+			}
+		}
+	}
+	if hasOverride && hasAllow {
+		p.warn(WarnOverrideConflict, el, "location %q sets both overrideMode and allowOverride; IIS rejects this as a configuration error", tag.Path)
+	}
+	key := normKey(tag.Path)
+	l := &layer{kind: Location, path: tag.Path, inherit: tag.InheritInChildApplications}
+	if key == "" {
+		l.kind = ServerLevel
+	} else {
+		l.depth = strings.Count(key, "/") + 1
+	}
+	for _, ch := range el.ChildElements() {
+		if ch.Tag == "system.webServer" {
+			p.authSections(ch, l, tag)
+		}
+	}
+	p.c.Locations = append(p.c.Locations, tag)
+	if key == "" {
+		if !l.empty() {
+			p.c.server = append(p.c.server, l)
+		}
+		return
+	}
+	if first := p.locFirst[key]; first == nil {
+		p.locFirst[key] = tag
+	} else if trimSlashes(first.Path) != trimSlashes(tag.Path) {
+		p.warn(WarnAmbiguousLocation, el, "location %q differs from location %q only by case; IIS treats paths case-insensitively, so both apply", tag.Path, first.Path)
+	}
+	if !l.empty() {
+		p.c.locIndex[key] = append(p.c.locIndex[key], l)
+	}
+}
+
+// finish runs the checks that need the whole document.
+func (p *parser) finish() {
+	for _, app := range p.apps {
+		app.pool = p.c.poolIndex[strings.ToLower(app.AppPoolName)]
+		if app.pool == nil {
+			if app.AppPoolName == "" {
+				p.warn(WarnUnknownAppPool, app.Locator.el, "application %q names no application pool and no <applicationDefaults> supplies one", app.FullPath())
+			} else {
+				p.warn(WarnUnknownAppPool, app.Locator.el, "application %q uses application pool %q, which is not defined", app.FullPath(), app.AppPoolName)
+			}
+		}
+	}
+	for _, tag := range p.c.Locations {
+		segs := splitPath(tag.Path)
+		if len(segs) == 0 {
+			continue
+		}
+		if p.c.siteIndex[strings.ToLower(segs[0])] == nil {
+			p.warn(WarnLocationNoSite, tag.Locator.el, "location %q names no site (%q is not a site name)", tag.Path, segs[0])
+		}
+	}
+}
+
+func parseBool(s string) (bool, bool) {
+	s = strings.TrimSpace(s)
+	switch {
+	case strings.EqualFold(s, "true"):
+		return true, true
+	case strings.EqualFold(s, "false"):
+		return false, true
+	}
+	return false, false
+}
+
+func parseIdentity(s string) (IdentityType, bool) {
+	s = strings.TrimSpace(s)
+	for t := LocalSystem; t <= ApplicationPoolIdentity; t++ {
+		if strings.EqualFold(s, t.String()) || s == strconv.Itoa(t.SchemaValue()) {
+			return t, true
+		}
+	}
+	return IdentityUnknown, false
+}
+
+// splitPath splits a configuration path into its non-empty segments.
+func splitPath(path string) []string {
+	var segs []string
+	for _, s := range strings.Split(path, "/") {
+		if s = strings.TrimSpace(s); s != "" && s != "." {
+			segs = append(segs, s)
+		}
+	}
+	return segs
+}
+
+// normKey returns the lower-cased path with empty segments removed, the key
+// of location and application indexes.
+func normKey(path string) string {
+	clean := true
+	if path == "" || path[0] == '/' || path[len(path)-1] == '/' || strings.Contains(path, "//") || path == "." ||
+		strings.HasPrefix(path, "./") || strings.Contains(path, "/./") || strings.HasSuffix(path, "/.") {
+		clean = false
+	}
+	if clean {
+		for i := 0; i < len(path); i++ {
+			if c := path[i]; c == ' ' && (i == 0 || i == len(path)-1 || path[i-1] == '/' || path[i+1] == '/') {
+				clean = false
+				break
+			}
+		}
+	}
+	if clean {
+		return strings.ToLower(path)
+	}
+	return strings.ToLower(strings.Join(splitPath(path), "/"))
+}
+
+func trimSlashes(s string) string { return strings.Trim(strings.TrimSpace(s), "/") }
+
+func equalFold(a, b string) bool { return strings.EqualFold(a, b) }
+
+// redactPasswords overwrites the value of every password attribute in data
+// with '*' (keeping its length and line breaks, so offsets and line numbers
+// hold), before anything else reads the document: no value this package
+// keeps can contain an application pool, virtual directory or anonymous
+// user password, encrypted or not.
+func redactPasswords(data []byte) {
+	for i := 0; i < len(data); {
+		j := bytes.Index(data[i:], []byte("assword"))
+		if j < 0 {
+			return
+		}
+		start := i + j - 1 // position of the 'p'
+		i += j + len("assword")
+		if start < 1 || (data[start] != 'p' && data[start] != 'P') || !isXMLSpace(data[start-1]) {
+			continue
+		}
+		k := i
+		for k < len(data) && isXMLSpace(data[k]) {
+			k++
+		}
+		if k >= len(data) || data[k] != '=' {
+			continue
+		}
+		k++
+		for k < len(data) && isXMLSpace(data[k]) {
+			k++
+		}
+		if k >= len(data) || (data[k] != '"' && data[k] != '\'') {
+			continue
+		}
+		q := data[k]
+		k++
+		for k < len(data) && data[k] != q {
+			if data[k] != '\n' && data[k] != '\r' {
+				data[k] = '*'
+			}
+			k++
+		}
+		i = k
+	}
+}
+
+func isXMLSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

@@ -1,0 +1,264 @@
+package iisconfig
+
+import (
+	"strings"
+)
+
+// AppPool returns the application pool named name, compared
+// case-insensitively as IIS does, or nil.
+func (c *Config) AppPool(name string) *AppPool { return c.poolIndex[strings.ToLower(name)] }
+
+// AppPoolList returns the application pools in document order.
+func (c *Config) AppPoolList() []*AppPool { return c.pools }
+
+// Site returns the site named name (case-insensitive), or nil.
+func (c *Config) Site(name string) *Site { return c.siteIndex[strings.ToLower(name)] }
+
+// Schema returns the schema defaults the Config was parsed with.
+func (c *Config) Schema() *Schema { return c.schema }
+
+// Effective returns the settings IIS would use for path, written as
+// "Site Name/app/sub" (segments compared case-insensitively; leading and
+// trailing slashes ignored). The empty path returns the server-level
+// settings. A path whose first segment names no site yields a *PathError
+// wrapping ErrUnknownSite.
+func (c *Config) Effective(path string) (*Settings, error) {
+	key := normKey(path)
+	if key == "" {
+		return c.resolve("", "", nil), nil
+	}
+	siteKey := key
+	if i := strings.IndexByte(key, '/'); i >= 0 {
+		siteKey = key[:i]
+	}
+	site := c.siteIndex[siteKey]
+	if site == nil {
+		return nil, &PathError{Path: path, Err: ErrUnknownSite}
+	}
+	return c.resolve(key, displayPath(path, site), site), nil
+}
+
+// displayPath returns path with the site segment spelled as in the config and
+// empty segments removed.
+func displayPath(path string, site *Site) string {
+	segs := splitPath(path)
+	segs[0] = site.Name
+	return strings.Join(segs, "/")
+}
+
+// Applications returns the effective settings of every application root of
+// every site (document order), followed by every path named by a <location>
+// tag that is not already listed (document order; paths compared
+// case-insensitively). Location paths naming no site are included with an
+// empty Site.
+func (c *Config) Applications() []*Settings {
+	out := make([]*Settings, 0, len(c.appIndex)+len(c.Locations))
+	seen := make(map[string]struct{}, cap(out))
+	for _, site := range c.Sites {
+		if c.siteIndex[strings.ToLower(site.Name)] != site {
+			continue // duplicate name: its paths resolve to the first site
+		}
+		for _, app := range site.Applications {
+			key := app.key
+			if _, dup := seen[key]; dup {
+				continue
+			}
+			seen[key] = struct{}{}
+			out = append(out, c.resolve(key, app.FullPath(), site))
+		}
+	}
+	for _, tag := range c.Locations {
+		key := normKey(tag.Path)
+		if key == "" {
+			continue
+		}
+		if _, dup := seen[key]; dup {
+			continue
+		}
+		seen[key] = struct{}{}
+		siteKey := key
+		if i := strings.IndexByte(key, '/'); i >= 0 {
+			siteKey = key[:i]
+		}
+		site := c.siteIndex[siteKey]
+		display := strings.Join(splitPath(tag.Path), "/")
+		if site != nil {
+			display = displayPath(tag.Path, site)
+		}
+		out = append(out, c.resolve(key, display, site))
+	}
+	return out
+}
+
+// resolve computes the effective settings for the normalised key. site may
+// be nil (server level, or a location naming no site).
+func (c *Config) resolve(key, display string, site *Site) *Settings {
+	s := &Settings{Path: display}
+	vals := c.schema.vals
+	for f := range s.origins {
+		s.origins[f].Kind = SchemaDefault
+	}
+
+	// The application containing the path: the longest application path that
+	// is a whole-segment prefix of key.
+	var app *Application
+	appDepth := 1
+	if site != nil {
+		s.Site = site.Name
+		s.Bindings = site.Bindings
+		depth := strings.Count(key, "/") + 1
+		for end := len(key); end > 0; depth-- {
+			if a := c.appIndex[key[:end]]; a != nil {
+				app, appDepth = a, depth
+				break
+			}
+			end = strings.LastIndexByte(key[:end], '/')
+		}
+	}
+
+	var prov, spns []string
+	apply := func(l *layer) {
+		for _, a := range l.assigns {
+			vals[a.f] = a.v
+			s.origins[a.f] = Origin{Kind: l.kind, LocationPath: l.path, Locator: Locator{a.el}}
+		}
+		if l.provEl != nil {
+			prov = applyOps(prov, l.prov)
+			s.origins[fWinProviders] = Origin{Kind: l.kind, LocationPath: l.path, Locator: Locator{l.provEl}}
+		}
+		if l.spnEl != nil {
+			spns = applyOps(spns, l.spns)
+			s.origins[fEPSPNs] = Origin{Kind: l.kind, LocationPath: l.path, Locator: Locator{l.spnEl}}
+		}
+	}
+	for _, l := range c.server {
+		if l.inherit || key == "" {
+			apply(l)
+		}
+	}
+	if key != "" {
+		depth := 0
+		for i := 0; i <= len(key); i++ {
+			if i < len(key) && key[i] != '/' {
+				continue
+			}
+			depth++
+			for _, l := range c.locIndex[key[:i]] {
+				// inheritInChildApplications="false": the location does not
+				// flow into applications nested below its own path.
+				if !l.inherit && appDepth > depth {
+					continue
+				}
+				apply(l)
+			}
+		}
+	}
+
+	s.WindowsAuth = WindowsAuth{
+		Enabled:                  vals[fWinEnabled].b,
+		Providers:                prov,
+		UseKernelMode:            vals[fWinKernel].b,
+		UseAppPoolCredentials:    vals[fWinAppPoolCreds].b,
+		AuthPersistNonNTLM:       vals[fWinPersistNonNTLM].b,
+		AuthPersistSingleRequest: vals[fWinPersistSingle].b,
+		ExtendedProtection: ExtendedProtection{
+			TokenChecking: vals[fEPTokenChecking].s,
+			Flags:         vals[fEPFlags].s,
+			SPNs:          spns,
+		},
+	}
+	s.Anonymous = Anonymous{Enabled: vals[fAnonEnabled].b, UserName: vals[fAnonUser].s}
+	s.Basic = Basic{Enabled: vals[fBasicEnabled].b}
+	s.Digest = Digest{Enabled: vals[fDigestEnabled].b}
+
+	if app != nil {
+		s.Application = app
+		s.AppPoolName = app.AppPoolName
+		s.AppPool = app.pool
+	} else if site != nil {
+		s.AppPoolName = site.DefaultAppPool
+		s.AppPool = c.AppPool(site.DefaultAppPool)
+	}
+	if key != "" {
+		s.Decrypting = decrypting(s.AppPool, s.AppPoolName, s.WindowsAuth.UseKernelMode, s.WindowsAuth.UseAppPoolCredentials)
+	}
+	return s
+}
+
+// applyOps applies collection operations; list is copied before the first
+// change, so layers never share backing arrays with results.
+func applyOps(list []string, ops []collOp) []string {
+	out := make([]string, len(list), len(list)+len(ops))
+	copy(out, list)
+	for _, op := range ops {
+		switch op.op {
+		case opClear:
+			out = out[:0]
+		case opAdd:
+			if !containsFold(out, op.v) {
+				out = append(out, op.v)
+			}
+		case opRemove:
+			for i, v := range out {
+				if strings.EqualFold(v, op.v) {
+					out = append(out[:i], out[i+1:]...)
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// decrypting applies the table of DESIGN.md section 3 (Microsoft
+// "Troubleshoot Kerberos failures"; iis-docs processModel; KB 929650).
+func decrypting(pool *AppPool, poolName string, kernel, appPoolCreds bool) DecryptingAccount {
+	if pool == nil {
+		if poolName == "" {
+			return DecryptingAccount{Kind: Undetermined, Reason: "no application pool is assigned, so the process identity is unknown"}
+		}
+		return DecryptingAccount{Kind: Undetermined, Reason: "application pool " + quote(poolName) + " is not defined, so the process identity is unknown"}
+	}
+	id := pool.IdentityType
+	switch {
+	case id == LocalService:
+		return DecryptingAccount{Kind: Unsupported, Reason: "the pool runs as LocalService, which presents anonymous credentials on the network; sources conflict on Kerberos for it, so treat it as unsupported"}
+	case id == IdentityUnknown:
+		return DecryptingAccount{Kind: Undetermined, Reason: "the pool's identityType is not valid"}
+	case kernel && !appPoolCreds:
+		r := "useKernelMode=true and useAppPoolCredentials=false: http.sys decrypts tickets with the computer account's keys"
+		if id == SpecificUser {
+			r += " (an HTTP SPN on the pool account " + quote(pool.UserName) + " would make tickets fail with KRB_AP_ERR_MODIFIED)"
+		}
+		return DecryptingAccount{Kind: ComputerAccount, Reason: r}
+	case id == SpecificUser:
+		mode := "useKernelMode=false"
+		if kernel {
+			mode = "useKernelMode=true and useAppPoolCredentials=true"
+		}
+		if strings.TrimSpace(pool.UserName) == "" {
+			return DecryptingAccount{Kind: Undetermined, Reason: mode + " with a SpecificUser pool that has no userName"}
+		}
+		if strings.HasPrefix(pool.UserName, `.\`) {
+			return DecryptingAccount{Kind: Unsupported, Account: pool.UserName, Reason: mode + ": the pool's local account " + quote(pool.UserName) + " decrypts tickets but a local account cannot own SPNs in the domain"}
+		}
+		return DecryptingAccount{Kind: DomainAccount, Account: pool.UserName, Reason: mode + ": the SpecificUser pool account decrypts tickets"}
+	default:
+		mode := "useKernelMode=false"
+		if kernel {
+			mode = "useAppPoolCredentials=true"
+		}
+		return DecryptingAccount{Kind: ComputerAccount, Reason: mode + " with a " + id.String() + " pool: the computer account decrypts tickets"}
+	}
+}
+
+func quote(s string) string { return `"` + s + `"` }
