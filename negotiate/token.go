@@ -69,6 +69,9 @@ type Token struct {
 	Notes []string `json:",omitempty"`
 	// Size is the length of the decoded input in bytes.
 	Size int
+	// Truncated reports that the input ended before the lengths it states;
+	// the fields hold what the available bytes show (see DecodeToken).
+	Truncated bool `json:",omitempty"`
 }
 
 // NegState is the SPNEGO negotiation state of a NegTokenResp (RFC 4178 4.2.2).
@@ -121,6 +124,8 @@ type SPNEGO struct {
 	ResponseToken []byte                `json:",omitempty"`
 	// Both
 	MechListMIC []byte `json:",omitempty"`
+
+	mechTokenOff, responseTokenOff int // offsets for errors in the inner token
 }
 
 // PrincipalName is a Kerberos PrincipalName (RFC 4120 5.2.2).
@@ -162,16 +167,16 @@ type APReq struct {
 	SName          PrincipalName // ticket server name
 	SPN            string        // SName joined with "/"
 	TicketEncType  int32
-	TicketKVNO     int // -1 when absent
+	TicketKVNO     int // 0 when absent
 	AuthEncType    int32
-	AuthKVNO       int // -1 when absent
+	AuthKVNO       int // 0 when absent (the authenticator uses the session key)
 }
 
 // APRep is the clear part of a KRB_AP_REP (the server's mutual
 // authentication answer).
 type APRep struct {
 	EncType int32
-	KVNO    int // -1 when absent
+	KVNO    int // 0 when absent
 }
 
 // KRBError is a KRB_ERROR message (RFC 4120 5.9.1).

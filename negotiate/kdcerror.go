@@ -1,0 +1,295 @@
+package negotiate
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/jcmturner/gokrb5/v8/iana/errorcode"
+	"github.com/jcmturner/gokrb5/v8/messages"
+)
+
+// MITErrorBase is the offset MIT Kerberos adds to RFC 4120 error codes in its
+// com_err error table (ERROR_TABLE_BASE_krb5): MIT tools print
+// KDC_ERR_S_PRINCIPAL_UNKNOWN (7) as -1765328377.
+const MITErrorBase = -1765328384
+
+// ErrorCode is a Kerberos protocol error code (RFC 4120 section 7.5.9), as
+// carried in KRB-ERROR messages from a KDC or from a service.
+type ErrorCode int32
+
+// Kerberos error codes that iiskerb explains in detail (RFC 4120 7.5.9, RFC 6806).
+const (
+	CodeCPrincipalUnknown  ErrorCode = 6  // KDC_ERR_C_PRINCIPAL_UNKNOWN
+	CodeSPrincipalUnknown  ErrorCode = 7  // KDC_ERR_S_PRINCIPAL_UNKNOWN: SPN not registered
+	CodePrincipalNotUnique ErrorCode = 8  // KDC_ERR_PRINCIPAL_NOT_UNIQUE: duplicate SPN
+	CodeETypeNoSupp        ErrorCode = 14 // KDC_ERR_ETYPE_NOSUPP
+	CodeClientRevoked      ErrorCode = 18 // KDC_ERR_CLIENT_REVOKED
+	CodePreauthFailed      ErrorCode = 24 // KDC_ERR_PREAUTH_FAILED
+	CodeBadIntegrity       ErrorCode = 31 // KRB_AP_ERR_BAD_INTEGRITY
+	CodeSkew               ErrorCode = 37 // KRB_AP_ERR_SKEW
+	CodeModified           ErrorCode = 41 // KRB_AP_ERR_MODIFIED: ticket for another account's key
+	CodeBadKeyVer          ErrorCode = 44 // KRB_AP_ERR_BADKEYVER
+	CodeGeneric            ErrorCode = 60 // KRB_ERR_GENERIC
+	CodeWrongRealm         ErrorCode = 68 // KDC_ERR_WRONG_REALM
+)
+
+// errorMeanings are the one-line, diagnosis-oriented explanations of the
+// codes seen when Windows Integrated Authentication fails. Other codes use
+// the RFC 4120 description. Immutable.
+var errorMeanings = map[ErrorCode]string{
+	1:  "the client account has expired",
+	2:  "the service account has expired",
+	6:  "the KDC does not know the client name: wrong user name, or the user is in another realm",
+	7:  "no account holds this SPN: the SPN is missing (register it on the account that runs the service)",
+	8:  "the SPN is registered on more than one account (duplicate SPN): the KDC cannot choose a key",
+	12: "the KDC policy rejects the request (account restrictions, logon hours or workstation limits)",
+	13: "the KDC cannot honour a requested option (often a delegation or S4U setting)",
+	14: "no common encryption type: the account's keys and the enctypes the client allows do not overlap (for example an RC4-only account and an AES-only client)",
+	18: "the client account is disabled, locked out or revoked",
+	23: "the password has expired",
+	24: "pre-authentication failed: wrong password, or a keytab that holds an old key",
+	25: "pre-authentication is required (normal first reply; fatal only if the client cannot do it)",
+	29: "the KDC is unavailable or could not serve the request",
+	31: "integrity check failed on decryption: the service key differs from the key the ticket was made for (stale keytab, or SPN registered on another account)",
+	32: "the ticket has expired",
+	33: "the ticket is not yet valid (clock skew between client and KDC)",
+	34: "the authenticator was replayed (replay cache hit)",
+	35: "the ticket is for another service (SPN mismatch on the server)",
+	37: "clock skew too great between client and server or KDC (more than 5 minutes by default)",
+	41: "the server could not decrypt the ticket: it was encrypted with another account's key (SPN registered on the wrong account, or stale password/keytab)",
+	44: "the server has no key with the ticket's key version (kvno): keytab exported before the password changed",
+	45: "the server has no key for this service principal",
+	60: "generic Kerberos error (see the e-text)",
+	68: "wrong realm: the request went to a KDC of another realm (domain_realm mapping or referral problem)",
+}
+
+// String returns the RFC 4120 name ("KDC_ERR_S_PRINCIPAL_UNKNOWN"), or
+// "KRB_ERROR_<n>" for a code without a name.
+func (c ErrorCode) String() string {
+	s := errorcode.Lookup(int32(c)) // "(7) KDC_ERR_S_PRINCIPAL_UNKNOWN Server not found ..."
+	if !strings.HasPrefix(s, "(") {
+		return "KRB_ERROR_" + strconv.Itoa(int(c))
+	}
+	f := strings.Fields(s)
+	if len(f) < 2 {
+		return "KRB_ERROR_" + strconv.Itoa(int(c))
+	}
+	return f[1]
+}
+
+// Meaning explains the code in one line of plain language.
+func (c ErrorCode) Meaning() string {
+	if m, ok := errorMeanings[c]; ok {
+		return m
+	}
+	s := errorcode.Lookup(int32(c))
+	f := strings.Fields(s)
+	if strings.HasPrefix(s, "(") && len(f) > 2 {
+		return strings.Join(f[2:], " ")
+	}
+	return "unknown Kerberos error code"
+}
+
+// Known reports whether c is a code that RFC 4120 defines.
+func (c ErrorCode) Known() bool { return strings.HasPrefix(errorcode.Lookup(int32(c)), "(") }
+
+// ErrorCodeByName returns the code of an RFC 4120 error name such as
+// "KRB_AP_ERR_MODIFIED" (case-insensitive).
+func ErrorCodeByName(name string) (ErrorCode, bool) {
+	name = strings.ToUpper(strings.TrimSpace(name))
+	if name == "" {
+		return 0, false
+	}
+	for c := ErrorCode(0); c <= 100; c++ {
+		if c.Known() && c.String() == name {
+			return c, true
+		}
+	}
+	return 0, false
+}
+
+// FromMITCode converts an MIT com_err code (-1765328384 + n) to the Kerberos
+// error code n.
+func FromMITCode(n int64) (ErrorCode, bool) {
+	c := n - MITErrorBase
+	if c < 0 || c > 127 {
+		return 0, false
+	}
+	return ErrorCode(c), true
+}
+
+// KDCError is a Kerberos error: a KRB-ERROR returned by the KDC when a ticket
+// was requested, or by the target service when it rejected an AP-REQ
+// (Service is true then). Code is the RFC 4120 code; Name and Meaning are
+// derived from it. Inspect it with errors.As.
+type KDCError struct {
+	Code    int32
+	Name    string // "KDC_ERR_S_PRINCIPAL_UNKNOWN"
+	Meaning string // one line: "no account holds this SPN ..."
+	// EText is the KDC's or server's e-text, when it sent one.
+	EText string `json:",omitempty"`
+	// SPN is the service principal the failed request was for, when known.
+	SPN string `json:",omitempty"`
+	// Service reports that the error came from the target service (the
+	// AP exchange), not from the KDC.
+	Service bool `json:",omitempty"`
+	// Err is the underlying error (gokrb5's, or nil when the error was
+	// decoded from a token or text).
+	Err error `json:"-"`
+}
+
+// NewKDCError returns a KDCError for code with Name and Meaning filled in.
+func NewKDCError(code int32, err error) *KDCError {
+	c := ErrorCode(code)
+	return &KDCError{Code: code, Name: c.String(), Meaning: c.Meaning(), Err: err}
+}
+
+func (e *KDCError) Error() string {
+	var b strings.Builder
+	b.WriteString("kerberos: ")
+	if e.Service {
+		b.WriteString("service rejected the ticket: ")
+	}
+	fmt.Fprintf(&b, "%s (%d)", e.Name, e.Code)
+	if e.SPN != "" {
+		fmt.Fprintf(&b, " for %s", e.SPN)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Meaning)
+	if e.EText != "" && (e.Err == nil || !strings.Contains(e.Err.Error(), e.EText)) {
+		fmt.Fprintf(&b, " (e-text %q)", e.EText)
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the underlying error.
+func (e *KDCError) Unwrap() error { return e.Err }
+
+// Is reports whether target is a *KDCError with the same Code, so that
+// errors.Is(err, NewKDCError(7, nil)) matches any S_PRINCIPAL_UNKNOWN.
+func (e *KDCError) Is(target error) bool {
+	t, ok := target.(*KDCError)
+	return ok && t.Code == e.Code
+}
+
+// gokrb5 renders KRB-ERRORs as "KRB Error: (7) KDC_ERR_S_PRINCIPAL_UNKNOWN
+// Server not found in Kerberos database - e-text" inside its own wrapped
+// error strings (messages.KRBError.Error, iana/errorcode.Lookup).
+var (
+	gokrb5ErrorRE = regexp.MustCompile(`KRB Error: \((-?\d+)\) ([A-Z0-9_]+)[^-]*(?: - (.*))?$`)
+	mitCodeRE     = regexp.MustCompile(`(?:^|[^0-9])(-17653283\d\d)(?:[^0-9]|$)`)
+	errorNameRE   = regexp.MustCompile(`\b(KDC_ERR_[A-Z0-9_]+|KRB_AP_ERR_[A-Z0-9_]+|KRB_ERR_[A-Z0-9_]+|KRB_AP_PATH_NOT_ACCEPTED)\b`)
+)
+
+// mitMessages are MIT krb5 com_err texts (krb5_err.et) for the codes that
+// matter here, as kinit, kvno, curl and Apache's error log print them.
+var mitMessages = []struct {
+	text string
+	code ErrorCode
+}{
+	{"Server not found in Kerberos database", 7},
+	{"Client not found in Kerberos database", 6},
+	{"Principal has multiple entries in Kerberos database", 8},
+	{"KDC has no support for encryption type", 14},
+	{"Clients credentials have been revoked", 18},
+	{"Client's credentials have been revoked", 18},
+	{"Password has expired", 23},
+	{"Preauthentication failed", 24},
+	{"Decrypt integrity check failed", 31},
+	{"Ticket expired", 32},
+	{"Ticket not yet valid", 33},
+	{"Request is a replay", 34},
+	{"The ticket isn't for us", 35},
+	{"Clock skew too great", 37},
+	{"Message stream modified", 41},
+	{"Key version number for principal in key table is incorrect", 44},
+	{"Key version is not available", 44},
+	{"Service key not available", 45},
+}
+
+// KDCErrorFromText recognises a Kerberos error in text: gokrb5 error strings
+// ("KRB Error: (7) KDC_ERR_S_PRINCIPAL_UNKNOWN ..."), MIT negative codes
+// (-1765328377), RFC 4120 names (KRB_AP_ERR_MODIFIED) and MIT com_err
+// messages ("Server not found in Kerberos database", as kvno, curl and
+// Apache print them). It returns nil when the text names no Kerberos error.
+func KDCErrorFromText(s string) *KDCError {
+	for _, line := range strings.Split(s, "\n") {
+		if m := gokrb5ErrorRE.FindStringSubmatch(line); m != nil {
+			n, err := strconv.ParseInt(m[1], 10, 64)
+			if err == nil {
+				code := ErrorCode(n)
+				if n < 0 {
+					c, ok := FromMITCode(n)
+					if !ok {
+						continue
+					}
+					code = c
+				}
+				e := NewKDCError(int32(code), nil)
+				e.EText = strings.TrimSpace(m[3])
+				return e
+			}
+		}
+	}
+	if m := mitCodeRE.FindStringSubmatch(s); m != nil {
+		if n, err := strconv.ParseInt(m[1], 10, 64); err == nil {
+			if c, ok := FromMITCode(n); ok {
+				return NewKDCError(int32(c), nil)
+			}
+		}
+	}
+	if m := errorNameRE.FindString(s); m != "" {
+		if c, ok := ErrorCodeByName(m); ok {
+			return NewKDCError(int32(c), nil)
+		}
+	}
+	low := strings.ToLower(s)
+	for _, m := range mitMessages {
+		if strings.Contains(low, strings.ToLower(m.text)) {
+			return NewKDCError(int32(m.code), nil)
+		}
+	}
+	return nil
+}
+
+// AsKDCError extracts the Kerberos error from err: a *KDCError in its chain,
+// a gokrb5 messages.KRBError, or a code recognised in its text (gokrb5 wraps
+// KDC errors into strings, see KDCErrorFromText). The returned value wraps
+// err. It returns nil, false when err carries no Kerberos error code.
+func AsKDCError(err error) (*KDCError, bool) {
+	if err == nil {
+		return nil, false
+	}
+	var ke *KDCError
+	if errors.As(err, &ke) {
+		return ke, true
+	}
+	var kv messages.KRBError
+	if errors.As(err, &kv) {
+		e := NewKDCError(kv.ErrorCode, err)
+		e.EText = kv.EText
+		if len(kv.SName.NameString) > 0 {
+			e.SPN = kv.SName.PrincipalNameString()
+		}
+		return e, true
+	}
+	var kp *messages.KRBError
+	if errors.As(err, &kp) && kp != nil {
+		e := NewKDCError(kp.ErrorCode, err)
+		e.EText = kp.EText
+		return e, true
+	}
+	e := KDCErrorFromText(err.Error())
+	if e == nil {
+		return nil, false
+	}
+	e.Err = err
+	return e, true
+}
