@@ -4,6 +4,7 @@
 #
 #   KDC     127.0.0.1:18888 udp+tcp (KDC_PORT), realm EXAMPLE.TEST
 #   Apache  127.0.0.1:18080 (HTTP_PORT), locations described in httpd.conf.in
+#   (the next free port when the default is taken; STATE_DIR/env has the ones used)
 #
 # Principals:
 #   alice                       user with a password (and a keytab with the same key)
@@ -55,13 +56,20 @@ port_busy() { # proto port
     local flag=-t; [ "$1" = udp ] && flag=-u
     ss -Hln "$flag" "sport = :$2" 2>/dev/null | grep -q .
 }
-for p in "tcp $KDC_PORT" "udp $KDC_PORT" "tcp $HTTP_PORT"; do
-    # shellcheck disable=SC2086
-    if port_busy $p; then
-        echo "up.sh: port $p on $HOST is already in use (another instance? stop it with its down.sh)" >&2
-        exit 1
-    fi
-done
+# Default ports, or the next free ones when another instance (another STATE_DIR,
+# another helper's test run) holds them: the env file carries the ports chosen.
+pick_port() { # base protos...
+    local base=$1 p proto busy; shift
+    for p in $(seq "$base" $((base + 40))); do
+        busy=0
+        for proto in "$@"; do port_busy "$proto" "$p" && busy=1; done
+        [ $busy = 0 ] && { echo "$p"; return 0; }
+    done
+    echo "up.sh: no free port near $base" >&2
+    return 1
+}
+KDC_PORT=$(pick_port "$KDC_PORT" tcp udp)
+HTTP_PORT=$(pick_port "$HTTP_PORT" tcp)
 
 # Fresh random passwords per run: nothing secret is committed, nothing is reused.
 randpw() { head -c 18 /dev/urandom | base64 | tr -d '/+=' ; }
@@ -129,7 +137,7 @@ unset KRB5_KTNAME KRB5_CLIENT_KTNAME
 kadm() { kadmin.local -r "$REALM" -q "$1" >>"$KRB/kadmin.log" 2>&1 || { echo "up.sh: kadmin.local failed: ${1%% -pw *}" >&2; tail -5 "$KRB/kadmin.log" >&2; exit 1; }; }
 
 kdb5_util -r "$REALM" create -s -P "$MASTER_PASS" >"$KRB/kdb5_util.log" 2>&1
-kadm "addprinc -pw $USER_PASS $USER_PRINC"
+kadm "addprinc +requires_preauth -pw $USER_PASS $USER_PRINC"
 kadm "ktadd -norandkey -k $KRB/$USER_PRINC.keytab $USER_PRINC"
 for spn in HTTP/localhost HTTP/web.example.test HTTP/stale.example.test HTTP/oldkvno.example.test; do
     kadm "addprinc -randkey $spn"
