@@ -65,6 +65,8 @@ type proc struct {
 	window   int64
 	maxWarns int
 
+	ln           int64 // line number of the current line (file- or chunk-relative)
+	speculative  bool  // chunk with a guessed initial layout: no FormatError
 	lay          *layout
 	prefixData   bool // a data line was seen before the first #Fields (chunks)
 	sawFields    bool
@@ -110,14 +112,20 @@ func (p *proc) warn(line int64, format string, args ...any) {
 
 // tooLong accounts for a line longer than maxLine.
 func (p *proc) tooLong() {
-	p.t.lines++
-	p.warn(p.t.lines, "line longer than %d bytes skipped", maxLine)
+	p.ln++
+	if !p.lookahead {
+		p.t.lines++
+	}
+	p.warn(p.ln, "line longer than %d bytes skipped", maxLine)
 }
 
 // line processes one line without its newline.
 func (p *proc) line(b []byte) {
-	p.t.lines++
-	ln := p.t.lines
+	p.ln++
+	ln := p.ln
+	if !p.lookahead {
+		p.t.lines++
+	}
 	if n := len(b); n > 0 && b[n-1] == '\r' {
 		b = b[:n-1]
 	}
@@ -134,6 +142,10 @@ func (p *proc) line(b []byte) {
 	l := p.lay
 	if l == nil {
 		if p.lookahead {
+			return
+		}
+		if p.speculative {
+			p.prefixData = true
 			return
 		}
 		reason := "data line before any #Fields directive"
@@ -173,7 +185,7 @@ func (p *proc) line(b []byte) {
 		}
 		return
 	}
-	if st >= 0 && st < len(p.t.status) {
+	if st < int64(len(p.t.status)) {
 		p.t.status[st]++
 	} else {
 		p.t.otherCode++

@@ -1,0 +1,348 @@
+package w3clog
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sync"
+
+	"github.com/iiskerb/iiskerb/internal/textenc"
+)
+
+// AnalyzeFile analyses one W3C log file like Analyzer.Add, but splits it
+// into chunks at line boundaries and classifies them in parallel
+// (Options.Workers goroutines, default GOMAXPROCS), in memory bounded by
+// the workers' chunk buffers and the number of distinct groups. The result
+// is identical to the streaming path's. Each chunk starts with the #Fields
+// layout known when it is dispatched; a chunk that guessed wrong (a
+// #Fields change just before it) is classified again before merging.
+// UTF-16 files are handled by the streaming path.
+func AnalyzeFile(ctx context.Context, path string, opts *Options) (*Summary, error) {
+	o := opts.withDefaults()
+	t, err := fileTally(ctx, path, 0, &o)
+	if err != nil {
+		return nil, err
+	}
+	s := t.summary(o.MaxWarnings)
+	s.Files = 1
+	return s, nil
+}
+
+type chunkJob struct {
+	i          int
+	start, end int64
+	assumed    *layout
+}
+
+type chunkRes struct {
+	job        chunkJob
+	t          *tally
+	prefixData bool
+	endLay     *layout
+	err        error
+}
+
+func fileTally(ctx context.Context, path string, order int, o *Options) (*tally, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("w3clog: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("w3clog: %w", err)
+	}
+	size := st.Size()
+	head := make([]byte, min(size, 64<<10))
+	if _, err := io.ReadFull(f, head); err != nil {
+		return nil, fmt.Errorf("w3clog: %s: %w", path, err)
+	}
+	_, enc, err := textenc.NewReader(bytes.NewReader(head))
+	if err != nil {
+		return nil, fmt.Errorf("w3clog: %s: %w", path, err)
+	}
+	var base int64
+	switch enc {
+	case textenc.UTF16LE, textenc.UTF16BE:
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, fmt.Errorf("w3clog: %s: %w", path, err)
+		}
+		return streamTally(ctx, path, order, f, o)
+	case textenc.UTF8BOM:
+		base = 3
+	}
+	// The first #Fields of the file is the guess for every chunk until
+	// merged chunks say otherwise.
+	var guess *layout
+	if i := bytes.Index(head, []byte("#Fields:")); i >= 0 {
+		rest := head[i+len("#Fields:"):]
+		if j := bytes.IndexByte(rest, '\n'); j >= 0 {
+			guess = parseFields(bytes.TrimRight(rest[:j], "\r"))
+		}
+	}
+
+	workers := o.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	cs := o.ChunkSize
+	nchunks := int((size - base + cs - 1) / cs)
+	if nchunks == 0 {
+		nchunks = 1
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	var mu sync.Mutex
+	known := guess
+	jobs := make(chan chunkJob)
+	results := make(chan chunkRes, nchunks)
+	sem := make(chan struct{}, 2*workers)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(jobs)
+		for i := range nchunks {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			start := base + int64(i)*cs
+			end := min(start+cs, size)
+			mu.Lock()
+			assumed := known
+			mu.Unlock()
+			select {
+			case jobs <- chunkJob{i: i, start: start, end: end, assumed: assumed}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := newChunker(f, size, base, cs)
+			for j := range jobs {
+				if ctx.Err() != nil {
+					results <- chunkRes{job: j, err: ctx.Err()}
+					continue
+				}
+				results <- c.run(ctx, path, order, o, j, j.i > 0)
+			}
+		}()
+	}
+	defer wg.Wait()
+
+	total := newTally()
+	held := make(map[int]chunkRes)
+	var endLay *layout
+	var lineOff int64
+	var redo *chunker
+	for next := 0; next < nchunks; {
+		var r chunkRes
+		select {
+		case r = <-results:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("w3clog: %s: %w", path, ctx.Err())
+		}
+		held[r.job.i] = r
+		for {
+			r, ok := held[next]
+			if !ok {
+				break
+			}
+			delete(held, next)
+			if r.err != nil {
+				return nil, r.err
+			}
+			if r.job.i > 0 && r.prefixData && !r.job.assumed.equal(endLay) {
+				if redo == nil {
+					redo = newChunker(f, size, base, cs)
+				}
+				j := r.job
+				j.assumed = endLay
+				r = redo.run(ctx, path, order, o, j, false)
+				if r.err != nil {
+					var fe *FormatError
+					if errors.As(r.err, &fe) {
+						fe.Line += lineOff
+					}
+					return nil, r.err
+				}
+			}
+			if r.endLay != nil || r.job.i == 0 {
+				endLay = r.endLay
+			}
+			total.merge(r.t, lineOff, o.MaxWarnings)
+			lineOff += r.t.lines
+			mu.Lock()
+			known = endLay
+			mu.Unlock()
+			<-sem
+			next++
+		}
+	}
+	return total, nil
+}
+
+// chunker reads lines of one file for one worker.
+type chunker struct {
+	f         io.ReaderAt
+	size      int64
+	base      int64
+	buf       []byte
+	bufOff    int64 // absolute offset of buf[0]
+	n         int   // valid bytes in buf
+	pos       int64 // absolute offset of the next line
+	chunkSize int64
+}
+
+func newChunker(f io.ReaderAt, size, base, chunkSize int64) *chunker {
+	return &chunker{f: f, size: size, base: base, chunkSize: chunkSize}
+}
+
+// fill reads want bytes (at least maxLine+1, as available) from c.pos.
+func (c *chunker) fill(want int64) error {
+	want = min(max(want, maxLine+1), c.size-c.pos)
+	if int64(cap(c.buf)) < want {
+		c.buf = make([]byte, want)
+	}
+	c.buf = c.buf[:want]
+	n, err := c.f.ReadAt(c.buf, c.pos)
+	if err != nil && !(errors.Is(err, io.EOF) && int64(n) == want) {
+		return err
+	}
+	c.bufOff, c.n = c.pos, n
+	return nil
+}
+
+// ensure makes at least maxLine+1 bytes from c.pos (or up to EOF) buffered.
+func (c *chunker) ensure(want int64) error {
+	have := c.bufOff + int64(c.n) - c.pos
+	if c.pos >= c.bufOff && (have > maxLine || c.bufOff+int64(c.n) == c.size) {
+		return nil
+	}
+	return c.fill(want)
+}
+
+// next returns the line at c.pos (without newline) or tooLong. ok is false
+// at EOF.
+func (c *chunker) next(want int64) (line []byte, tooLong, ok bool, err error) {
+	if c.pos >= c.size {
+		return nil, false, false, nil
+	}
+	if err := c.ensure(want); err != nil {
+		return nil, false, false, err
+	}
+	b := c.buf[c.pos-c.bufOff : c.n]
+	j := bytes.IndexByte(b, '\n')
+	switch {
+	case j >= 0 && j <= maxLine:
+		c.pos += int64(j) + 1
+		return b[:j], false, true, nil
+	case j >= 0:
+		c.pos += int64(j) + 1
+		return nil, true, true, nil
+	case c.bufOff+int64(c.n) == c.size:
+		c.pos = c.size
+		if len(b) > maxLine {
+			return nil, true, true, nil
+		}
+		return b, false, true, nil
+	}
+	// More than maxLine bytes without a newline.
+	return nil, true, true, c.skipLine(want)
+}
+
+// skipLine moves c.pos past the next newline (or to EOF).
+func (c *chunker) skipLine(want int64) error {
+	for c.pos < c.size {
+		if err := c.ensure(want); err != nil {
+			return err
+		}
+		b := c.buf[c.pos-c.bufOff : c.n]
+		if j := bytes.IndexByte(b, '\n'); j >= 0 {
+			c.pos += int64(j) + 1
+			return nil
+		}
+		c.pos += int64(len(b))
+	}
+	return nil
+}
+
+const lookaheadRead = 256 << 10
+
+// run classifies the lines that start in [j.start, j.end), then reads on
+// (lookahead) until the NTLM challenge legs of the chunk are settled.
+func (c *chunker) run(ctx context.Context, path string, order int, o *Options, j chunkJob, speculative bool) chunkRes {
+	p := newProc(path, order, o, j.assumed)
+	p.speculative = speculative
+	res := chunkRes{job: j}
+	want := c.chunkSize + maxLine + 2
+	c.pos = j.start
+	c.bufOff, c.n = 0, 0
+	if j.start > c.base {
+		// A line belongs to the chunk it starts in: skip the tail of the
+		// line that straddles the boundary.
+		c.pos = j.start - 1
+		if err := c.skipLine(want); err != nil {
+			res.err = fmt.Errorf("w3clog: %s: %w", path, err)
+			return res
+		}
+	}
+	for c.pos < j.end {
+		line, long, ok, err := c.next(want)
+		if err != nil {
+			res.err = fmt.Errorf("w3clog: %s: %w", path, err)
+			return res
+		}
+		if !ok {
+			break
+		}
+		if long {
+			p.tooLong()
+		} else {
+			p.line(line)
+		}
+		if p.err != nil {
+			res.err = p.err
+			return res
+		}
+	}
+	res.prefixData = p.prefixData
+	res.endLay = p.lay
+	if !p.sawFields {
+		res.endLay = nil // the chunk does not determine the layout
+	}
+	p.lookahead = true
+	for n := 0; p.qhead < len(p.queue); n++ {
+		if n&1023 == 0 && ctx.Err() != nil {
+			res.err = ctx.Err()
+			return res
+		}
+		line, long, ok, err := c.next(lookaheadRead)
+		if err != nil {
+			res.err = fmt.Errorf("w3clog: %s: %w", path, err)
+			return res
+		}
+		if !ok {
+			break
+		}
+		if long {
+			p.tooLong()
+		} else {
+			p.line(line)
+		}
+	}
+	p.finish()
+	res.t = p.t
+	return res
+}
