@@ -36,61 +36,20 @@ const (
 	CodeWrongRealm         ErrorCode = 68 // KDC_ERR_WRONG_REALM
 )
 
-// errorMeanings are the one-line, diagnosis-oriented explanations of the
-// codes seen when Windows Integrated Authentication fails. Other codes use
-// the RFC 4120 description. Immutable.
-var errorMeanings = map[ErrorCode]string{
-	1:  "the client account has expired",
-	2:  "the service account has expired",
-	6:  "the KDC does not know the client name: wrong user name, or the user is in another realm",
-	7:  "no account holds this SPN: the SPN is missing (register it on the account that runs the service)",
-	8:  "the SPN is registered on more than one account (duplicate SPN): the KDC cannot choose a key",
-	12: "the KDC policy rejects the request (account restrictions, logon hours or workstation limits)",
-	13: "the KDC cannot honour a requested option (often a delegation or S4U setting)",
-	14: "no common encryption type: the account's keys and the enctypes the client allows do not overlap (for example an RC4-only account and an AES-only client)",
-	18: "the client account is disabled, locked out or revoked",
-	23: "the password has expired",
-	24: "pre-authentication failed: wrong password, or a keytab that holds an old key",
-	25: "pre-authentication is required (normal first reply; fatal only if the client cannot do it)",
-	29: "the KDC is unavailable or could not serve the request",
-	31: "integrity check failed on decryption: the service key differs from the key the ticket was made for (stale keytab, or SPN registered on another account)",
-	32: "the ticket has expired",
-	33: "the ticket is not yet valid (clock skew between client and KDC)",
-	34: "the authenticator was replayed (replay cache hit)",
-	35: "the ticket is for another service (SPN mismatch on the server)",
-	37: "clock skew too great between client and server or KDC (more than 5 minutes by default)",
-	41: "the server could not decrypt the ticket: it was encrypted with another account's key (SPN registered on the wrong account, or stale password/keytab)",
-	44: "the server has no key with the ticket's key version (kvno): keytab exported before the password changed",
-	45: "the server has no key for this service principal",
-	60: "generic Kerberos error (see the e-text)",
-	68: "wrong realm: the request went to a KDC of another realm (domain_realm mapping or referral problem)",
-}
-
 // String returns the RFC 4120 name ("KDC_ERR_S_PRINCIPAL_UNKNOWN"), or
-// "KRB_ERROR_<n>" for a code without a name.
+// "KRB_ERR_<n>" for a code without a name (see KerberosErrorText).
 func (c ErrorCode) String() string {
-	s := errorcode.Lookup(int32(c)) // "(7) KDC_ERR_S_PRINCIPAL_UNKNOWN Server not found ..."
-	if !strings.HasPrefix(s, "(") {
-		return "KRB_ERROR_" + strconv.Itoa(int(c))
-	}
-	f := strings.Fields(s)
-	if len(f) < 2 {
-		return "KRB_ERROR_" + strconv.Itoa(int(c))
-	}
-	return f[1]
+	name, _ := KerberosErrorText(int32(c))
+	return name
 }
 
-// Meaning explains the code in one line of plain language.
+// Meaning explains the code in one line of plain language (see KerberosErrorText).
 func (c ErrorCode) Meaning() string {
-	if m, ok := errorMeanings[c]; ok {
-		return m
+	_, m := KerberosErrorText(int32(c))
+	if m == "" {
+		return "unknown Kerberos error code"
 	}
-	s := errorcode.Lookup(int32(c))
-	f := strings.Fields(s)
-	if strings.HasPrefix(s, "(") && len(f) > 2 {
-		return strings.Join(f[2:], " ")
-	}
-	return "unknown Kerberos error code"
+	return m
 }
 
 // Known reports whether c is a code that RFC 4120 defines.
@@ -147,6 +106,22 @@ func NewKDCError(code int32, err error) *KDCError {
 	return &KDCError{Code: code, Name: c.String(), Meaning: c.Meaning(), Err: err}
 }
 
+// etextMeanings refine the meaning of KRB_ERR_GENERIC by the e-text MIT
+// KDCs send with it (MIT krb5 kdc/do_tgs_req.c status strings).
+var etextMeanings = map[string]string{
+	"FINDING_SERVER_KEY": "the KDC has no key for this service in an encryption type the client allows (MIT sends KRB_ERR_GENERIC; Active Directory sends KDC_ERR_ETYPE_NOSUPP): the enctypes do not overlap",
+}
+
+// newKDCErrorText is NewKDCError with the e-text, which may refine Meaning.
+func newKDCErrorText(code int32, etext string, err error) *KDCError {
+	e := NewKDCError(code, err)
+	e.EText = etext
+	if m, ok := etextMeanings[strings.ToUpper(strings.TrimSpace(etext))]; ok && code == int32(CodeGeneric) {
+		e.Meaning = m
+	}
+	return e
+}
+
 func (e *KDCError) Error() string {
 	var b strings.Builder
 	b.WriteString("kerberos: ")
@@ -183,7 +158,7 @@ func (e *KDCError) Is(target error) bool {
 // Server not found in Kerberos database - e-text" inside its own wrapped
 // error strings (messages.KRBError.Error, iana/errorcode.Lookup).
 var (
-	gokrb5ErrorRE = regexp.MustCompile(`KRB Error: \((-?\d+)\) ([A-Z0-9_]+)[^-]*(?: - (.*))?$`)
+	gokrb5ErrorRE = regexp.MustCompile(`KRB Error: \((-?\d+)\) ([A-Z0-9_]+)(.*)$`)
 	mitCodeRE     = regexp.MustCompile(`(?:^|[^0-9])(-17653283\d\d)(?:[^0-9]|$)`)
 	errorNameRE   = regexp.MustCompile(`\b(KDC_ERR_[A-Z0-9_]+|KRB_AP_ERR_[A-Z0-9_]+|KRB_ERR_[A-Z0-9_]+|KRB_AP_PATH_NOT_ACCEPTED)\b`)
 )
@@ -232,9 +207,11 @@ func KDCErrorFromText(s string) *KDCError {
 					}
 					code = c
 				}
-				e := NewKDCError(int32(code), nil)
-				e.EText = strings.TrimSpace(m[3])
-				return e
+				etext := ""
+				if i := strings.LastIndex(m[3], " - "); i >= 0 {
+					etext = strings.TrimSpace(m[3][i+3:])
+				}
+				return newKDCErrorText(int32(code), etext, nil)
 			}
 		}
 	}
@@ -273,8 +250,7 @@ func AsKDCError(err error) (*KDCError, bool) {
 	}
 	var kv messages.KRBError
 	if errors.As(err, &kv) {
-		e := NewKDCError(kv.ErrorCode, err)
-		e.EText = kv.EText
+		e := newKDCErrorText(kv.ErrorCode, kv.EText, err)
 		if len(kv.SName.NameString) > 0 {
 			e.SPN = kv.SName.PrincipalNameString()
 		}
@@ -282,9 +258,7 @@ func AsKDCError(err error) (*KDCError, bool) {
 	}
 	var kp *messages.KRBError
 	if errors.As(err, &kp) && kp != nil {
-		e := NewKDCError(kp.ErrorCode, err)
-		e.EText = kp.EText
-		return e, true
+		return newKDCErrorText(kp.ErrorCode, kp.EText, err), true
 	}
 	e := KDCErrorFromText(err.Error())
 	if e == nil {
