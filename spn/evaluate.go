@@ -1,0 +1,354 @@
+package spn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// VerdictKind classifies a finding about SPN ownership.
+type VerdictKind int
+
+// Verdict kinds.
+const (
+	// OK: the SPN (or its HOST fallback) resolves to the decrypting account.
+	OK VerdictKind = iota + 1
+	// Missing: no account holds the SPN or a fallback; clients get
+	// KDC_ERR_S_PRINCIPAL_UNKNOWN and fall back to NTLM.
+	Missing
+	// WrongAccount: another account holds the SPN (or the HOST fallback), so
+	// tickets are encrypted for it and the server fails to decrypt them
+	// (KRB_AP_ERR_MODIFIED).
+	WrongAccount
+	// Duplicated: two or more accounts hold the SPN.
+	Duplicated
+	// Malformed: an SPN value clients never request (scheme, path, trailing
+	// dot, whitespace, bad port).
+	Malformed
+	// RC4Only: the decrypting account allows only RC4 tickets (or has no
+	// msDS-SupportedEncryptionTypes, which classic AD treats as RC4).
+	RC4Only
+	// Unverified: the directory answer was incomplete, so neither presence
+	// nor absence is proven.
+	Unverified
+)
+
+func (k VerdictKind) String() string {
+	switch k {
+	case OK:
+		return "ok"
+	case Missing:
+		return "missing"
+	case WrongAccount:
+		return "wrong-account"
+	case Duplicated:
+		return "duplicated"
+	case Malformed:
+		return "malformed"
+	case RC4Only:
+		return "rc4-only"
+	case Unverified:
+		return "unverified"
+	}
+	return "unknown"
+}
+
+// Verdict is one conclusion about an expected SPN or the decrypting account.
+type Verdict struct {
+	Kind VerdictKind
+	// SPN is the SPN concerned (empty for account-level verdicts such as
+	// RC4Only).
+	SPN string
+	// Expectation is what was checked (zero for verdicts found on the
+	// account's own SPN list, such as Malformed).
+	Expectation Expectation
+	// Account is the decrypting account.
+	Account string
+	// Owners are the holders that matter: WrongAccount the other holders,
+	// Duplicated every holder.
+	Owners []string
+	// Via is the SPN actually found when a sPNMappings fallback decided the
+	// owner ("HOST/web01"); empty when the SPN itself was found.
+	Via string
+	// Detail explains the verdict in one or two sentences.
+	Detail string
+	// Fix are the commands that correct it (setspn -S / -D, PowerShell).
+	Fix []string
+	// Note states side effects of the fix, when there are any.
+	Note string
+	// Completeness of the directory answers the verdict rests on. Problems
+	// seen (WrongAccount, Duplicated) are real even when incomplete; OK and
+	// absence are only proven when Complete.
+	Completeness
+}
+
+// SetspnAdd returns "setspn -S spn account" (-S checks for duplicates before
+// adding). Values with spaces are quoted.
+func SetspnAdd(spn, account string) string {
+	return "setspn -S " + quoteArg(spn) + " " + quoteArg(account)
+}
+
+// SetspnDelete returns "setspn -D spn account".
+func SetspnDelete(spn, account string) string {
+	return "setspn -D " + quoteArg(spn) + " " + quoteArg(account)
+}
+
+func quoteArg(s string) string {
+	if s == "" || strings.ContainsAny(s, " \t\"") {
+		return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"`
+	}
+	return s
+}
+
+// Evaluate checks each expectation against dir and returns verdicts in
+// expectation order, followed by account-level verdicts (RC4Only, Malformed
+// SPNs on the decrypting account) once per decrypting account.
+//
+// The KDC's rule is applied: an account holding the SPN itself wins; only
+// when nobody holds it does a sPNMappings fallback (HOST/name) decide. An
+// error that is not [ErrIncomplete] (a broken connection before any answer)
+// stops evaluation and is returned with the verdicts so far; incomplete
+// answers produce verdicts marked incomplete (Unverified instead of Missing).
+func Evaluate(ctx context.Context, dir Directory, expectations []Expectation) ([]Verdict, error) {
+	var out []Verdict
+	accounts := []Owner{}
+	for _, e := range expectations {
+		if ctx.Err() != nil {
+			return out, &IncompleteError{Reason: "evaluation cancelled", Err: ctx.Err()}
+		}
+		vs, err := evaluateOne(ctx, dir, e)
+		out = append(out, vs...)
+		if err != nil {
+			return out, err
+		}
+		known := false
+		for _, o := range accounts {
+			known = known || strings.EqualFold(o.Account, e.Owner.Account)
+		}
+		if !known {
+			accounts = append(accounts, e.Owner)
+		}
+	}
+	for _, o := range accounts {
+		vs, err := evaluateAccount(ctx, dir, o)
+		out = append(out, vs...)
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+func owners(ctx context.Context, dir Directory, spn string) (Answer, error) {
+	ans, err := dir.Owners(ctx, spn)
+	if err != nil && !errors.Is(err, ErrIncomplete) {
+		return ans, fmt.Errorf("spn: owners of %s in %s: %w", spn, dir.Describe(), err)
+	}
+	if err != nil && ans.Complete {
+		ans.Completeness = Completeness{Reason: err.Error()}
+	}
+	return ans, nil
+}
+
+func evaluateOne(ctx context.Context, dir Directory, e Expectation) ([]Verdict, error) {
+	name := e.SPN.String()
+	base := Verdict{SPN: name, Expectation: e, Account: e.Owner.Account}
+	if probs := e.SPN.Problems(); len(probs) > 0 {
+		v := base
+		v.Kind, v.Completeness = Malformed, Completeness{Complete: true}
+		v.Detail = fmt.Sprintf("the expected SPN %s is malformed: %s", name, (&SyntaxError{Value: name, Problems: probs}).Error())
+		return []Verdict{v}, nil
+	}
+	direct, err := owners(ctx, dir, name)
+	if err != nil {
+		return nil, err
+	}
+	if len(direct.Accounts) > 0 {
+		return decide(base, direct.Accounts, "", direct.Completeness), nil
+	}
+	comp := direct.Completeness
+	for _, fb := range e.Fallbacks {
+		ans, err := owners(ctx, dir, fb.String())
+		if err != nil {
+			return nil, err
+		}
+		if !ans.Complete {
+			comp = ans.Completeness
+		}
+		if len(ans.Accounts) > 0 {
+			return decide(base, ans.Accounts, fb.String(), comp), nil
+		}
+	}
+	v := base
+	v.Completeness = comp
+	if !comp.Complete {
+		v.Kind = Unverified
+		v.Detail = fmt.Sprintf("no account holding %s was seen in %s, but that evidence is incomplete (%s)", name, dir.Describe(), comp.Reason)
+		v.Fix = []string{"setspn -Q " + quoteArg(name)}
+		return []Verdict{v}, nil
+	}
+	v.Kind = Missing
+	v.Detail = fmt.Sprintf("no account holds %s", name)
+	if len(e.Fallbacks) > 0 {
+		v.Detail += " or " + e.Fallbacks[0].String()
+	}
+	v.Detail += fmt.Sprintf("; clients asking for it get KDC_ERR_S_PRINCIPAL_UNKNOWN and fall back to NTLM. Register it on %s, the account that decrypts the tickets", e.Owner.Account)
+	v.Fix = []string{SetspnAdd(name, e.Owner.Account)}
+	return []Verdict{v}, nil
+}
+
+// decide turns the holders of an SPN (or of its fallback via) into verdicts.
+func decide(base Verdict, holders []Account, via string, comp Completeness) []Verdict {
+	name := base.SPN
+	found := name
+	if via != "" {
+		found = via
+	}
+	var mine, others []string
+	for i := range holders {
+		n := displayName(&holders[i])
+		if accountMatches(&holders[i], base.Account) {
+			mine = append(mine, n)
+		} else {
+			others = append(others, n)
+		}
+	}
+	var out []Verdict
+	if len(mine) > 0 && len(others) == 0 {
+		v := base
+		v.Kind, v.Via, v.Owners, v.Completeness = OK, via, mine, comp
+		if via != "" {
+			v.Detail = fmt.Sprintf("%s is not registered, but %s on %s covers it through sPNMappings", name, via, mine[0])
+		} else {
+			v.Detail = fmt.Sprintf("%s is registered on %s", name, mine[0])
+		}
+		if !comp.Complete {
+			v.Detail += "; other holders cannot be ruled out: " + comp.Reason
+		}
+		return []Verdict{v}
+	}
+	if len(mine) == 0 {
+		v := base
+		v.Kind, v.Via, v.Owners, v.Completeness = WrongAccount, via, others, comp
+		if via != "" {
+			v.Detail = fmt.Sprintf("%s is not registered and %s is held by %s, so the KDC encrypts tickets for %s with %s's key; %s cannot decrypt them (KRB_AP_ERR_MODIFIED)",
+				name, via, strings.Join(others, ", "), name, others[0], base.Account)
+			v.Fix = []string{SetspnAdd(name, base.Account)}
+			_, host, _ := strings.Cut(via, "/")
+			v.Note = fmt.Sprintf("Since the November 2021 updates (KB5008382) AD may reject %s while %s is on another account; if setspn -S reports a duplicate, the name %s belongs to that account: remove %s there only if no other service uses it", name, via, host, via)
+		} else {
+			v.Detail = fmt.Sprintf("%s is registered on %s, not on %s which decrypts the tickets: the server cannot decrypt them (KRB_AP_ERR_MODIFIED)",
+				name, strings.Join(others, ", "), base.Account)
+			for _, o := range others {
+				v.Fix = append(v.Fix, SetspnDelete(found, o))
+			}
+			v.Fix = append(v.Fix, SetspnAdd(name, base.Account))
+			v.Note = "Alternatively make " + others[0] + " decrypt the tickets (run the application pool as that account with useAppPoolCredentials=true) instead of moving the SPN"
+		}
+		out = append(out, v)
+	}
+	if len(holders) > 1 {
+		v := base
+		v.Kind, v.Via, v.Completeness = Duplicated, via, comp
+		v.Owners = append(append([]string(nil), mine...), others...)
+		v.Detail = fmt.Sprintf("%s is registered on %d accounts (%s); the KDC cannot pick one (KDC_ERR_PRINCIPAL_NOT_UNIQUE, KDC event 11)",
+			found, len(holders), strings.Join(v.Owners, ", "))
+		for _, o := range others {
+			v.Fix = append(v.Fix, SetspnDelete(found, o))
+		}
+		if len(mine) == 0 {
+			v.Fix = append(v.Fix, SetspnAdd(name, base.Account))
+		} else if len(mine) > 1 {
+			for _, o := range mine[1:] {
+				v.Fix = append(v.Fix, SetspnDelete(found, o))
+			}
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// evaluateAccount reports account-level problems of the decrypting account:
+// RC4-only encryption types and malformed SPNs.
+func evaluateAccount(ctx context.Context, dir Directory, o Owner) ([]Verdict, error) {
+	ans, err := dir.Account(ctx, o.Account)
+	if err != nil && !errors.Is(err, ErrIncomplete) {
+		return nil, fmt.Errorf("spn: account %s in %s: %w", o.Account, dir.Describe(), err)
+	}
+	var out []Verdict
+	for i := range ans.Accounts {
+		a := &ans.Accounts[i]
+		if v, ok := RC4Verdict(a); ok {
+			v.Account = o.Account
+			v.Completeness = Completeness{Complete: true}
+			out = append(out, v)
+		}
+		for _, s := range a.SPNs {
+			if v, ok := MalformedVerdict(s, displayName(a)); ok {
+				v.Account = o.Account
+				v.Completeness = ans.Completeness
+				out = append(out, v)
+			}
+		}
+	}
+	return out, nil
+}
+
+// RC4Verdict returns an RC4Only verdict when a's effective encryption types
+// (msDS-SupportedEncryptionTypes, or the classic default when absent) allow
+// RC4 and no AES.
+func RC4Verdict(a *Account) (Verdict, bool) {
+	e, assumed := a.EffectiveEncTypes()
+	if !e.RC4Only() {
+		return Verdict{}, false
+	}
+	name := displayName(a)
+	v := Verdict{Kind: RC4Only, Account: name, Owners: []string{name}}
+	if assumed {
+		v.Detail = fmt.Sprintf("%s has no msDS-SupportedEncryptionTypes, so a classic AD KDC issues RC4 tickets for it; Windows Server's 2026 hardening (CVE-2026-20833) makes AES the default and RC4-only owners fail", name)
+	} else {
+		v.Detail = fmt.Sprintf("%s allows only %s (msDS-SupportedEncryptionTypes=0x%x): tickets for its SPNs use RC4, which Windows Server's 2026 hardening (CVE-2026-20833) disables by default", name, a.EncTypes, uint32(a.EncTypes))
+	}
+	_, sam := splitAccountName(name)
+	if a.SAMAccountName != "" {
+		sam = a.SAMAccountName
+	}
+	switch a.Kind {
+	case Computer:
+		v.Fix = []string{"Set-ADComputer -Identity '" + strings.TrimSuffix(sam, "$") + "' -KerberosEncryptionType AES128,AES256"}
+		v.Note = "Computers normally write this attribute themselves from the policy \"Network security: Configure encryption types allowed for Kerberos\"; fix the policy if it keeps reverting"
+	case ManagedServiceAccount, GroupManagedServiceAccount:
+		v.Fix = []string{"Set-ADServiceAccount -Identity '" + sam + "' -KerberosEncryptionType AES128,AES256"}
+	default:
+		v.Fix = []string{"Set-ADUser -Identity '" + sam + "' -KerberosEncryptionType AES128,AES256"}
+		v.Note = "Reset the account's password afterwards if it was last set before the domain had a Windows Server 2008 or later DC: only a password change creates AES keys"
+	}
+	return v, true
+}
+
+// MalformedVerdict returns a Malformed verdict for an SPN value held by
+// owner, with the setspn commands that replace it by the repaired value.
+func MalformedVerdict(value, owner string) (Verdict, bool) {
+	sp, err := Parse(value)
+	var se *SyntaxError
+	if !errors.As(err, &se) {
+		return Verdict{}, false
+	}
+	v := Verdict{Kind: Malformed, SPN: value, Owners: []string{owner}}
+	v.Detail = fmt.Sprintf("%s on %s is malformed (%s): clients never request it", quoteArg(value), owner, problemList(se.Problems))
+	v.Fix = []string{SetspnDelete(value, owner)}
+	if r, ok := sp.Repaired(); ok {
+		v.Fix = append(v.Fix, SetspnAdd(r.String(), owner))
+		v.Detail += "; the intended SPN is probably " + r.String()
+	}
+	return v, true
+}
+
+func problemList(ps []Problem) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = p.Kind.String()
+	}
+	return strings.Join(s, ", ")
+}

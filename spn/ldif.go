@@ -1,0 +1,232 @@
+package spn
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/iiskerb/iiskerb/internal/textenc"
+)
+
+// LDIFExport is a parsed LDIF file such as
+//
+//	ldifde -f x.ldf -r "(servicePrincipalName=*)" -l servicePrincipalName,sAMAccountName,userAccountControl,msDS-SupportedEncryptionTypes,objectClass
+//
+// writes. Names are "DOMAIN\sam" with DOMAIN taken from the first DC= of each
+// DN (see [DomainFromDN]); call [Account.SetDomain] to use the real NetBIOS
+// name.
+type LDIFExport struct {
+	Name     string
+	Encoding textenc.Encoding
+	Accounts []Account
+	Warnings []Warning
+}
+
+// ParseLDIF reads a whole LDIF export into memory. See [ScanLDIF] for the
+// syntax it accepts.
+func ParseLDIF(name string, r io.Reader) (*LDIFExport, error) {
+	out := &LDIFExport{Name: name}
+	enc, warns, err := ScanLDIF(context.Background(), name, r, func(a *Account) error {
+		c := *a
+		c.SPNs = append([]string(nil), a.SPNs...)
+		out.Accounts = append(out.Accounts, c)
+		return nil
+	})
+	out.Encoding, out.Warnings = enc, warns
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ScanLDIF streams the entries of an LDIF file (RFC 2849; as ldifde writes
+// it) to fn, one [Account] per entry; *a is reused and only valid during the
+// call. It handles line folding (continuation lines start with one space),
+// base64 values ("attr:: ..."), comments, "version: 1", attribute options
+// ("servicePrincipalName;range=0-1499" is reported as a warning because the
+// values are truncated) and changetype lines: "add" entries are read,
+// modify/delete/modrdn records are skipped with a warning. Text may be UTF-8
+// or UTF-16LE (ldifde -u). Syntax errors stop the scan with a [*ParseError];
+// an error from fn stops it and is returned unchanged.
+func ScanLDIF(ctx context.Context, name string, r io.Reader, fn func(a *Account) error) (textenc.Encoding, []Warning, error) {
+	tr, enc, err := textenc.NewReader(r)
+	if err != nil {
+		return enc, nil, &ParseError{File: name, Err: err}
+	}
+	s := ldifScanner{name: name, fn: fn, ctx: ctx}
+	sc := bufio.NewScanner(tr)
+	sc.Buffer(make([]byte, 0, 64*1024), maxLine)
+	for sc.Scan() {
+		s.line++
+		if err := s.physical(strings.TrimRight(sc.Text(), "\r")); err != nil {
+			return enc, s.warns, err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return enc, s.warns, &ParseError{File: name, Line: s.line + 1, Err: err}
+	}
+	if err := s.endLogical(); err != nil {
+		return enc, s.warns, err
+	}
+	if err := s.endRecord(); err != nil {
+		return enc, s.warns, err
+	}
+	if s.records == 0 {
+		return enc, s.warns, &ParseError{File: name, Line: 1, Err: fmt.Errorf("no LDIF entries: %w", ErrUnrecognized)}
+	}
+	return enc, s.warns, nil
+}
+
+type ldifScanner struct {
+	name  string
+	fn    func(*Account) error
+	ctx   context.Context
+	line  int
+	warns []Warning
+
+	logical     strings.Builder // current unfolded line
+	logicalLine int             // its first physical line; 0 when none
+	comment     bool            // the current logical line is a comment
+
+	inRecord bool
+	skip     bool // record is not an add
+	recLine  int
+	acct     Account
+	records  int
+	valueBuf []string
+}
+
+func (s *ldifScanner) warn(line int, format string, a ...any) {
+	s.warns = append(s.warns, Warning{File: s.name, Line: line, Message: fmt.Sprintf(format, a...)})
+}
+
+func (s *ldifScanner) physical(l string) error {
+	if strings.HasPrefix(l, " ") {
+		if s.logicalLine == 0 {
+			return &ParseError{File: s.name, Line: s.line, Err: errors.New("continuation line without a line to continue")}
+		}
+		if !s.comment {
+			s.logical.WriteString(l[1:])
+		}
+		return nil
+	}
+	if err := s.endLogical(); err != nil {
+		return err
+	}
+	if l == "" {
+		return s.endRecord()
+	}
+	s.logicalLine = s.line
+	s.comment = strings.HasPrefix(l, "#")
+	s.logical.Reset()
+	if !s.comment {
+		s.logical.WriteString(l)
+	}
+	return nil
+}
+
+func (s *ldifScanner) endLogical() error {
+	if s.logicalLine == 0 {
+		return nil
+	}
+	line, text, comment := s.logicalLine, s.logical.String(), s.comment
+	s.logicalLine, s.comment = 0, false
+	s.logical.Reset()
+	if comment {
+		return nil
+	}
+	return s.attrLine(line, text)
+}
+
+func (s *ldifScanner) attrLine(line int, text string) error {
+	i := strings.IndexByte(text, ':')
+	if i <= 0 {
+		if text == "-" && s.inRecord {
+			return nil // modify-record separator
+		}
+		return &ParseError{File: s.name, Line: line, Err: fmt.Errorf("want \"attribute: value\", got %q", clip(text))}
+	}
+	attr, rest := text[:i], text[i+1:]
+	var value string
+	switch {
+	case strings.HasPrefix(rest, ":"):
+		b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(rest[1:]))
+		if err != nil {
+			return &ParseError{File: s.name, Line: line, Err: fmt.Errorf("base64 value of %s: %w", attr, err)}
+		}
+		value = string(b)
+	case strings.HasPrefix(rest, "<"):
+		s.warn(line, "URL value of %s not read", attr)
+		return nil
+	default:
+		value = strings.TrimLeft(rest, " ")
+	}
+	base, opts, _ := strings.Cut(attr, ";")
+	lower := strings.ToLower(base)
+
+	if !s.inRecord {
+		switch lower {
+		case "version":
+			return nil
+		case "dn":
+			s.inRecord, s.skip, s.recLine = true, false, line
+			s.acct = Account{SPNs: s.acct.SPNs[:0]}
+			s.acct.DN = value
+			return nil
+		}
+		return &ParseError{File: s.name, Line: line, Err: fmt.Errorf("record must start with dn:, got %q", clip(attr))}
+	}
+	if s.skip {
+		return nil
+	}
+	if lower == "changetype" {
+		if ct := strings.ToLower(strings.TrimSpace(value)); ct != "add" {
+			s.warn(line, "changetype %s record for %q skipped", ct, clip(s.acct.DN))
+			s.skip = true
+		}
+		return nil
+	}
+	if lower == "dn" {
+		return &ParseError{File: s.name, Line: line, Err: errors.New("second dn: in one record (missing blank line?)")}
+	}
+	if opts != "" && strings.Contains(strings.ToLower(opts), "range=") {
+		s.warn(line, "%s has a ranged (truncated) value list; re-export with a larger MaxValRange", base)
+	}
+	if !utf8.ValidString(value) {
+		value = strings.ToValidUTF8(value, "\uFFFD")
+	}
+	switch lower {
+	case "objectclass":
+		// objectClass is multi-valued: accumulate, kind = most specific.
+		if k := KindFromObjectClass([]string{value}); k > s.acct.Kind {
+			s.acct.Kind = k
+		}
+		return nil
+	}
+	s.valueBuf = append(s.valueBuf[:0], value)
+	if err := s.acct.SetAttribute(base, s.valueBuf); err != nil {
+		return &ParseError{File: s.name, Line: line, Err: err}
+	}
+	return nil
+}
+
+func (s *ldifScanner) endRecord() error {
+	if !s.inRecord {
+		return nil
+	}
+	s.inRecord = false
+	s.records++
+	if s.skip {
+		return nil
+	}
+	if err := s.ctx.Err(); err != nil {
+		return &IncompleteError{Reason: fmt.Sprintf("LDIF scan of %s stopped at line %d", s.name, s.recLine), Err: err}
+	}
+	s.acct.SetDomain("")
+	return s.fn(&s.acct)
+}

@@ -1,0 +1,311 @@
+package spn
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+)
+
+// OfflineInput is the evidence an [OfflineDirectory] combines.
+type OfflineInput struct {
+	// Setspn holds parsed setspn -L/-Q/-X output files.
+	Setspn []*SetspnOutput
+	// LDIF holds parsed ldifde exports.
+	LDIF []*LDIFExport
+	// LDIFComplete declares that the LDIF exports together hold every SPN
+	// holder of the scope (exported with -r "(servicePrincipalName=*)" from
+	// the domain root, or from the Global Catalog for a forest). Only then can
+	// the directory prove that an SPN has no (other) owner. The parser cannot
+	// know the filter that was used, so the caller must say so.
+	LDIFComplete bool
+	// Domain is the NetBIOS domain name used to name accounts known only by
+	// DN ("CORP"); empty means the first DC= of each DN, upper-cased.
+	Domain string
+}
+
+// OfflineDirectory is a [Directory] over setspn and ldifde output a customer
+// sent. Its answers are honest about what text can prove: setspn -L for one
+// account says nothing about who else holds an SPN; a finished setspn -Q for
+// exactly that SPN, a finished setspn -X, or a complete LDIF export can.
+type OfflineDirectory struct {
+	accounts []offAccount
+	byKey    map[string]int
+	index    map[string][]int32 // lower-case SPN -> accounts
+	queries  []offQuery
+	dupRuns  []offDupRun
+	ldifAll  bool
+	desc     string
+	warnings []Warning
+}
+
+type offAccount struct {
+	Account
+	fullSPNs bool     // the evidence lists all of its SPNs (-L, -Q, LDIF)
+	sources  []string // "setspn -L a.txt:3"
+}
+
+type offQuery struct {
+	pattern string // lower-case SPN or pattern with '*'
+	scope   string
+	forest  bool
+	where   string
+}
+
+type offDupRun struct {
+	keys   map[string]bool // lower-case duplicated SPNs
+	scope  string
+	forest bool
+	where  string
+	groups []SetspnDuplicate
+}
+
+// NewOfflineDirectory merges the evidence into one directory. Accounts are
+// matched by DN (then by name) across files; their SPN lists are merged.
+func NewOfflineDirectory(in OfflineInput) *OfflineDirectory {
+	d := &OfflineDirectory{byKey: map[string]int{}, index: map[string][]int32{}, ldifAll: in.LDIFComplete && len(in.LDIF) > 0}
+	var names []string
+	for _, o := range in.Setspn {
+		if o == nil {
+			continue
+		}
+		names = append(names, o.Name)
+		d.warnings = append(d.warnings, o.Warnings...)
+		for _, r := range o.Runs {
+			where := fmt.Sprintf("%s output %s:%d", r.Kind, o.Name, r.Line)
+			for _, sa := range r.Accounts {
+				a := Account{DN: sa.DN, SPNs: sa.SPNs}
+				d.add(a, sa.Name, in.Domain, r.Complete() || r.Kind == SetspnList, where)
+			}
+			switch r.Kind {
+			case SetspnQuery:
+				if r.Complete() && r.Target != "" {
+					d.queries = append(d.queries, offQuery{pattern: strings.ToLower(r.Target), scope: r.Scope, forest: r.Forest, where: where})
+				}
+			case SetspnDuplicates:
+				for _, g := range r.Duplicates {
+					for _, ow := range g.Owners {
+						d.add(Account{DN: ow.DN, SPNs: []string{g.SPN}}, ow.Name, in.Domain, false, where)
+					}
+				}
+				if r.Complete() {
+					dr := offDupRun{keys: map[string]bool{}, scope: r.Scope, forest: r.Forest, where: where, groups: r.Duplicates}
+					for _, g := range r.Duplicates {
+						dr.keys[strings.ToLower(g.SPN)] = true
+					}
+					d.dupRuns = append(d.dupRuns, dr)
+				}
+			}
+		}
+	}
+	for _, l := range in.LDIF {
+		if l == nil {
+			continue
+		}
+		names = append(names, l.Name)
+		d.warnings = append(d.warnings, l.Warnings...)
+		for _, a := range l.Accounts {
+			if in.Domain != "" {
+				a.SetDomain(in.Domain)
+			}
+			d.add(a, "", "", true, "LDIF "+l.Name)
+		}
+	}
+	for i := range d.accounts {
+		for _, s := range d.accounts[i].SPNs {
+			k := strings.ToLower(s)
+			if l := d.index[k]; len(l) == 0 || l[len(l)-1] != int32(i) {
+				d.index[k] = append(l, int32(i))
+			}
+		}
+	}
+	d.desc = "offline evidence " + strings.Join(names, ", ")
+	return d
+}
+
+// Warnings returns the parsers' warnings for all inputs.
+func (d *OfflineDirectory) Warnings() []Warning { return d.warnings }
+
+func (d *OfflineDirectory) add(a Account, name, domain string, full bool, where string) {
+	if a.Name == "" {
+		if name != "" {
+			a.Name = name
+		} else {
+			a.SetDomain(domain)
+		}
+	}
+	key := strings.ToLower(a.DN)
+	if key == "" {
+		key = "name:" + strings.ToLower(a.Name)
+	}
+	i, ok := d.byKey[key]
+	if !ok {
+		a.SPNs = append([]string(nil), a.SPNs...)
+		d.byKey[key] = len(d.accounts)
+		d.accounts = append(d.accounts, offAccount{Account: a, fullSPNs: full, sources: []string{where}})
+		return
+	}
+	m := &d.accounts[i]
+	m.fullSPNs = m.fullSPNs || full
+	m.sources = append(m.sources, where)
+	if m.SAMAccountName == "" && a.SAMAccountName != "" {
+		m.SAMAccountName, m.Name = a.SAMAccountName, a.Name
+	}
+	if name != "" && !strings.Contains(m.Name, `\`) {
+		m.Name = name
+	}
+	if m.Kind == Unknown {
+		m.Kind = a.Kind
+	}
+	m.Disabled = m.Disabled || a.Disabled
+	if !m.EncTypesSet && a.EncTypesSet {
+		m.EncTypes, m.EncTypesSet = a.EncTypes, true
+	}
+	for _, s := range a.SPNs {
+		dup := false
+		for _, t := range m.SPNs {
+			if strings.EqualFold(s, t) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			m.SPNs = append(m.SPNs, s)
+		}
+	}
+}
+
+// Owners implements [Directory]. The answer is complete when a complete LDIF
+// export was given, when a finished setspn -Q for a matching SPN or pattern
+// was given, or when a finished setspn -X run either lists the SPN as a
+// duplicate or (with exactly one known owner) shows it is not duplicated.
+func (d *OfflineDirectory) Owners(ctx context.Context, spn string) (Answer, error) {
+	if err := ctx.Err(); err != nil {
+		return Answer{Completeness: Completeness{Reason: "cancelled"}}, &IncompleteError{Reason: "owners lookup cancelled", Err: err}
+	}
+	key := strings.ToLower(strings.TrimSpace(spn))
+	var ans Answer
+	for _, i := range d.index[key] {
+		ans.Accounts = append(ans.Accounts, cloneAccount(&d.accounts[i].Account))
+	}
+	ans.Completeness = d.ownersCompleteness(key, len(ans.Accounts))
+	return ans, nil
+}
+
+func (d *OfflineDirectory) ownersCompleteness(key string, owners int) Completeness {
+	if d.ldifAll {
+		return Completeness{Complete: true}
+	}
+	for _, q := range d.queries {
+		if ok, _ := path.Match(q.pattern, key); ok || q.pattern == key {
+			return Completeness{Complete: true}
+		}
+	}
+	for _, r := range d.dupRuns {
+		if r.keys[key] || owners == 1 {
+			return Completeness{Complete: true}
+		}
+	}
+	return Completeness{Reason: fmt.Sprintf("%s lists only some accounts; another account may hold %s (give setspn -Q for it, setspn -X, or a complete ldifde export)", d.desc, key)}
+}
+
+// Account implements [Directory]. The answer is complete when the account
+// was found with its full SPN list (setspn -L/-Q or LDIF), or when a complete
+// LDIF export lacks it (then it holds no SPN).
+func (d *OfflineDirectory) Account(ctx context.Context, name string) (Answer, error) {
+	if err := ctx.Err(); err != nil {
+		return Answer{Completeness: Completeness{Reason: "cancelled"}}, &IncompleteError{Reason: "account lookup cancelled", Err: err}
+	}
+	var ans Answer
+	full := true
+	for i := range d.accounts {
+		if accountMatches(&d.accounts[i].Account, name) {
+			ans.Accounts = append(ans.Accounts, cloneAccount(&d.accounts[i].Account))
+			full = full && d.accounts[i].fullSPNs
+		}
+	}
+	switch {
+	case len(ans.Accounts) > 0 && full:
+		ans.Completeness = Completeness{Complete: true}
+	case len(ans.Accounts) > 0:
+		ans.Completeness = Completeness{Reason: fmt.Sprintf("%s shows only some SPNs of %s (setspn -X lists duplicates only)", d.desc, name)}
+	case d.ldifAll:
+		ans.Completeness = Completeness{Complete: true}
+	default:
+		ans.Completeness = Completeness{Reason: fmt.Sprintf("%s does not mention %s", d.desc, name)}
+	}
+	return ans, nil
+}
+
+// Scan implements [Directory]; it is complete only with a complete LDIF
+// export.
+func (d *OfflineDirectory) Scan(ctx context.Context, fn func(a *Account) error) (Completeness, error) {
+	for i := range d.accounts {
+		if err := ctx.Err(); err != nil {
+			return Completeness{Reason: "scan cancelled"}, &IncompleteError{Reason: "offline scan cancelled", Err: err}
+		}
+		a := cloneAccount(&d.accounts[i].Account)
+		if len(a.SPNs) == 0 {
+			continue
+		}
+		if err := fn(&a); err != nil {
+			return Completeness{Reason: "scan stopped by the caller"}, err
+		}
+	}
+	if d.ldifAll {
+		return Completeness{Complete: true}, nil
+	}
+	return Completeness{Reason: d.desc + " does not list every SPN holder (no complete ldifde export)"}, nil
+}
+
+// FindDuplicates implements [DuplicateFinder]: a complete LDIF export is
+// scanned; otherwise a finished setspn -X run is trusted (its groups, with
+// owners named from the evidence); otherwise the partial result of a scan is
+// returned as incomplete.
+func (d *OfflineDirectory) FindDuplicates(ctx context.Context) ([]Duplicate, Completeness, error) {
+	if !d.ldifAll && len(d.dupRuns) > 0 {
+		seen := map[string]int{}
+		var out []Duplicate
+		for _, r := range d.dupRuns {
+			for _, g := range r.groups {
+				k := strings.ToLower(g.SPN)
+				i, ok := seen[k]
+				if !ok {
+					i = len(out)
+					seen[k] = i
+					out = append(out, Duplicate{SPN: g.SPN})
+				}
+				for _, ow := range g.Owners {
+					n := d.nameOf(ow)
+					dup := false
+					for _, e := range out[i].Owners {
+						dup = dup || strings.EqualFold(e, n)
+					}
+					if !dup {
+						out[i].Owners = append(out[i].Owners, n)
+					}
+				}
+			}
+		}
+		sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].SPN) < strings.ToLower(out[j].SPN) })
+		return out, Completeness{Complete: true}, nil
+	}
+	return Duplicates(ctx, scanOnly{d})
+}
+
+func (d *OfflineDirectory) nameOf(ow SetspnAccount) string {
+	if i, ok := d.byKey[strings.ToLower(ow.DN)]; ok {
+		return displayName(&d.accounts[i].Account)
+	}
+	if ow.Name != "" {
+		return ow.Name
+	}
+	return ow.DN
+}
+
+// Describe implements [Directory].
+func (d *OfflineDirectory) Describe() string { return d.desc }
+
+// scanOnly hides DuplicateFinder so Duplicates scans.
+type scanOnly struct{ Directory }

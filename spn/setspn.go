@@ -1,0 +1,417 @@
+package spn
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/iiskerb/iiskerb/internal/textenc"
+)
+
+// SetspnKind says which setspn command produced a run of output.
+type SetspnKind int
+
+// setspn commands whose English output ParseSetspn reads.
+const (
+	SetspnList       SetspnKind = iota + 1 // setspn -L account
+	SetspnQuery                            // setspn -Q spn (with or without -F)
+	SetspnDuplicates                       // setspn -X (with or without -F)
+)
+
+func (k SetspnKind) String() string {
+	switch k {
+	case SetspnList:
+		return "setspn -L"
+	case SetspnQuery:
+		return "setspn -Q"
+	case SetspnDuplicates:
+		return "setspn -X"
+	}
+	return "setspn"
+}
+
+// SetspnOutput is a parsed text file of setspn output. One file may hold the
+// output of several commands (a customer pasting -L, -Q and -X together);
+// each becomes a Run.
+type SetspnOutput struct {
+	Name     string           // the file name given to ParseSetspn
+	Encoding textenc.Encoding // how the file was encoded
+	Runs     []SetspnRun
+	Warnings []Warning // lines that were not understood or report setspn errors
+}
+
+// SetspnRun is the output of one setspn command.
+type SetspnRun struct {
+	Kind SetspnKind
+	Line int // line of the first line of this run
+	// Command is the echoed command line ("C:\>setspn -Q HTTP/web01") when
+	// the file contains it, else empty.
+	Command string
+	// Target is the command's argument when the command line was echoed: the
+	// account for -L, the SPN (or pattern) for -Q.
+	Target string
+	// Scope is the DN after "Checking domain"/"Checking forest" (-Q, -X).
+	Scope string
+	// Forest is true for "Checking forest" (the -F flag).
+	Forest bool
+	// Accounts: -L the listed account; -Q every matching account with all its
+	// SPNs.
+	Accounts []SetspnAccount
+	// Duplicates: -X groups of accounts holding the same SPN.
+	Duplicates []SetspnDuplicate
+	// Entries is the last "Processing entry N" number (-X).
+	Entries int
+	// Groups is N from "found N group of duplicate SPNs." (-X).
+	Groups int
+	// Found is true after "Existing SPN found!" (-Q).
+	Found bool
+	// Finished is true when the run's final line was seen ("Existing SPN
+	// found!", "No such SPN found.", "found N group..."); -L output has no
+	// final line and is Finished when its header was seen. An unfinished run
+	// was truncated or failed and proves nothing about absence.
+	Finished bool
+	// Errors are setspn error lines inside the run ("Could not find account",
+	// "Ldap Error(...)"); a run with errors is not complete.
+	Errors []string
+}
+
+// SetspnAccount is an account as setspn prints it.
+type SetspnAccount struct {
+	DN   string
+	Name string // DOMAIN\sam when setspn printed it (some -X versions), else empty
+	SPNs []string
+	Line int
+}
+
+// SetspnDuplicate is one group of setspn -X output.
+type SetspnDuplicate struct {
+	SPN    string
+	Owners []SetspnAccount // DN (and Name when printed) of each holder
+	Line   int
+}
+
+// Kind returns the kind of the first run (0 when there is none).
+func (o *SetspnOutput) Kind() SetspnKind {
+	if len(o.Runs) == 0 {
+		return 0
+	}
+	return o.Runs[0].Kind
+}
+
+// Complete reports whether the run's own question was fully answered: its
+// final line was seen and setspn printed no error in it.
+func (r *SetspnRun) Complete() bool { return r.Finished && len(r.Errors) == 0 }
+
+// maxLine bounds one line of evidence text.
+const maxLine = 1 << 20
+
+// ParseSetspn parses English setspn -L, -Q and -X output (recognised by
+// content, several commands per file allowed). The text may be UTF-8 (with or
+// without BOM) or UTF-16LE as PowerShell redirection writes it, with LF or
+// CRLF line ends. Lines it does not understand become Warnings; a file with no
+// setspn output at all is a [*ParseError] wrapping [ErrUnrecognized].
+func ParseSetspn(name string, r io.Reader) (*SetspnOutput, error) {
+	tr, enc, err := textenc.NewReader(r)
+	if err != nil {
+		return nil, &ParseError{File: name, Err: err}
+	}
+	p := setspnParser{out: &SetspnOutput{Name: name, Encoding: enc}}
+	sc := bufio.NewScanner(tr)
+	sc.Buffer(make([]byte, 0, 64*1024), maxLine)
+	for sc.Scan() {
+		p.line++
+		p.handle(strings.TrimRight(sc.Text(), "\r"))
+	}
+	if err := sc.Err(); err != nil {
+		return nil, &ParseError{File: name, Line: p.line + 1, Err: err}
+	}
+	p.flush()
+	if len(p.out.Runs) == 0 {
+		return nil, &ParseError{File: name, Line: 1, Err: fmt.Errorf("no setspn -L/-Q/-X output: %w", ErrUnrecognized)}
+	}
+	return p.out, nil
+}
+
+type setspnParser struct {
+	out     *SetspnOutput
+	line    int
+	cur     *SetspnRun // run being filled (not yet in out.Runs)
+	pending struct {   // an echoed command waiting for its output
+		set         bool
+		line        int
+		cmd, target string
+		kind        SetspnKind
+		forest      bool
+	}
+}
+
+func (p *setspnParser) warn(format string, a ...any) {
+	p.out.Warnings = append(p.out.Warnings, Warning{File: p.out.Name, Line: p.line, Message: fmt.Sprintf(format, a...)})
+}
+
+// flush moves the current run into the output.
+func (p *setspnParser) flush() {
+	if p.cur != nil {
+		p.out.Runs = append(p.out.Runs, *p.cur)
+		p.cur = nil
+	}
+}
+
+// start begins a new run of kind k (0 = decided later).
+func (p *setspnParser) start(k SetspnKind) *SetspnRun {
+	p.flush()
+	r := &SetspnRun{Kind: k, Line: p.line}
+	if p.pending.set {
+		r.Command, r.Target, r.Line = p.pending.cmd, p.pending.target, p.pending.line
+		if r.Kind == 0 {
+			r.Kind = p.pending.kind
+		}
+		r.Forest = p.pending.forest
+		p.pending.set = false
+	}
+	p.cur = r
+	return r
+}
+
+func (p *setspnParser) handle(raw string) {
+	line := strings.TrimSpace(raw)
+	if line == "" {
+		return
+	}
+	indented := raw[0] == ' ' || raw[0] == '\t'
+	lower := strings.ToLower(line)
+
+	switch {
+	case p.command(line, lower):
+		return
+	case strings.HasPrefix(lower, "registered serviceprincipalnames for "):
+		r := p.start(SetspnList)
+		dn := strings.TrimSuffix(line[len("registered serviceprincipalnames for "):], ":")
+		r.Accounts = append(r.Accounts, SetspnAccount{DN: strings.TrimSpace(dn), Line: p.line})
+		r.Finished = true
+		return
+	case strings.HasPrefix(lower, "checking domain ") || strings.HasPrefix(lower, "checking forest "):
+		if p.cur == nil || p.cur.Scope != "" || len(p.cur.Accounts)+len(p.cur.Duplicates) > 0 || p.cur.Finished || p.cur.Kind == SetspnList {
+			p.start(0)
+		}
+		p.cur.Scope = strings.TrimSpace(line[len("checking domain "):])
+		p.cur.Forest = p.cur.Forest || strings.HasPrefix(lower, "checking forest ")
+		return
+	case strings.HasPrefix(lower, "operation will be performed forestwide"):
+		p.ensure(0).Forest = true
+		return
+	case strings.HasPrefix(lower, "processing entry "):
+		r := p.ensure(SetspnDuplicates)
+		r.Kind = SetspnDuplicates
+		if n, err := strconv.Atoi(strings.TrimSpace(line[len("processing entry "):])); err == nil {
+			r.Entries = n
+		} else {
+			p.warn("unreadable entry number in %q", line)
+		}
+		return
+	case strings.HasPrefix(lower, "found ") && strings.Contains(lower, "duplicate spn"):
+		r := p.ensure(SetspnDuplicates)
+		r.Kind = SetspnDuplicates
+		f := strings.Fields(line)
+		n, err := strconv.Atoi(f[1])
+		if err != nil {
+			p.warn("unreadable group count in %q", line)
+			return
+		}
+		r.Groups = n
+		r.Finished = true
+		if n != len(r.Duplicates) {
+			r.Errors = append(r.Errors, fmt.Sprintf("line %d: setspn reports %d groups but %d were listed", p.line, n, len(r.Duplicates)))
+		}
+		p.flush()
+		return
+	case lower == "existing spn found!":
+		r := p.ensure(SetspnQuery)
+		r.Kind, r.Found, r.Finished = SetspnQuery, true, true
+		p.flush()
+		return
+	case lower == "no such spn found.":
+		r := p.ensure(SetspnQuery)
+		r.Kind, r.Finished = SetspnQuery, true
+		if len(r.Accounts) > 0 {
+			r.Errors = append(r.Errors, fmt.Sprintf("line %d: %q after listed accounts", p.line, line))
+		}
+		p.flush()
+		return
+	case isSetspnError(lower):
+		if p.cur != nil {
+			p.cur.Errors = append(p.cur.Errors, line)
+		}
+		p.warn("setspn reported an error: %s", line)
+		return
+	}
+
+	r := p.cur
+	if r == nil {
+		p.warn("text outside setspn output: %q", clip(line))
+		return
+	}
+	switch r.Kind {
+	case SetspnList:
+		if !indented {
+			p.warn("unexpected unindented line in setspn -L output: %q", clip(line))
+			return
+		}
+		a := &r.Accounts[len(r.Accounts)-1]
+		a.SPNs = append(a.SPNs, line)
+	case SetspnQuery:
+		p.queryLine(r, line, indented)
+	case SetspnDuplicates:
+		p.dupLine(r, line, indented)
+	default: // after "Checking domain": -Q or -X not known yet
+		if indented {
+			p.warn("indented line before any account or SPN: %q", clip(line))
+			return
+		}
+		if looksLikeDN(line) {
+			r.Kind = SetspnQuery
+			p.queryLine(r, line, indented)
+		} else {
+			r.Kind = SetspnDuplicates
+			p.dupLine(r, line, indented)
+		}
+	}
+}
+
+// ensure returns the current run, starting one of kind k if there is none.
+func (p *setspnParser) ensure(k SetspnKind) *SetspnRun {
+	if p.cur == nil {
+		return p.start(k)
+	}
+	return p.cur
+}
+
+func (p *setspnParser) queryLine(r *SetspnRun, line string, indented bool) {
+	if !indented {
+		if !looksLikeDN(line) {
+			p.warn("expected a distinguished name in setspn -Q output: %q", clip(line))
+			return
+		}
+		r.Accounts = append(r.Accounts, SetspnAccount{DN: line, Line: p.line})
+		return
+	}
+	if len(r.Accounts) == 0 {
+		p.warn("SPN before any account in setspn -Q output: %q", clip(line))
+		return
+	}
+	a := &r.Accounts[len(r.Accounts)-1]
+	a.SPNs = append(a.SPNs, line)
+}
+
+func (p *setspnParser) dupLine(r *SetspnRun, line string, indented bool) {
+	if !indented && !looksLikeDN(line) {
+		s := line
+		if i := strings.Index(strings.ToLower(s), " is registered on these accounts"); i >= 0 {
+			s = strings.TrimSpace(s[:i])
+		}
+		r.Duplicates = append(r.Duplicates, SetspnDuplicate{SPN: s, Line: p.line})
+		return
+	}
+	if len(r.Duplicates) == 0 {
+		p.warn("account before any SPN in setspn -X output: %q", clip(line))
+		return
+	}
+	d := &r.Duplicates[len(r.Duplicates)-1]
+	a := SetspnAccount{Line: p.line}
+	if f := strings.Fields(line); len(f) >= 2 && strings.Contains(f[0], `\`) && !looksLikeDN(f[0]) {
+		a.Name = f[0]
+		a.DN = strings.TrimSpace(line[strings.Index(line, f[0])+len(f[0]):])
+	} else {
+		a.DN = line
+	}
+	if !looksLikeDN(a.DN) {
+		p.warn("expected a distinguished name in setspn -X output: %q", clip(line))
+		return
+	}
+	d.Owners = append(d.Owners, a)
+}
+
+// command recognises an echoed setspn command line ("C:\>setspn -L web01",
+// "PS C:\> setspn.exe -F -Q HTTP/x", "setspn -X").
+func (p *setspnParser) command(line, lower string) bool {
+	i := strings.Index(lower, "setspn")
+	if i < 0 {
+		return false
+	}
+	prefix := strings.TrimSpace(line[:i])
+	if prefix != "" && !strings.HasSuffix(prefix, ">") && !strings.HasSuffix(prefix, "$") && !strings.HasSuffix(prefix, "#") {
+		return false
+	}
+	f := strings.Fields(line[i:])
+	if len(f) == 0 || (strings.ToLower(f[0]) != "setspn" && strings.ToLower(f[0]) != "setspn.exe") {
+		return false
+	}
+	var kind SetspnKind
+	forest := false
+	var args []string
+	for _, a := range f[1:] {
+		switch strings.ToLower(a) {
+		case "-l", "/l":
+			kind = SetspnList
+		case "-q", "/q":
+			kind = SetspnQuery
+		case "-x", "/x":
+			kind = SetspnDuplicates
+		case "-f", "/f":
+			forest = true
+		case "-p", "/p", "-t", "/t", "-c", "/c", "-u", "/u":
+		default:
+			args = append(args, a)
+		}
+	}
+	if kind == 0 {
+		return false
+	}
+	p.flush()
+	p.pending.set = true
+	p.pending.line, p.pending.cmd, p.pending.kind, p.pending.forest = p.line, line, kind, forest
+	p.pending.target = ""
+	if len(args) > 0 {
+		p.pending.target = args[len(args)-1]
+	}
+	if kind == SetspnQuery || kind == SetspnDuplicates {
+		p.start(kind)
+	}
+	return true
+}
+
+// isSetspnError recognises setspn's error lines.
+func isSetspnError(lower string) bool {
+	for _, pfx := range []string{
+		"could not find account", "ldap error", "finddomainforaccount", "failed to ", "unable to ",
+		"error:", "dsgetdcname", "dscracknames", "warning: ", "checking domain failed",
+	} {
+		if strings.HasPrefix(lower, pfx) {
+			return true
+		}
+	}
+	return strings.Contains(lower, "failed with") || strings.Contains(lower, "error 0x") || strings.Contains(lower, "error(0x")
+}
+
+// looksLikeDN reports whether s starts like a distinguished name (CN=...).
+func looksLikeDN(s string) bool {
+	k, _, ok := strings.Cut(s, "=")
+	if !ok || k == "" || strings.ContainsAny(k, "/ \t\\:") {
+		return false
+	}
+	for _, r := range k {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func clip(s string) string {
+	if len(s) > 120 {
+		return s[:120] + "..."
+	}
+	return s
+}
