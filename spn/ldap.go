@@ -1,0 +1,933 @@
+package spn
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-ldap/ldap/v3"
+)
+
+// Default LDAP settings used when the LDAPConfig field is zero.
+const (
+	// DefaultPageSize is the paged-results page size: Active Directory's
+	// MaxPageSize.
+	DefaultPageSize = 1000
+	// DefaultLDAPTimeout bounds dialling, binding and each request (each
+	// page of a scan).
+	DefaultLDAPTimeout = 2 * time.Minute
+)
+
+// LDAP attribute names read from account objects (AD lDAPDisplayNames).
+const (
+	attrSPN      = "servicePrincipalName"
+	attrSAM      = "sAMAccountName"
+	attrUAC      = "userAccountControl"
+	attrEncTypes = "msDS-SupportedEncryptionTypes"
+	attrClass    = "objectClass"
+)
+
+// accountAttrs is the attribute list of every account search.
+var accountAttrs = []string{attrSAM, attrSPN, attrUAC, attrEncTypes, attrClass}
+
+// domainScopeOID is LDAP_SERVER_DOMAIN_SCOPE_OID (MS-ADTS 3.1.1.3.4.1.9): a
+// domain controller returns no continuation references to other naming
+// contexts (Configuration, DomainDnsZones) for a search from the domain head.
+// Servers that do not know it ignore it (it is sent as non-critical).
+const domainScopeOID = "1.2.840.113556.1.4.1339"
+
+// Secret holds a password. It formats as "[redacted]" with every fmt verb
+// and marshals to JSON as "[redacted]", so an LDAPConfig can be logged.
+type Secret string
+
+const redacted = "[redacted]"
+
+// String returns "[redacted]".
+func (Secret) String() string { return redacted }
+
+// GoString returns "[redacted]".
+func (Secret) GoString() string { return redacted }
+
+// Format writes "[redacted]" whatever the verb.
+func (Secret) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(redacted)) }
+
+// MarshalJSON returns the JSON string "[redacted]".
+func (Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + redacted + `"`), nil }
+
+// MarshalText returns "[redacted]".
+func (Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
+
+// LDAPConfig says how [DialLDAP] connects and binds. Only URL is required.
+//
+// Transport security: an ldaps:// URL is TLS from the first byte; an
+// ldap:// URL is upgraded with StartTLS when StartTLS is set. Certificates
+// are verified against RootCAs (the system pool when nil) and ServerName
+// (the URL host when empty); InsecureSkipVerify turns verification off and
+// must be asked for explicitly.
+//
+// Binding: Kerberos (GSSAPI via gokrb5) when Kerberos is set; SSPI as the
+// logged-on user when SSPI is set (Windows only); a simple bind when BindDN is
+// set; otherwise anonymous. A simple bind sends the password as is, so over a
+// connection without TLS it is refused unless AllowInsecureSimpleBind is set.
+type LDAPConfig struct {
+	// URL is ldap://host[:port] or ldaps://host[:port]. Without a port:
+	// 389/636, or 3268/3269 with GlobalCatalog.
+	URL string
+	// StartTLS upgrades an ldap:// connection to TLS before binding.
+	StartTLS bool
+	// RootCAs verifies the server certificate; nil means the system pool.
+	RootCAs *x509.CertPool
+	// ServerName is the name the certificate must carry; default: URL host.
+	ServerName string
+	// InsecureSkipVerify accepts any certificate. For lab use only.
+	InsecureSkipVerify bool
+
+	// GlobalCatalog searches the whole forest (a Global Catalog port,
+	// 3268/3269). BaseDN then defaults to "" (all partitions).
+	GlobalCatalog bool
+	// BaseDN is where searches start; default: the rootDSE's
+	// defaultNamingContext (or its first namingContexts value).
+	BaseDN string
+	// Domain is the NetBIOS domain name used in Account.Name ("EXAMPLE" in
+	// EXAMPLE\web01$); default: nETBIOSName of the domain's crossRef in
+	// CN=Partitions, else derived from the DN.
+	Domain string
+
+	// BindDN is the simple-bind identity (a DN, user@domain or DOMAIN\user).
+	BindDN string
+	// Password is the simple-bind password. It never appears in errors or
+	// formatted output.
+	Password Secret
+	// AllowInsecureSimpleBind permits a simple bind over a connection that
+	// is not TLS-protected (the password crosses the network in clear).
+	AllowInsecureSimpleBind bool
+	// Kerberos selects a GSSAPI bind with a gokrb5 client.
+	Kerberos *KerberosBind
+	// SSPI selects a GSSAPI bind with the Windows logged-on user's
+	// credentials (Windows only; an error elsewhere).
+	SSPI bool
+	// SSPISPN is the service principal for an SSPI bind; default
+	// "ldap/<URL host>".
+	SSPISPN string
+
+	// PageSize is the paged-results page size (default [DefaultPageSize]).
+	// A negative value disables paging, so the server's size limit applies
+	// (answers are then marked incomplete when it is hit).
+	PageSize int
+	// TimeLimit asks the server to stop each search (each page) after this
+	// long (whole seconds); zero means no client-requested limit.
+	TimeLimit time.Duration
+	// Timeout bounds dialling, StartTLS, binding and each request or page
+	// (default [DefaultLDAPTimeout]).
+	Timeout time.Duration
+}
+
+// KerberosBind describes a Kerberos (SASL GSSAPI) bind. Credentials come from
+// exactly one of Password, KeytabFile or CCacheFile.
+type KerberosBind struct {
+	// Krb5Conf is the path of a krb5.conf naming the realm's KDCs.
+	Krb5Conf string
+	// Username and Realm name the client principal (not needed with
+	// CCacheFile). An empty Realm means krb5.conf's default_realm.
+	Username, Realm string
+	// Password is the principal's password.
+	Password Secret
+	// KeytabFile is a keytab holding the principal's keys.
+	KeytabFile string
+	// CCacheFile is a credential cache (as kinit writes it) with a TGT.
+	CCacheFile string
+	// SPN is the directory server's service principal, for example
+	// "ldap/dc1.example.com"; default "ldap/<URL host>".
+	SPN string
+}
+
+// ErrInsecureSimpleBind is returned (inside a *BindError) when a simple bind
+// would send a password without TLS and AllowInsecureSimpleBind is not set.
+var ErrInsecureSimpleBind = errors.New("spn: simple bind without TLS refused (use ldaps://, StartTLS or Kerberos; or set AllowInsecureSimpleBind)")
+
+// errConnClosed stands for a search that go-ldap ended silently because the
+// connection had already been closed (by the server or the network).
+var errConnClosed = errors.New("connection closed")
+
+// ErrSSPIUnsupported is returned when an SSPI bind is asked for on a platform
+// other than Windows.
+var ErrSSPIUnsupported = errors.New("spn: SSPI bind is only available on Windows")
+
+// ConnectError reports a failure to reach the directory: DNS, TCP, or the
+// TLS handshake (including StartTLS).
+type ConnectError struct {
+	URL string // the server URL
+	Op  string // "dial", "tls" or "starttls"
+	Err error
+}
+
+func (e *ConnectError) Error() string {
+	return fmt.Sprintf("spn: ldap %s %s: %v", e.Op, e.URL, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *ConnectError) Unwrap() error { return e.Err }
+
+// CertificateError reports a server certificate that failed verification.
+// It unwraps to the crypto/x509 error (x509.UnknownAuthorityError,
+// x509.HostnameError, x509.CertificateInvalidError, ...).
+type CertificateError struct {
+	URL string
+	Err error
+}
+
+func (e *CertificateError) Error() string {
+	return fmt.Sprintf("spn: ldap %s: server certificate not trusted: %v", e.URL, e.Err)
+}
+
+// Unwrap returns the crypto/x509 error.
+func (e *CertificateError) Unwrap() error { return e.Err }
+
+// BindError reports a failed bind. Code is the LDAP result code when the
+// server refused the bind (49 invalidCredentials), else 0.
+type BindError struct {
+	Mechanism string // "simple", "GSSAPI" or "SSPI"
+	Identity  string // bind DN or Kerberos principal; never the password
+	Code      uint16
+	Err       error
+}
+
+func (e *BindError) Error() string {
+	id := e.Identity
+	if id == "" {
+		id = "(default credentials)"
+	}
+	return fmt.Sprintf("spn: ldap %s bind as %s failed: %v", e.Mechanism, id, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *BindError) Unwrap() error { return e.Err }
+
+// InvalidCredentials reports whether the server rejected the credentials
+// (LDAP result 49).
+func (e *BindError) InvalidCredentials() bool { return e.Code == ldap.LDAPResultInvalidCredentials }
+
+// LDAPError is a failed LDAP search. Code is the LDAP result code (4 size
+// limit exceeded, 3 time limit exceeded, 10 referral, 32 no such object,
+// 50 insufficient access) or 0 for network errors (connection lost,
+// request timed out).
+type LDAPError struct {
+	Op   string // what was being done, e.g. "scan", "owners"
+	Code uint16
+	Err  error
+}
+
+func (e *LDAPError) Error() string {
+	if e.Code != 0 {
+		return fmt.Sprintf("spn: ldap %s: %s: %v", e.Op, ldap.LDAPResultCodeMap[e.Code], e.Err)
+	}
+	return fmt.Sprintf("spn: ldap %s: %v", e.Op, e.Err)
+}
+
+// Unwrap returns the cause (a *ldap.Error from go-ldap).
+func (e *LDAPError) Unwrap() error { return e.Err }
+
+// ReferralError reports continuation references or referrals the directory
+// returned and that were not followed (objects in another naming context or
+// domain; search a Global Catalog to cover the forest).
+type ReferralError struct {
+	Referrals []string
+}
+
+func (e *ReferralError) Error() string {
+	return fmt.Sprintf("spn: ldap: %d referral(s) not followed: %s", len(e.Referrals), strings.Join(e.Referrals, ", "))
+}
+
+// LDAPDirectory is a [Directory] backed by an Active Directory domain
+// controller (or any LDAP server with AD's attribute names). It only binds
+// and searches; it never writes. It is safe for concurrent use.
+type LDAPDirectory struct {
+	conn      *ldap.Conn
+	url       string
+	base      string
+	configNC  string
+	rootNC    string
+	domain    string
+	gc        bool
+	pageSize  int
+	timeLimit int
+	bindDesc  string
+
+	mu      sync.Mutex
+	domains map[string]string // GC mode: naming context (lower-case) -> NetBIOS name
+}
+
+var _ Directory = (*LDAPDirectory)(nil)
+var _ MappingSource = (*LDAPDirectory)(nil)
+
+// DialLDAP connects to the directory, secures and binds the connection as
+// cfg says, and reads the rootDSE and the domain's NetBIOS name. The
+// returned directory must be closed.
+func DialLDAP(ctx context.Context, cfg LDAPConfig) (*LDAPDirectory, error) {
+	u, err := url.Parse(cfg.URL)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("spn: ldap URL %q: want ldap://host[:port] or ldaps://host[:port]", cfg.URL)
+	}
+	scheme := strings.ToLower(u.Scheme)
+	if scheme != "ldap" && scheme != "ldaps" {
+		return nil, fmt.Errorf("spn: ldap URL %q: scheme must be ldap or ldaps", cfg.URL)
+	}
+	host := u.Hostname()
+	port := u.Port()
+	if port == "" {
+		switch {
+		case scheme == "ldap" && cfg.GlobalCatalog:
+			port = "3268"
+		case scheme == "ldap":
+			port = "389"
+		case cfg.GlobalCatalog:
+			port = "3269"
+		default:
+			port = "636"
+		}
+	}
+	addr := net.JoinHostPort(host, port)
+	display := scheme + "://" + addr
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = DefaultLDAPTimeout
+	}
+	tlsConf := &tls.Config{
+		RootCAs:            cfg.RootCAs,
+		ServerName:         cfg.ServerName,
+		InsecureSkipVerify: cfg.InsecureSkipVerify, //nolint:gosec // explicit opt-in, documented
+		MinVersion:         tls.VersionTLS12,
+	}
+	if tlsConf.ServerName == "" {
+		tlsConf.ServerName = host
+	}
+	// go-ldap's StartTLS flattens the handshake error into text; verifying
+	// in VerifyConnection (the standard checks, done by us) keeps the typed
+	// crypto/x509 error for CertificateError.
+	var verifyErr error
+	if !cfg.InsecureSkipVerify {
+		tlsConf.InsecureSkipVerify = true //nolint:gosec // verified in VerifyConnection below
+		tlsConf.VerifyConnection = func(cs tls.ConnectionState) error {
+			verifyErr = verifyServerCert(cs, cfg.RootCAs, tlsConf.ServerName)
+			return verifyErr
+		}
+	}
+
+	dctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var nc net.Conn
+	if scheme == "ldaps" {
+		d := tls.Dialer{NetDialer: &net.Dialer{}, Config: tlsConf}
+		nc, err = d.DialContext(dctx, "tcp", addr)
+	} else {
+		var d net.Dialer
+		nc, err = d.DialContext(dctx, "tcp", addr)
+	}
+	if err != nil {
+		return nil, connectErr(display, "dial", err, verifyErr)
+	}
+	conn := ldap.NewConn(nc, scheme == "ldaps")
+	conn.Start()
+	conn.SetTimeout(timeout)
+	ok := false
+	defer func() {
+		if !ok {
+			conn.Close()
+		}
+	}()
+	// go-ldap's StartTLS and bind calls take no context: closing the
+	// connection when ctx ends unblocks them.
+	stop := context.AfterFunc(dctx, func() { conn.Close() })
+	defer stop()
+
+	if cfg.StartTLS {
+		if scheme == "ldaps" {
+			return nil, fmt.Errorf("spn: ldap URL %q: StartTLS applies to ldap:// URLs only", cfg.URL)
+		}
+		if err := conn.StartTLS(tlsConf); err != nil {
+			return nil, ctxOr(dctx, connectErr(display, "starttls", err, verifyErr))
+		}
+	}
+	_, secure := conn.TLSConnectionState()
+
+	d := &LDAPDirectory{conn: conn, url: display, gc: cfg.GlobalCatalog}
+	if err := d.bind(cfg, host, secure); err != nil {
+		return nil, ctxOr(dctx, err)
+	}
+	stop()
+
+	d.pageSize = cfg.PageSize
+	if d.pageSize == 0 {
+		d.pageSize = DefaultPageSize
+	}
+	if cfg.TimeLimit > 0 {
+		d.timeLimit = int((cfg.TimeLimit + time.Second - 1) / time.Second)
+	}
+	if err := d.readRootDSE(ctx, cfg); err != nil {
+		return nil, err
+	}
+	d.domain = cfg.Domain
+	if d.domain == "" && !d.gc {
+		d.domain = d.lookupNetBIOS(ctx, d.base)
+	}
+	if d.gc {
+		d.domains = map[string]string{}
+		d.loadCrossRefs(ctx)
+	}
+	ok = true
+	return d, nil
+}
+
+// connectErr classifies a dial/handshake error, pulling certificate
+// verification failures out as *CertificateError.
+func connectErr(url, op string, err, verifyErr error) error {
+	if verifyErr != nil {
+		return &CertificateError{URL: url, Err: verifyErr}
+	}
+	var cv *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ci x509.CertificateInvalidError
+	if errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) {
+		return &CertificateError{URL: url, Err: err}
+	}
+	return &ConnectError{URL: url, Op: op, Err: err}
+}
+
+// verifyServerCert does what crypto/tls does when InsecureSkipVerify is
+// false: chain to roots (nil: system pool) and match serverName (a DNS name
+// or an IP address).
+func verifyServerCert(cs tls.ConnectionState, roots *x509.CertPool, serverName string) error {
+	if len(cs.PeerCertificates) == 0 {
+		return errors.New("server sent no certificate")
+	}
+	opts := x509.VerifyOptions{Roots: roots, DNSName: serverName, Intermediates: x509.NewCertPool()}
+	for _, c := range cs.PeerCertificates[1:] {
+		opts.Intermediates.AddCert(c)
+	}
+	_, err := cs.PeerCertificates[0].Verify(opts)
+	return err
+}
+
+// ctxOr returns ctx's error (wrapped with err's text) when ctx ended, since
+// an error seen after closing the connection is only a symptom.
+func ctxOr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w (%v)", ctx.Err(), err)
+	}
+	return err
+}
+
+func (d *LDAPDirectory) bind(cfg LDAPConfig, host string, secure bool) error {
+	switch {
+	case cfg.Kerberos != nil:
+		k := cfg.Kerberos
+		spn := k.SPN
+		if spn == "" {
+			spn = "ldap/" + host
+		}
+		cl, ident, err := newKerberosClient(k)
+		if err != nil {
+			return &BindError{Mechanism: "GSSAPI", Identity: ident, Err: err}
+		}
+		defer cl.Close()
+		if k.CCacheFile == "" {
+			if err := cl.Login(); err != nil {
+				return &BindError{Mechanism: "GSSAPI", Identity: ident, Err: err}
+			}
+		}
+		if err := d.conn.GSSAPIBind(cl, spn, ""); err != nil {
+			return &BindError{Mechanism: "GSSAPI", Identity: ident, Code: resultCode(err), Err: err}
+		}
+		d.bindDesc = "GSSAPI as " + ident
+	case cfg.SSPI:
+		spn := cfg.SSPISPN
+		if spn == "" {
+			spn = "ldap/" + host
+		}
+		cl, err := newSSPIClient()
+		if err != nil {
+			return &BindError{Mechanism: "SSPI", Err: err}
+		}
+		defer cl.DeleteSecContext() //nolint:errcheck // best-effort cleanup
+		if err := d.conn.GSSAPIBind(cl, spn, ""); err != nil {
+			return &BindError{Mechanism: "SSPI", Code: resultCode(err), Err: err}
+		}
+		d.bindDesc = "SSPI"
+	case cfg.BindDN != "":
+		if cfg.Password == "" {
+			return &BindError{Mechanism: "simple", Identity: cfg.BindDN, Err: errors.New("empty password (an unauthenticated bind) refused")}
+		}
+		if !secure && !cfg.AllowInsecureSimpleBind {
+			return &BindError{Mechanism: "simple", Identity: cfg.BindDN, Err: ErrInsecureSimpleBind}
+		}
+		if err := d.conn.Bind(cfg.BindDN, string(cfg.Password)); err != nil {
+			return &BindError{Mechanism: "simple", Identity: cfg.BindDN, Code: resultCode(err), Err: err}
+		}
+		d.bindDesc = "simple bind as " + cfg.BindDN
+	default:
+		d.bindDesc = "anonymous"
+	}
+	return nil
+}
+
+// resultCode extracts the LDAP result code from a go-ldap error (0 if none).
+func resultCode(err error) uint16 {
+	var le *ldap.Error
+	if errors.As(err, &le) && le.ResultCode != ldap.ErrorNetwork {
+		return le.ResultCode
+	}
+	return 0
+}
+
+func (d *LDAPDirectory) readRootDSE(ctx context.Context, cfg LDAPConfig) error {
+	req := ldap.NewSearchRequest("", ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, d.timeLimit, false,
+		"(objectClass=*)", []string{"defaultNamingContext", "configurationNamingContext",
+			"rootDomainNamingContext", "namingContexts"}, nil)
+	entries, _, err := d.search(ctx, "rootDSE", req)
+	if err != nil {
+		return err
+	}
+	if len(entries) == 1 {
+		e := entries[0]
+		d.configNC = e.GetEqualFoldAttributeValue("configurationNamingContext")
+		d.rootNC = e.GetEqualFoldAttributeValue("rootDomainNamingContext")
+		d.base = e.GetEqualFoldAttributeValue("defaultNamingContext")
+		if d.base == "" {
+			d.base = e.GetEqualFoldAttributeValue("namingContexts")
+		}
+	}
+	if d.gc {
+		d.base = ""
+	}
+	if cfg.BaseDN != "" {
+		d.base = cfg.BaseDN
+	}
+	if d.base == "" && !d.gc {
+		return &LDAPError{Op: "rootDSE", Err: errors.New("server names no naming context; set LDAPConfig.BaseDN")}
+	}
+	if d.rootNC == "" {
+		d.rootNC = d.base
+	}
+	if d.configNC == "" && d.rootNC != "" {
+		d.configNC = "CN=Configuration," + d.rootNC
+	}
+	return nil
+}
+
+// lookupNetBIOS returns the NetBIOS name of the domain whose naming context
+// is nc, from its crossRef object, or DomainFromDN(nc) when that cannot be
+// read.
+func (d *LDAPDirectory) lookupNetBIOS(ctx context.Context, nc string) string {
+	if d.configNC != "" {
+		req := ldap.NewSearchRequest("CN=Partitions,"+d.configNC, ldap.ScopeSingleLevel, ldap.NeverDerefAliases,
+			0, d.timeLimit, false, "(&(objectClass=crossRef)(nCName="+ldap.EscapeFilter(nc)+")(nETBIOSName=*))",
+			[]string{"nETBIOSName"}, nil)
+		if entries, _, err := d.search(ctx, "crossRef", req); err == nil && len(entries) > 0 {
+			if n := entries[0].GetEqualFoldAttributeValue("nETBIOSName"); n != "" {
+				return n
+			}
+		}
+	}
+	return DomainFromDN(nc)
+}
+
+// loadCrossRefs fills d.domains (GC mode) with every domain's NetBIOS name.
+func (d *LDAPDirectory) loadCrossRefs(ctx context.Context) {
+	if d.configNC == "" {
+		return
+	}
+	req := ldap.NewSearchRequest("CN=Partitions,"+d.configNC, ldap.ScopeSingleLevel, ldap.NeverDerefAliases,
+		0, d.timeLimit, false, "(&(objectClass=crossRef)(nETBIOSName=*))", []string{"nCName", "nETBIOSName"}, nil)
+	entries, _, err := d.search(ctx, "crossRef", req)
+	if err != nil {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, e := range entries {
+		nc, n := e.GetEqualFoldAttributeValue("nCName"), e.GetEqualFoldAttributeValue("nETBIOSName")
+		if nc != "" && n != "" {
+			d.domains[strings.ToLower(nc)] = n
+		}
+	}
+}
+
+// Close closes the connection.
+func (d *LDAPDirectory) Close() error {
+	d.conn.Close()
+	return nil
+}
+
+// BaseDN returns the DN searches start from ("" for a whole-forest Global
+// Catalog search).
+func (d *LDAPDirectory) BaseDN() string { return d.base }
+
+// Domain returns the NetBIOS domain name used in Account.Name ("" in Global
+// Catalog mode, where each account's own domain is used).
+func (d *LDAPDirectory) Domain() string { return d.domain }
+
+// Describe names the server and scope, e.g.
+// "ldap://127.0.0.1:389 (domain DC=example,DC=test)".
+func (d *LDAPDirectory) Describe() string {
+	if d.gc {
+		if d.base == "" {
+			return d.url + " (global catalog, whole forest " + d.rootNC + ")"
+		}
+		return d.url + " (global catalog, " + d.base + ")"
+	}
+	return d.url + " (domain " + d.base + ")"
+}
+
+// String is Describe plus how the connection is bound; it never includes a
+// password.
+func (d *LDAPDirectory) String() string { return d.Describe() + ", " + d.bindDesc }
+
+// Owners returns the accounts whose servicePrincipalName equals spn
+// (case-insensitively, by the server's matching rule). The value is escaped,
+// so "*" and parentheses match literally.
+func (d *LDAPDirectory) Owners(ctx context.Context, spn string) (Answer, error) {
+	if spn == "" {
+		return Answer{}, errors.New("spn: Owners: empty SPN")
+	}
+	filter := "(" + attrSPN + "=" + ldap.EscapeFilter(spn) + ")"
+	return d.collect(ctx, "owners", d.base, ldap.ScopeWholeSubtree, filter)
+}
+
+// Account returns the account named name: "DOMAIN\sam", "sam", "sam$",
+// "user@domain" (userPrincipalName) or a DN. A bare name also matches the
+// computer account name+"$".
+func (d *LDAPDirectory) Account(ctx context.Context, name string) (Answer, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return Answer{}, errors.New("spn: Account: empty name")
+	}
+	if strings.Contains(name, "=") {
+		if _, err := ldap.ParseDN(name); err == nil {
+			ans, err := d.collect(ctx, "account", name, ldap.ScopeBaseObject, "(objectClass=*)")
+			var le *LDAPError
+			if errors.As(err, &le) && le.Code == ldap.LDAPResultNoSuchObject {
+				return Answer{Completeness: Completeness{Complete: true}}, nil
+			}
+			return ans, err
+		}
+	}
+	domain, sam := "", name
+	if i := strings.IndexByte(name, '\\'); i >= 0 {
+		domain, sam = name[:i], name[i+1:]
+	}
+	var filter string
+	switch {
+	case strings.Contains(sam, "@") && domain == "":
+		filter = "(userPrincipalName=" + ldap.EscapeFilter(sam) + ")"
+	case strings.HasSuffix(sam, "$"):
+		filter = "(" + attrSAM + "=" + ldap.EscapeFilter(sam) + ")"
+	default:
+		filter = "(|(" + attrSAM + "=" + ldap.EscapeFilter(sam) + ")(" + attrSAM + "=" + ldap.EscapeFilter(sam+"$") + "))"
+	}
+	ans, err := d.collect(ctx, "account", d.base, ldap.ScopeWholeSubtree, filter)
+	if domain != "" {
+		kept := ans.Accounts[:0]
+		for _, a := range ans.Accounts {
+			if dom, _, ok := strings.Cut(a.Name, `\`); !ok || strings.EqualFold(dom, domain) {
+				kept = append(kept, a)
+			}
+		}
+		ans.Accounts = kept
+	}
+	// Prefer an exact sAMAccountName match over the sam$ alternative.
+	if len(ans.Accounts) > 1 {
+		for i, a := range ans.Accounts {
+			if strings.EqualFold(a.SAMAccountName, sam) {
+				ans.Accounts[0], ans.Accounts[i] = ans.Accounts[i], ans.Accounts[0]
+				break
+			}
+		}
+	}
+	return ans, err
+}
+
+// collect runs an account search and returns copies of the accounts.
+func (d *LDAPDirectory) collect(ctx context.Context, op, base string, scope int, filter string) (Answer, error) {
+	var ans Answer
+	c, err := d.scanFilter(ctx, op, base, scope, filter, func(a *Account) error {
+		cp := *a
+		cp.SPNs = append([]string(nil), a.SPNs...)
+		ans.Accounts = append(ans.Accounts, cp)
+		return nil
+	})
+	ans.Completeness = c
+	return ans, err
+}
+
+// Scan calls fn for every account with at least one servicePrincipalName,
+// page by page (nothing is buffered beyond the page in flight). The *Account
+// and its SPNs slice are reused between calls.
+func (d *LDAPDirectory) Scan(ctx context.Context, fn func(a *Account) error) (Completeness, error) {
+	return d.scanFilter(ctx, "scan", d.base, ldap.ScopeWholeSubtree, "("+attrSPN+"=*)", fn)
+}
+
+// SPNMappings reads the forest's sPNMappings attribute from
+// CN=Directory Service,CN=Windows NT,CN=Services in the configuration
+// naming context.
+func (d *LDAPDirectory) SPNMappings(ctx context.Context) (SPNMappings, error) {
+	dn := "CN=Directory Service,CN=Windows NT,CN=Services," + d.configNC
+	req := ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, d.timeLimit, false,
+		"(objectClass=*)", []string{"sPNMappings"}, nil)
+	entries, _, err := d.search(ctx, "sPNMappings", req)
+	if err != nil {
+		return nil, err
+	}
+	if len(entries) == 0 {
+		return nil, &LDAPError{Op: "sPNMappings", Code: ldap.LDAPResultNoSuchObject, Err: fmt.Errorf("%s not found", dn)}
+	}
+	vals := entries[0].GetEqualFoldAttributeValues("sPNMappings")
+	if len(vals) == 0 {
+		return nil, &LDAPError{Op: "sPNMappings", Err: fmt.Errorf("%s has no readable sPNMappings", dn)}
+	}
+	return ParseSPNMappings(vals)
+}
+
+// search runs a small search (rootDSE, configuration objects) and returns
+// its entries. It is used only where the result is known to be tiny.
+func (d *LDAPDirectory) search(ctx context.Context, op string, req *ldap.SearchRequest) ([]*ldap.Entry, []string, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	r := d.conn.SearchAsync(ctx, req, 4)
+	var entries []*ldap.Entry
+	var refs []string
+	for r.Next() {
+		if e := r.Entry(); e != nil {
+			entries = append(entries, e)
+		} else if ref := r.Referral(); ref != "" {
+			refs = append(refs, ref)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return entries, refs, &LDAPError{Op: op, Err: err}
+	}
+	err := r.Err()
+	if err == nil && d.conn.IsClosing() {
+		err = errConnClosed
+	}
+	if err != nil {
+		return entries, refs, &LDAPError{Op: op, Code: resultCode(err), Err: err}
+	}
+	return entries, refs, nil
+}
+
+// scanFilter is the streaming core: a paged SearchAsync per page, entries
+// decoded into one reused Account.
+func (d *LDAPDirectory) scanFilter(ctx context.Context, op, base string, scope int, filter string, fn func(a *Account) error) (Completeness, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		acc     Account
+		n       int
+		refs    []string
+		cookie  []byte
+		pages   int
+		classes [8]string
+	)
+	incomplete := func(reason string, err error) (Completeness, error) {
+		r := fmt.Sprintf("%s stopped after %d entries: %s", op, n, reason)
+		return Completeness{Reason: r}, &IncompleteError{Reason: fmt.Sprintf("%s stopped after %d entries", op, n), Err: err}
+	}
+	for {
+		var controls []ldap.Control
+		if d.pageSize > 0 {
+			controls = append(controls, &ldap.ControlPaging{PagingSize: uint32(d.pageSize), Cookie: cookie})
+		}
+		if !d.gc && scope != ldap.ScopeBaseObject {
+			controls = append(controls, ldap.NewControlString(domainScopeOID, false, ""))
+		}
+		req := ldap.NewSearchRequest(base, scope, ldap.NeverDerefAliases, 0, d.timeLimit, false, filter, accountAttrs, controls)
+		r := d.conn.SearchAsync(ctx, req, 64)
+		cookie = nil
+		for r.Next() {
+			e := r.Entry()
+			if e == nil {
+				if ref := r.Referral(); ref != "" {
+					refs = append(refs, ref)
+				}
+				if pc, ok := ldap.FindControl(r.Controls(), ldap.ControlTypePaging).(*ldap.ControlPaging); ok {
+					cookie = pc.Cookie
+				}
+				continue
+			}
+			if err := d.decode(&acc, e, classes[:0]); err != nil {
+				cancel()
+				return incomplete("undecodable entry "+e.DN, &LDAPError{Op: op, Err: err})
+			}
+			n++
+			if err := fn(&acc); err != nil {
+				return Completeness{Reason: fmt.Sprintf("%s stopped by the caller after %d entries", op, n)}, err
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return incomplete("cancelled", err)
+		}
+		err := r.Err()
+		if err == nil && d.conn.IsClosing() {
+			// go-ldap ends a search on a closed connection without an error.
+			err = errConnClosed
+		}
+		if err != nil {
+			code := resultCode(err)
+			var reason string
+			switch code {
+			case ldap.LDAPResultSizeLimitExceeded:
+				reason = "size limit exceeded (use a paged search)"
+			case ldap.LDAPResultTimeLimitExceeded:
+				reason = "time limit exceeded"
+			case ldap.LDAPResultReferral:
+				reason = "referral not followed"
+			case ldap.LDAPResultNoSuchObject:
+				return Completeness{}, &LDAPError{Op: op, Code: code, Err: err}
+			case 0:
+				reason = "connection lost or request timed out"
+			default:
+				reason = ldap.LDAPResultCodeMap[code]
+			}
+			return incomplete(reason, &LDAPError{Op: op, Code: code, Err: err})
+		}
+		pages++
+		if len(cookie) == 0 {
+			break
+		}
+	}
+	if len(refs) > 0 {
+		return incomplete(fmt.Sprintf("%d referral(s) not followed", len(refs)), &ReferralError{Referrals: refs})
+	}
+	return Completeness{Complete: true}, nil
+}
+
+// decode fills a from e, reusing a's SPNs slice. classes is scratch space.
+func (d *LDAPDirectory) decode(a *Account, e *ldap.Entry, classes []string) error {
+	spns := a.SPNs[:0]
+	*a = Account{DN: e.DN}
+	for _, at := range e.Attributes {
+		switch {
+		case strings.EqualFold(at.Name, attrSPN):
+			spns = append(spns, at.Values...)
+		case strings.EqualFold(at.Name, attrSAM):
+			if len(at.Values) > 0 {
+				a.SAMAccountName = at.Values[0]
+			}
+		case strings.EqualFold(at.Name, attrUAC):
+			if len(at.Values) > 0 {
+				v, err := parseInt32(at.Values[0])
+				if err != nil {
+					return fmt.Errorf("%s %q: %w", attrUAC, at.Values[0], err)
+				}
+				a.Disabled = v&UACAccountDisable != 0
+			}
+		case strings.EqualFold(at.Name, attrEncTypes):
+			if len(at.Values) > 0 {
+				et, err := ParseEncTypes(at.Values[0])
+				if err != nil {
+					return err
+				}
+				a.EncTypes, a.EncTypesSet = et, true
+			}
+		case strings.EqualFold(at.Name, attrClass):
+			classes = append(classes, at.Values...)
+		}
+	}
+	a.SPNs = spns
+	a.Kind = kindOf(classes)
+	dom := d.domain
+	if d.gc || dom == "" {
+		dom = d.domainOf(e.DN)
+	}
+	sam := a.SAMAccountName
+	if sam == "" {
+		sam = cnFromDN(e.DN)
+	}
+	if dom == "" {
+		a.Name = sam
+	} else {
+		a.Name = dom + `\` + sam
+	}
+	return nil
+}
+
+// kindOf is KindFromObjectClass without allocating.
+func kindOf(classes []string) AccountKind {
+	k := Unknown
+	for _, c := range classes {
+		var ck AccountKind
+		switch {
+		case strings.EqualFold(c, "msDS-GroupManagedServiceAccount"):
+			ck = GroupManagedServiceAccount
+		case strings.EqualFold(c, "msDS-ManagedServiceAccount"):
+			ck = ManagedServiceAccount
+		case strings.EqualFold(c, "computer"):
+			ck = Computer
+		case strings.EqualFold(c, "user"), strings.EqualFold(c, "inetOrgPerson"):
+			ck = User
+		}
+		if ck > k {
+			k = ck
+		}
+	}
+	return k
+}
+
+// domainOf returns the NetBIOS name of the domain holding dn: the longest
+// known naming context that dn ends with, else DomainFromDN. Results are
+// cached per DC= suffix spelling so a scan allocates nothing per entry.
+func (d *LDAPDirectory) domainOf(dn string) string {
+	i := dcSuffixStart(dn)
+	if i < 0 {
+		return ""
+	}
+	suffix := dn[i:]
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.domains == nil {
+		d.domains = map[string]string{}
+	}
+	if n, ok := d.domains[suffix]; ok {
+		return n
+	}
+	n, ok := d.domains[strings.ToLower(suffix)]
+	if !ok {
+		n = DomainFromDN(suffix)
+	}
+	d.domains[strings.Clone(suffix)] = n
+	return n
+}
+
+// dcSuffixStart returns the index where the trailing run of DC= RDNs of dn
+// begins, or -1. It does not allocate.
+func dcSuffixStart(dn string) int {
+	start := -1
+	rdn := 0 // start of the current RDN
+	for i := 0; i <= len(dn); i++ {
+		if i < len(dn) && dn[i] == '\\' {
+			i++
+			continue
+		}
+		if i < len(dn) && dn[i] != ',' {
+			continue
+		}
+		t := strings.TrimLeft(dn[rdn:i], " ")
+		if len(t) > 3 && strings.EqualFold(t[:3], "DC=") {
+			if start < 0 {
+				start = rdn + (len(dn[rdn:i]) - len(t))
+			}
+		} else {
+			start = -1
+		}
+		rdn = i + 1
+	}
+	return start
+}
