@@ -145,6 +145,12 @@ func Diagnose(ctx context.Context, ev *Evidence, opts *Options) (*Report, error)
 	}
 
 	rs := &runState{shared: map[string]*sharedEntry{}}
+	if ev.Config != nil {
+		// Scope notes (profile paths absent from this server) belong in
+		// every report, whether or not a check asks for the scope.
+		sp := &Pass{Evidence: ev, Profile: prof, run: rs}
+		rs.notes = append(rs.notes, sp.scope().notes...)
+	}
 	rep := &Report{Profile: prof.Name, Findings: []Finding{}, Results: make([]CheckResult, 0, len(checks))}
 	for _, c := range checks {
 		if err := ctx.Err(); err != nil {

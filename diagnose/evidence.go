@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/iiskerb/iiskerb/iisconfig"
 	"github.com/iiskerb/iiskerb/negotiate"
 	"github.com/iiskerb/iiskerb/spn"
 )
@@ -14,10 +15,26 @@ import (
 // always shows what was not verified. Build it by hand, with LoadBundle, or
 // both (load a bundle, then add a live Directory or Probes).
 type Evidence struct {
+	// Config is the parsed applicationHost.config.
+	Config *iisconfig.Config
+	// ConfigSource names where Config came from ("applicationHost.config"),
+	// used in findings' evidence references.
+	ConfigSource string
 	// Host names the IIS server: needed to compute the SPNs clients ask for.
 	Host Host
 	// Directory answers who owns SPNs: LDAP, setspn/ldifde output or memory.
 	Directory spn.Directory
+	// Klists are parsed klist outputs from clients.
+	Klists []*negotiate.Klist
+	// KlistSources names the file of each Klists entry (same index), when
+	// known.
+	KlistSources []string
+	// TicketRequests are service tickets requested for the server's SPNs
+	// (negotiate.RequestTicket), with their errors.
+	TicketRequests []TicketRequest
+	// HTTPTraces are raw HTTP exchanges (LoadBundle's http/*.txt); their
+	// tokens are also in Tokens.
+	HTTPTraces []*HTTPTrace
 	// Tokens are Negotiate/Kerberos/NTLM tokens seen in HTTP headers.
 	Tokens []ObservedToken
 	// IISLogs, AgentLogs and SMPLogs are opened lazily by the checks that
@@ -106,6 +123,16 @@ type ObservedToken struct {
 	Token *negotiate.Token `json:"-"`
 }
 
+// TicketRequest is the outcome of requesting a service ticket for an SPN.
+type TicketRequest struct {
+	// SPN is the service principal name asked for ("HTTP/ns01.example.com").
+	SPN string
+	// Ticket is the ticket obtained, nil on failure.
+	Ticket *negotiate.Ticket
+	// Err is the failure (often a *negotiate.KDCError), nil on success.
+	Err error
+}
+
 // LogFile is a log that a check opens when it needs it.
 type LogFile struct {
 	// Name identifies the log in findings ("logs/iis/W3SVC1/u_ex260124.log").
@@ -127,6 +154,10 @@ func (ev *Evidence) Has(k EvidenceKind) bool {
 		return false
 	}
 	switch k {
+	case EvConfig:
+		return ev.Config != nil
+	case EvTickets:
+		return len(ev.Klists) > 0 || len(ev.TicketRequests) > 0
 	case EvHost:
 		return ev.Host.Computer != "" || ev.Host.FQDN != "" || len(ev.Host.Aliases) > 0
 	case EvDirectory:

@@ -161,5 +161,19 @@ func detectProfile(ev *Evidence) *Profile {
 	case "notification-server", "task-server", "package-server":
 		return ITMSProfile()
 	}
+	if cfg := ev.Config; cfg != nil {
+		for _, site := range cfg.Sites {
+			for _, app := range site.Applications {
+				if under(app.Path, "Altiris") {
+					return ITMSProfile()
+				}
+			}
+		}
+		for _, l := range cfg.Locations {
+			if _, rest, ok := strings.Cut(normPath(l.Path), "/"); ok && under(rest, "Altiris") {
+				return ITMSProfile()
+			}
+		}
+	}
 	return GenericProfile()
 }

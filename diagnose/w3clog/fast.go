@@ -78,7 +78,17 @@ func fileTally(ctx context.Context, path string, order int, o *Options) (*tally,
 	// The first #Fields of the file is the guess for every chunk until
 	// merged chunks say otherwise.
 	var guess *layout
-	if i := bytes.Index(head, []byte("#Fields:")); i >= 0 {
+	i := bytes.Index(head[base:], []byte("\n#Fields:")) + 1
+	if !bytes.HasPrefix(head[base:], []byte("#Fields:")) {
+		if i > 0 {
+			i += int(base)
+		} else {
+			i = -1
+		}
+	} else {
+		i = int(base)
+	}
+	if i >= 0 {
 		rest := head[i+len("#Fields:"):]
 		if j := bytes.IndexByte(rest, '\n'); j >= 0 {
 			guess = parseFields(bytes.TrimRight(rest[:j], "\r"))
@@ -118,6 +128,9 @@ func fileTally(ctx context.Context, path string, order int, o *Options) (*tally,
 			mu.Lock()
 			assumed := known
 			mu.Unlock()
+			if i == 0 {
+				assumed = nil // the file's start needs no guess
+			}
 			select {
 			case jobs <- chunkJob{i: i, start: start, end: end, assumed: assumed}:
 			case <-ctx.Done():
@@ -163,7 +176,7 @@ func fileTally(ctx context.Context, path string, order int, o *Options) (*tally,
 			if r.err != nil {
 				return nil, r.err
 			}
-			if r.job.i > 0 && r.prefixData && !r.job.assumed.equal(endLay) {
+			if r.job.i > 0 && r.prefixData && (r.job.assumed == nil || !r.job.assumed.equal(endLay)) {
 				if redo == nil {
 					redo = newChunker(f, size, base, cs)
 				}

@@ -1,0 +1,464 @@
+package diagnose
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/iiskerb/iiskerb/iisconfig"
+	"github.com/iiskerb/iiskerb/internal/textenc"
+	"github.com/iiskerb/iiskerb/negotiate"
+	"github.com/iiskerb/iiskerb/spn"
+)
+
+// HostFile is the content of a bundle's host.json. Every key is optional.
+type HostFile struct {
+	Computer string            `json:"computer"`
+	FQDN     string            `json:"fqdn"`
+	Domain   string            `json:"domain"`
+	Realm    string            `json:"realm"`
+	Role     string            `json:"role"`
+	Aliases  []string          `json:"aliases"`
+	CNAMEs   map[string]string `json:"cnames"`
+	// Scenario facts.
+	NTLMDisabled                bool `json:"ntlm_disabled"`
+	NonDomainClients            bool `json:"non_domain_clients"`
+	TLSInspection               bool `json:"tls_inspection"`
+	FirewallShowsServiceAccount bool `json:"firewall_service_account"`
+	// LDIFComplete declares that ldif/*.ldf hold every SPN holder of the
+	// domain (exported with -r "(servicePrincipalName=*)" from its root), so
+	// the absence of an SPN owner is proven.
+	LDIFComplete bool `json:"ldif_complete"`
+}
+
+var hostRoles = map[string]bool{"": true, "notification-server": true, "task-server": true, "package-server": true, "web": true}
+
+// maxEvidenceFile bounds the small evidence files read whole (host.json,
+// setspn, klist, ldif, http traces); logs are streamed and unbounded.
+const maxEvidenceFile = 256 << 20
+
+// LoadBundle reads an evidence bundle directory:
+//
+//	host.json              {"computer","fqdn","domain","realm","role","aliases","cnames",
+//	                        "ntlm_disabled","non_domain_clients","tls_inspection",
+//	                        "firewall_service_account","ldif_complete"}
+//	applicationHost.config
+//	setspn/*.txt           setspn -L / -Q / -X output, recognised by content
+//	klist/*.txt            Windows or MIT klist output, recognised by content
+//	ldif/*.ldf             ldifde export of SPN holders
+//	logs/iis/**            W3C logs
+//	logs/agent/**          Symantec Management Agent logs
+//	logs/smp/**            Notification Server logs
+//	http/*.txt             raw HTTP exchanges (curl -v, proxy dumps)
+//
+// Every part is optional. Text may be UTF-8, UTF-8 with a BOM or UTF-16LE
+// with CRLF line ends. A file that cannot be read or recognised, and any
+// file or directory outside the layout, becomes an EvidenceWarning in
+// Evidence.Warnings (and so in the report); it never stops the load. Logs
+// are not read here: LogFile.Open opens them when a check needs them.
+//
+// The error is non-nil only when dir itself cannot be read or ctx is
+// cancelled.
+func LoadBundle(ctx context.Context, dir string) (*Evidence, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("diagnose: evidence bundle: %w", err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("diagnose: evidence bundle %s: not a directory", dir)
+	}
+	return LoadBundleFS(ctx, os.DirFS(dir))
+}
+
+// LoadBundleFS is LoadBundle over a file system whose root is the bundle
+// (an embed.FS subtree, a zip.Reader, os.DirFS). Its LogFiles open their
+// files from fsys when read.
+func LoadBundleFS(ctx context.Context, fsys fs.FS) (*Evidence, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, fmt.Errorf("diagnose: evidence bundle: %w", err)
+	}
+	b := &bundleLoader{fsys: fsys, ev: &Evidence{}}
+	var setspnOut []*spn.SetspnOutput
+	var ldif []*spn.LDIFExport
+	ldifComplete := false
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		name := e.Name()
+		switch {
+		case name == "host.json" && !e.IsDir():
+			if h, ok := b.loadHost(); ok {
+				ldifComplete = h.LDIFComplete
+			}
+		case strings.EqualFold(name, "applicationHost.config") && !e.IsDir():
+			b.loadConfig(name)
+		case name == "setspn" && e.IsDir():
+			for _, rel := range b.files(name, ".txt", false) {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+				if o := b.loadSetspn(rel); o != nil {
+					setspnOut = append(setspnOut, o)
+				}
+			}
+		case name == "klist" && e.IsDir():
+			for _, rel := range b.files(name, ".txt", false) {
+				b.loadKlist(rel)
+			}
+		case name == "ldif" && e.IsDir():
+			for _, rel := range b.files(name, ".ldf", false) {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+				if x := b.loadLDIF(rel); x != nil {
+					ldif = append(ldif, x)
+				}
+			}
+		case name == "logs" && e.IsDir():
+			b.loadLogs()
+		case name == "http" && e.IsDir():
+			for _, rel := range b.files(name, ".txt", false) {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+				b.loadHTTP(ctx, rel)
+			}
+		case name == "expected.json" || strings.HasPrefix(name, "README") || strings.HasPrefix(name, "PROVENANCE") || strings.HasPrefix(name, "."):
+			// Documentation and test expectations that live beside the
+			// evidence are not evidence.
+		default:
+			kind := "file"
+			if e.IsDir() {
+				kind = "directory"
+			}
+			b.warn(name, "", kind+" is not part of the evidence bundle layout (host.json, applicationHost.config, setspn/, klist/, ldif/, logs/iis|agent|smp/, http/); ignored")
+		}
+	}
+	if len(setspnOut) > 0 || len(ldif) > 0 {
+		dom := b.ev.Host.Domain
+		if dom != "" {
+			for _, x := range ldif {
+				for i := range x.Accounts {
+					x.Accounts[i].SetDomain(dom)
+				}
+			}
+		}
+		od := spn.NewOfflineDirectory(spn.OfflineInput{Setspn: setspnOut, LDIF: ldif, LDIFComplete: ldifComplete, Domain: dom})
+		for _, w := range od.Warnings() {
+			b.ev.Warnings = append(b.ev.Warnings, spnWarning(w))
+		}
+		b.ev.Directory = od
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return b.ev, nil
+}
+
+type bundleLoader struct {
+	fsys fs.FS
+	ev   *Evidence
+}
+
+func (b *bundleLoader) warn(source, locator, msg string) {
+	b.ev.Warnings = append(b.ev.Warnings, EvidenceWarning{Source: source, Locator: locator, Message: msg})
+}
+
+func spnWarning(w spn.Warning) EvidenceWarning {
+	loc := ""
+	if w.Line > 0 {
+		loc = fmt.Sprint(w.Line)
+	}
+	return EvidenceWarning{Source: filepath.ToSlash(w.File), Locator: loc, Message: w.Message}
+}
+
+// files lists the regular files under the bundle-relative directory rel,
+// sorted. Files without the extension ext (case-insensitive) are warned
+// about and skipped unless recursive logs are asked for (ext "").
+func (b *bundleLoader) files(rel, ext string, recursive bool) []string {
+	var out []string
+	root := rel
+	err := fs.WalkDir(b.fsys, root, func(p string, d fs.DirEntry, err error) error {
+		r := p
+		if err != nil {
+			b.warn(r, "", "cannot read: "+err.Error())
+			if d != nil && d.IsDir() && p != root {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			if p != root && !recursive {
+				b.warn(r, "", "subdirectory not expected here; ignored")
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if strings.HasPrefix(d.Name(), ".") {
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			b.warn(r, "", "not a regular file; ignored")
+			return nil
+		}
+		if ext != "" && !strings.EqualFold(path.Ext(r), ext) {
+			b.warn(r, "", "expected a "+ext+" file in "+rel+"/; ignored")
+			return nil
+		}
+		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		b.warn(rel, "", "cannot list: "+err.Error())
+	}
+	sort.Strings(out)
+	return out
+}
+
+// read returns a whole (small) evidence file, or warns and returns nil.
+func (b *bundleLoader) read(rel string) []byte {
+	f, err := b.fsys.Open(rel)
+	if err != nil {
+		b.warn(rel, "", "cannot read: "+unwrapPath(err))
+		return nil
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxEvidenceFile+1))
+	if err != nil {
+		b.warn(rel, "", "cannot read: "+unwrapPath(err))
+		return nil
+	}
+	if len(data) > maxEvidenceFile {
+		b.warn(rel, "", fmt.Sprintf("larger than %d MiB; ignored", maxEvidenceFile>>20))
+		return nil
+	}
+	return data
+}
+
+// unwrapPath drops the absolute path from *fs.PathError messages so reports
+// do not depend on where the bundle was unpacked.
+func unwrapPath(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Op + ": " + pe.Err.Error()
+	}
+	return err.Error()
+}
+
+func (b *bundleLoader) loadHost() (HostFile, bool) {
+	var h HostFile
+	data := b.read("host.json")
+	if data == nil {
+		return h, false
+	}
+	tr, _, err := textenc.NewReader(bytes.NewReader(data))
+	if err == nil {
+		data, err = io.ReadAll(tr)
+	}
+	if err != nil {
+		b.warn("host.json", "", "cannot decode text: "+err.Error())
+		return h, false
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		b.warn("host.json", jsonLocator(data, err), "not valid JSON: "+err.Error()+"; host facts ignored")
+		return h, false
+	}
+	if err := json.Unmarshal(data, &h); err != nil {
+		b.warn("host.json", jsonLocator(data, err), "unexpected value: "+err.Error()+"; host facts ignored")
+		return HostFile{}, false
+	}
+	known := map[string]bool{"computer": true, "fqdn": true, "domain": true, "realm": true, "role": true, "aliases": true,
+		"cnames": true, "ntlm_disabled": true, "non_domain_clients": true, "tls_inspection": true,
+		"firewall_service_account": true, "ldif_complete": true}
+	var unknown []string
+	for k := range raw {
+		if !known[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	sort.Strings(unknown)
+	for _, k := range unknown {
+		b.warn("host.json", "", fmt.Sprintf("unknown key %q ignored", k))
+	}
+	h.Role = strings.ToLower(strings.TrimSpace(h.Role))
+	if !hostRoles[h.Role] {
+		b.warn("host.json", "", fmt.Sprintf("unknown role %q (want notification-server, task-server, package-server or web); role ignored", h.Role))
+		h.Role = ""
+	}
+	b.ev.Host = Host{Computer: h.Computer, FQDN: h.FQDN, Domain: h.Domain, Realm: h.Realm, Role: h.Role,
+		Aliases: h.Aliases, CNAMEs: h.CNAMEs}
+	b.ev.Scenario = Scenario{NTLMDisabled: h.NTLMDisabled, NonDomainClients: h.NonDomainClients,
+		TLSInspection: h.TLSInspection, FirewallShowsServiceAccount: h.FirewallShowsServiceAccount}
+	return h, true
+}
+
+// jsonLocator returns "line N" for a JSON syntax error, or "".
+func jsonLocator(data []byte, err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	off := int64(-1)
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset
+	case errors.As(err, &te):
+		off = te.Offset
+	}
+	if off < 0 || off > int64(len(data)) {
+		return ""
+	}
+	return fmt.Sprint(bytes.Count(data[:off], []byte("\n")) + 1)
+}
+
+func (b *bundleLoader) loadConfig(name string) {
+	f, err := b.fsys.Open(name)
+	if err != nil {
+		b.warn(name, "", "cannot read: "+unwrapPath(err))
+		return
+	}
+	defer f.Close()
+	cfg, err := iisconfig.ParseWith(f, iisconfig.Options{Name: name})
+	if err != nil {
+		var pe *iisconfig.ParseError
+		loc := ""
+		if errors.As(err, &pe) && pe.Line > 0 {
+			loc = fmt.Sprint(pe.Line)
+		}
+		b.warn(name, loc, "not usable as applicationHost.config: "+err.Error()+"; configuration checks skipped")
+		return
+	}
+	b.ev.Config, b.ev.ConfigSource = cfg, name
+	for _, w := range cfg.Warnings {
+		loc := ""
+		if l := cfg.Line(w.Locator); l > 0 {
+			loc = fmt.Sprint(l)
+		}
+		b.warn(name, loc, w.Message)
+	}
+}
+
+func (b *bundleLoader) loadSetspn(rel string) *spn.SetspnOutput {
+	data := b.read(rel)
+	if data == nil {
+		return nil
+	}
+	o, err := spn.ParseSetspn(rel, bytes.NewReader(data))
+	if err != nil {
+		b.warn(rel, "", "not recognised as setspn -L/-Q/-X output: "+err.Error())
+		return nil
+	}
+	return o
+}
+
+func (b *bundleLoader) loadLDIF(rel string) *spn.LDIFExport {
+	data := b.read(rel)
+	if data == nil {
+		return nil
+	}
+	x, err := spn.ParseLDIF(rel, bytes.NewReader(data))
+	if err != nil {
+		b.warn(rel, "", "not usable as an ldifde export: "+err.Error())
+		return nil
+	}
+	for _, w := range x.Warnings {
+		b.ev.Warnings = append(b.ev.Warnings, spnWarning(w))
+	}
+	return x
+}
+
+func (b *bundleLoader) loadKlist(rel string) {
+	data := b.read(rel)
+	if data == nil {
+		return
+	}
+	k, err := negotiate.ParseKlist(bytes.NewReader(data))
+	if err != nil {
+		b.warn(rel, "", "not recognised as klist output: "+err.Error())
+		return
+	}
+	b.ev.Klists = append(b.ev.Klists, k)
+	b.ev.KlistSources = append(b.ev.KlistSources, rel)
+}
+
+func (b *bundleLoader) loadHTTP(ctx context.Context, rel string) {
+	data := b.read(rel)
+	if data == nil {
+		return
+	}
+	t, err := ParseHTTPTrace(rel, bytes.NewReader(data))
+	if err != nil {
+		b.warn(rel, "", "not recognised as an HTTP exchange: "+err.Error())
+		return
+	}
+	b.ev.HTTPTraces = append(b.ev.HTTPTraces, t)
+	toks, warns := t.Tokens(ctx)
+	b.ev.Tokens = append(b.ev.Tokens, toks...)
+	b.ev.Warnings = append(b.ev.Warnings, warns...)
+}
+
+func (b *bundleLoader) loadLogs() {
+	entries, err := fs.ReadDir(b.fsys, "logs")
+	if err != nil {
+		b.warn("logs", "", "cannot list: "+unwrapPath(err))
+		return
+	}
+	for _, e := range entries {
+		rel := "logs/" + e.Name()
+		var dst *[]LogFile
+		switch {
+		case e.IsDir() && e.Name() == "iis":
+			dst = &b.ev.IISLogs
+		case e.IsDir() && e.Name() == "agent":
+			dst = &b.ev.AgentLogs
+		case e.IsDir() && e.Name() == "smp":
+			dst = &b.ev.SMPLogs
+		case strings.HasPrefix(e.Name(), "."):
+			continue
+		default:
+			b.warn(rel, "", "not part of the bundle layout (logs/iis, logs/agent, logs/smp); ignored")
+			continue
+		}
+		for _, f := range b.files(rel, "", true) {
+			*dst = append(*dst, FSLog(b.fsys, f))
+		}
+		if len(*dst) == 0 {
+			b.warn(rel, "", "no log files")
+		}
+	}
+}
+
+// FileLog returns a LogFile named name that opens the file at path.
+func FileLog(name, path string) LogFile {
+	return LogFile{Name: name, Open: func() (io.ReadCloser, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s", name, unwrapPath(err))
+		}
+		return f, nil
+	}}
+}
+
+// FSLog returns a LogFile named name that opens name in fsys.
+func FSLog(fsys fs.FS, name string) LogFile {
+	return LogFile{Name: name, Open: func() (io.ReadCloser, error) {
+		f, err := fsys.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s", name, unwrapPath(err))
+		}
+		return f, nil
+	}}
+}

@@ -1,0 +1,357 @@
+// Command diagnose explains Windows Integrated Authentication on an IIS
+// server from an evidence bundle or individual evidence files, and prints a
+// report: the verdict in the terms of the ITMS knowledge article, the
+// findings with their evidence and copy-pasteable fixes, and what could not
+// be checked.
+//
+// With no arguments it analyses the sample bundle built into it (an ITMS
+// Notification Server whose agents cannot register with the Task Server):
+//
+//	go run ./examples/diagnose
+//	go run ./examples/diagnose -bundle C:\evidence\ns01
+//	go run ./examples/diagnose -config applicationHost.config -setspn spn.txt -iislog C:\inetpub\logs\LogFiles
+//	go run ./examples/diagnose -bundle ns01 -format json -o report.json
+//
+// Evidence flags (-config, -host, -setspn, -klist, -ldif, -http, -iislog,
+// -agentlog, -smplog) take a file, a directory (every file in it) or a
+// comma-separated list, and may be repeated; with -bundle they add to the
+// bundle. Exit status: 0 no error findings, 1 error findings, 2 could not
+// run.
+package main
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/signal"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing/fstest"
+
+	"github.com/iiskerb/iiskerb/diagnose"
+)
+
+//go:embed sample-bundle
+var sampleFS embed.FS
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, isTerminal(os.Stdout) && os.Getenv("NO_COLOR") == "")
+	stop()
+	os.Exit(code)
+}
+
+// Exit statuses.
+const (
+	exitOK     = 0
+	exitErrors = 1
+	exitFailed = 2
+)
+
+// listFlag collects repeated and comma-separated values.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*l = append(*l, s)
+		}
+	}
+	return nil
+}
+
+type config struct {
+	bundle                                      string
+	configFile, hostFile                        string
+	setspn, klist, ldif, httpTraces             listFlag
+	iisLogs, agentLogs, smpLogs                 listFlag
+	profile, format, output                     string
+	checks, disable                             listFlag
+	verbose                                     bool
+	ntlmDisabled, nonDomain, tlsInspect, fwUser bool
+}
+
+// run is main without the process: it returns the exit status. color says
+// whether text output to stdout may use colour (a terminal without NO_COLOR).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, color bool) int {
+	var c config
+	fl := flag.NewFlagSet("diagnose", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fl.StringVar(&c.bundle, "bundle", "", "evidence bundle `DIR` (see the README for its layout)")
+	fl.StringVar(&c.configFile, "config", "", "applicationHost.config `FILE`")
+	fl.StringVar(&c.hostFile, "host", "", "host.json `FILE` (computer, fqdn, domain, realm, role, scenario facts)")
+	fl.Var(&c.setspn, "setspn", "setspn -L/-Q/-X output `FILE`s")
+	fl.Var(&c.klist, "klist", "klist output `FILE`s (Windows or MIT)")
+	fl.Var(&c.ldif, "ldif", "ldifde export `FILE`s of SPN holders")
+	fl.Var(&c.httpTraces, "http", "raw HTTP exchange `FILE`s (curl -v, proxy dumps)")
+	fl.Var(&c.iisLogs, "iislog", "IIS W3C log `FILE`s or directories")
+	fl.Var(&c.agentLogs, "agentlog", "Symantec Management Agent log `FILE`s or directories")
+	fl.Var(&c.smpLogs, "smplog", "Notification Server log `FILE`s or directories")
+	fl.StringVar(&c.profile, "profile", "", "profile: itms or generic (default: detected from the evidence)")
+	fl.Var(&c.checks, "checks", "run only these check `IDs` or globs (IIS*,SPN001)")
+	fl.Var(&c.disable, "disable", "disable a check: `ID=reason` (the reason is required)")
+	fl.StringVar(&c.format, "format", "text", "output format: text, json or markdown")
+	fl.StringVar(&c.output, "o", "", "write the report to `FILE` instead of stdout")
+	fl.BoolVar(&c.verbose, "v", false, "text: list every check result, including the ones that passed")
+	fl.BoolVar(&c.ntlmDisabled, "ntlm-disabled", false, "scenario: NTLM is disabled in the domain")
+	fl.BoolVar(&c.nonDomain, "non-domain-clients", false, "scenario: some clients are not domain members (CEM, workgroup)")
+	fl.BoolVar(&c.tlsInspect, "tls-inspection", false, "scenario: a device inspects or terminates TLS in front of IIS")
+	fl.BoolVar(&c.fwUser, "firewall-service-account", false, "scenario: the firewall shows a service/system account instead of the user")
+	fl.Usage = func() {
+		fmt.Fprintf(stderr, "usage: diagnose [-bundle DIR] [evidence flags] [-profile itms|generic] [-format text|json|markdown] [-o FILE]\n\n")
+		fmt.Fprintf(stderr, "With no evidence flags it analyses the built-in sample bundle. Exit status: 0 no error findings, 1 error findings, 2 could not run.\n\n")
+		fl.PrintDefaults()
+	}
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitFailed
+	}
+	if fl.NArg() > 0 {
+		fmt.Fprintf(stderr, "diagnose: unexpected argument %q (evidence is given with flags, e.g. -bundle DIR)\n", fl.Arg(0))
+		return exitFailed
+	}
+	switch c.format {
+	case "text", "json", "markdown", "md":
+	default:
+		fmt.Fprintf(stderr, "diagnose: unknown -format %q (want text, json or markdown)\n", c.format)
+		return exitFailed
+	}
+	opts := &diagnose.Options{Checks: c.checks}
+	if c.profile != "" {
+		p, err := diagnose.ProfileByName(c.profile)
+		if err != nil {
+			fmt.Fprintln(stderr, "diagnose:", err)
+			return exitFailed
+		}
+		opts.Profile = p
+	}
+	for _, d := range c.disable {
+		id, reason, _ := strings.Cut(d, "=")
+		if opts.Disable == nil {
+			opts.Disable = map[string]string{}
+		}
+		opts.Disable[strings.TrimSpace(id)] = reason
+	}
+
+	ev, err := loadEvidence(ctx, &c, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "diagnose:", err)
+		return exitFailed
+	}
+	ev.Scenario.NTLMDisabled = ev.Scenario.NTLMDisabled || c.ntlmDisabled
+	ev.Scenario.NonDomainClients = ev.Scenario.NonDomainClients || c.nonDomain
+	ev.Scenario.TLSInspection = ev.Scenario.TLSInspection || c.tlsInspect
+	ev.Scenario.FirewallShowsServiceAccount = ev.Scenario.FirewallShowsServiceAccount || c.fwUser
+
+	rep, err := diagnose.Diagnose(ctx, ev, opts)
+	if err != nil {
+		fmt.Fprintln(stderr, "diagnose:", err)
+		return exitFailed
+	}
+
+	out := stdout
+	var file *os.File
+	if c.output != "" {
+		file, err = os.Create(c.output)
+		if err != nil {
+			fmt.Fprintln(stderr, "diagnose:", err)
+			return exitFailed
+		}
+		out, color = file, false
+	}
+	switch c.format {
+	case "json":
+		err = rep.WriteJSON(out)
+	case "markdown", "md":
+		err = rep.WriteMarkdown(out)
+	default:
+		err = rep.WriteText(out, diagnose.TextOptions{Color: color, Verbose: c.verbose})
+	}
+	if file != nil {
+		if cerr := file.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "diagnose: writing the report:", err)
+		return exitFailed
+	}
+	if rep.HasErrors() {
+		return exitErrors
+	}
+	return exitOK
+}
+
+// loadEvidence builds the evidence: the bundle (or the built-in sample when
+// no evidence flag is given) with the individual files laid over it.
+func loadEvidence(ctx context.Context, c *config, stderr io.Writer) (*diagnose.Evidence, error) {
+	files := map[string]string{} // bundle path -> OS path
+	add := func(dir string, list []string, recursive bool) error {
+		for _, p := range list {
+			if err := addFiles(files, dir, p, recursive); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if c.configFile != "" {
+		files["applicationHost.config"] = c.configFile
+	}
+	if c.hostFile != "" {
+		files["host.json"] = c.hostFile
+	}
+	for _, x := range []struct {
+		dir       string
+		list      []string
+		recursive bool
+	}{
+		{"setspn", c.setspn, false}, {"klist", c.klist, false}, {"ldif", c.ldif, false}, {"http", c.httpTraces, false},
+		{"logs/iis", c.iisLogs, true}, {"logs/agent", c.agentLogs, true}, {"logs/smp", c.smpLogs, true},
+	} {
+		if err := add(x.dir, x.list, x.recursive); err != nil {
+			return nil, err
+		}
+	}
+
+	var base fs.FS
+	switch {
+	case c.bundle != "":
+		st, err := os.Stat(c.bundle)
+		if err != nil {
+			return nil, fmt.Errorf("evidence bundle: %w", err)
+		}
+		if !st.IsDir() {
+			return nil, fmt.Errorf("evidence bundle %s: not a directory", c.bundle)
+		}
+		base = os.DirFS(c.bundle)
+	case len(files) == 0:
+		sub, err := fs.Sub(sampleFS, "sample-bundle")
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintln(stderr, "diagnose: no evidence given; analysing the built-in sample bundle (an ITMS Notification Server). Use -bundle DIR for yours.")
+		base = sub
+	}
+	if len(files) == 0 {
+		return diagnose.LoadBundleFS(ctx, base)
+	}
+	return diagnose.LoadBundleFS(ctx, newOverlay(base, files))
+}
+
+// addFiles maps the file or directory p into the bundle directory dir.
+func addFiles(files map[string]string, dir, p string, recursive bool) error {
+	st, err := os.Stat(p)
+	if err != nil {
+		return err
+	}
+	if !st.IsDir() {
+		files[uniqueName(files, dir, filepath.Base(p))] = p
+		return nil
+	}
+	return filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if q != p && !recursive {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		rel, _ := filepath.Rel(p, q)
+		name := filepath.ToSlash(rel)
+		if !recursive {
+			name = d.Name()
+		}
+		files[uniqueName(files, dir, filepath.Base(p)+"/"+name)] = q
+		return nil
+	})
+}
+
+// uniqueName returns dir/name, numbered when two inputs share a name.
+func uniqueName(files map[string]string, dir, name string) string {
+	if dir == "setspn" || dir == "klist" || dir == "ldif" || dir == "http" {
+		name = path.Base(name) // flat directories
+	}
+	cand := dir + "/" + name
+	for i := 2; ; i++ {
+		if _, taken := files[cand]; !taken {
+			return cand
+		}
+		ext := path.Ext(name)
+		cand = fmt.Sprintf("%s/%s-%d%s", dir, strings.TrimSuffix(name, ext), i, ext)
+	}
+}
+
+// overlay is a bundle file system: named OS files laid over an optional
+// base bundle.
+type overlay struct {
+	base  fs.FS
+	files map[string]string
+	tree  fstest.MapFS // directory structure of files
+}
+
+func newOverlay(base fs.FS, files map[string]string) *overlay {
+	o := &overlay{base: base, files: files, tree: fstest.MapFS{}}
+	for name := range files {
+		o.tree[name] = &fstest.MapFile{}
+	}
+	return o
+}
+
+// Open opens an overlaid file from the OS, a directory as the union of
+// both trees, and anything else from the base.
+func (o *overlay) Open(name string) (fs.File, error) {
+	if p, ok := o.files[name]; ok {
+		return os.Open(p)
+	}
+	if o.base == nil {
+		return o.tree.Open(name)
+	}
+	if _, err := fs.Stat(o.tree, name); err != nil {
+		return o.base.Open(name)
+	}
+	return o.tree.Open(name)
+}
+
+// ReadDir merges the directory listings of the overlay and the base.
+func (o *overlay) ReadDir(name string) ([]fs.DirEntry, error) {
+	var out []fs.DirEntry
+	seen := map[string]bool{}
+	a, errA := fs.ReadDir(o.tree, name)
+	for _, e := range a {
+		seen[e.Name()] = true
+		out = append(out, e)
+	}
+	var errB error = fs.ErrNotExist
+	if o.base != nil {
+		var b []fs.DirEntry
+		b, errB = fs.ReadDir(o.base, name)
+		for _, e := range b {
+			if !seen[e.Name()] {
+				out = append(out, e)
+			}
+		}
+	}
+	if errA != nil && errB != nil {
+		return nil, errA
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
+	return out, nil
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
