@@ -112,6 +112,29 @@ var etextMeanings = map[string]string{
 	"FINDING_SERVER_KEY": "the KDC has no key for this service in an encryption type the client allows (MIT sends KRB_ERR_GENERIC; Active Directory sends KDC_ERR_ETYPE_NOSUPP): the enctypes do not overlap",
 }
 
+// serviceMeanings explain the codes a target service sends back in a
+// KRB-ERROR token when it rejects an AP-REQ (the AP exchange). MIT acceptors
+// send KRB_AP_ERR_BAD_INTEGRITY where Windows sends KRB_AP_ERR_MODIFIED.
+var serviceMeanings = map[int32]string{
+	31: "the server could not decrypt the ticket with its key: the KDC encrypted it for a key the server does not have (stale keytab, changed password, or the SPN is registered on another account than the one running the service)",
+	41: "the server could not decrypt the ticket with its key: the KDC encrypted it for a key the server does not have (the SPN is registered on another account than the one running the service, or a stale keytab/password)",
+	44: "the server has no key with the ticket's key version (kvno): its keytab predates the last password change",
+	37: "clock skew too great between the client and the server (more than 5 minutes by default)",
+	35: "the ticket is for another service than the one the server runs as",
+}
+
+// NewServiceError returns the KDCError for a KRB-ERROR that a target
+// service returned in its WWW-Authenticate token (Service set).
+func NewServiceError(code int32, etext, spn string) *KDCError {
+	e := newKDCErrorText(code, etext, nil)
+	e.Service = true
+	e.SPN = spn
+	if m, ok := serviceMeanings[code]; ok {
+		e.Meaning = m
+	}
+	return e
+}
+
 // newKDCErrorText is NewKDCError with the e-text, which may refine Meaning.
 func newKDCErrorText(code int32, etext string, err error) *KDCError {
 	e := NewKDCError(code, err)
