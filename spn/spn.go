@@ -21,7 +21,8 @@ type SPN struct {
 	// instance name); empty when absent.
 	ServiceName string
 
-	raw string // the text it was parsed from, kept for malformed values
+	raw    string // the text it was parsed from, kept for malformed values
+	parsed bool   // raw is meaningful
 }
 
 // ProblemKind classifies something wrong with an SPN value.
@@ -124,7 +125,7 @@ func parse(s string) (SPN, []Problem) {
 		}
 		probs = append(probs, Problem{Kind: k, Detail: fmt.Sprintf(format, a...)})
 	}
-	sp := SPN{raw: s}
+	sp := SPN{raw: s, parsed: true}
 	if strings.IndexFunc(s, unicode.IsSpace) >= 0 {
 		add(ProblemWhitespace, "contains whitespace; clients never request such a name")
 	}
@@ -211,7 +212,7 @@ func badHostRune(r rune) bool {
 // String formats the SPN. A parsed SPN returns exactly the text it was parsed
 // from (so malformed values round-trip into setspn -D commands).
 func (s SPN) String() string {
-	if s.raw != "" {
+	if s.parsed {
 		return s.raw
 	}
 	var b strings.Builder

@@ -1,0 +1,168 @@
+package spn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func testAccounts() []Account {
+	return []Account{
+		{Name: `CORP\WEB01$`, SAMAccountName: "WEB01$", DN: "CN=WEB01,OU=Servers,DC=corp,DC=example,DC=com", Kind: Computer,
+			SPNs: []string{"HOST/WEB01", "HOST/web01.corp.example.com"}, EncTypes: 0x1c, EncTypesSet: true},
+		{Name: `CORP\svc-web`, SAMAccountName: "svc-web", DN: "CN=svc-web,OU=Service Accounts,DC=corp,DC=example,DC=com", Kind: User,
+			SPNs: []string{"HTTP/portal.corp.example.com", "HTTP/portal"}},
+		{Name: `CORP\WEB02$`, SAMAccountName: "WEB02$", Kind: Computer,
+			SPNs: []string{"http/PORTAL.corp.example.com", "HOST/WEB02"}, EncTypes: 0x18, EncTypesSet: true},
+		{Name: `CORP\nospn`, SAMAccountName: "nospn", Kind: User},
+	}
+}
+
+func TestMemoryDirectory(t *testing.T) {
+	ctx := context.Background()
+	d := NewMemoryDirectory(testAccounts(), true)
+	ans, err := d.Owners(ctx, "HTTP/Portal.Corp.Example.Com")
+	if err != nil || !ans.Complete || len(ans.Accounts) != 2 || ans.Accounts[0].Name != `CORP\svc-web` || ans.Accounts[1].Name != `CORP\WEB02$` {
+		t.Fatalf("Owners = %+v, %v", ans, err)
+	}
+	ans.Accounts[0].SPNs[0] = "changed"
+	if again, _ := d.Owners(ctx, "http/portal"); again.Accounts[0].SPNs[0] != "HTTP/portal.corp.example.com" {
+		t.Error("Owners returned shared slices")
+	}
+	for _, name := range []string{`CORP\WEB01$`, "web01$", "WEB01", "CN=WEB01,OU=Servers,DC=corp,DC=example,DC=com", `corp\web01`} {
+		if ans, _ := d.Account(ctx, name); len(ans.Accounts) != 1 || ans.Accounts[0].SAMAccountName != "WEB01$" || !ans.Complete {
+			t.Errorf("Account(%q) = %+v", name, ans)
+		}
+	}
+	if ans, _ := d.Account(ctx, `OTHER\WEB01$`); len(ans.Accounts) != 0 {
+		t.Errorf("other domain matched: %+v", ans)
+	}
+	n := 0
+	comp, err := d.Scan(ctx, func(a *Account) error { n++; return nil })
+	if err != nil || !comp.Complete || n != 3 {
+		t.Errorf("Scan: %d accounts, %+v, %v", n, comp, err)
+	}
+	if d.Describe() != "in-memory directory (4 accounts)" {
+		t.Errorf("Describe = %q", d.Describe())
+	}
+
+	partial := NewMemoryDirectory(testAccounts(), false)
+	if ans, _ := partial.Owners(ctx, "HTTP/none"); ans.Complete || ans.Reason == "" {
+		t.Errorf("partial directory claims completeness: %+v", ans)
+	}
+}
+
+func TestDuplicates(t *testing.T) {
+	ctx := context.Background()
+	d := NewMemoryDirectory(testAccounts(), true)
+	dups, comp, err := Duplicates(ctx, d)
+	want := []Duplicate{{SPN: "http/PORTAL.corp.example.com", Owners: []string{`CORP\svc-web`, `CORP\WEB02$`}}}
+	if err != nil || !comp.Complete || !reflect.DeepEqual(dups, want) {
+		t.Fatalf("Duplicates = %+v %+v %v", dups, comp, err)
+	}
+
+	// A partial directory: the duplicates found are returned, with an
+	// incomplete marker and an error - never a bare "none".
+	d = NewMemoryDirectory(testAccounts()[:2], false)
+	dups, comp, err = Duplicates(ctx, d)
+	if len(dups) != 0 || comp.Complete || !errors.Is(err, ErrIncomplete) {
+		t.Errorf("partial: %+v %+v %v", dups, comp, err)
+	}
+}
+
+// failingDir is a Directory whose Scan breaks after n accounts, like a
+// dropped LDAP connection.
+type failingDir struct {
+	*MemoryDirectory
+	n int
+}
+
+func (f failingDir) Scan(ctx context.Context, fn func(a *Account) error) (Completeness, error) {
+	i := 0
+	stop := errors.New("connection reset by peer")
+	_, err := f.MemoryDirectory.Scan(ctx, func(a *Account) error {
+		if i == f.n {
+			return stop
+		}
+		i++
+		return fn(a)
+	})
+	return Completeness{Reason: "connection lost"}, err
+}
+
+func TestDuplicatesCutShort(t *testing.T) {
+	accts := testAccounts()
+	accts = append(accts, Account{Name: `CORP\x`, SPNs: []string{"HOST/WEB02"}})
+	d := failingDir{NewMemoryDirectory(accts, true), 3}
+	dups, comp, err := Duplicates(context.Background(), d)
+	var ie *IncompleteError
+	if comp.Complete || !errors.As(err, &ie) || !strings.Contains(err.Error(), "connection reset") {
+		t.Fatalf("cut short: %+v %v", comp, err)
+	}
+	if len(dups) != 1 || dups[0].SPN != "http/PORTAL.corp.example.com" {
+		t.Errorf("partial duplicates = %+v", dups)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, comp, err = Duplicates(ctx, NewMemoryDirectory(testAccounts(), true))
+	if comp.Complete || !errors.Is(err, ErrIncomplete) || !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %+v %v", comp, err)
+	}
+}
+
+func TestDuplicatesManyAccounts(t *testing.T) {
+	var accts []Account
+	for i := range 2000 {
+		accts = append(accts, Account{Name: fmt.Sprintf(`CORP\a%d`, i), SPNs: []string{fmt.Sprintf("HTTP/h%d", i), fmt.Sprintf("HTTP/h%d", i/2), fmt.Sprintf("HOST/a%d", i)}})
+	}
+	dups, comp, err := Duplicates(context.Background(), NewMemoryDirectory(accts, true))
+	if err != nil || !comp.Complete {
+		t.Fatal(err)
+	}
+	// HTTP/hK for K < 1000 is held by aK (own) plus a2K and a2K+1 (K = i/2);
+	// for K = 0 the owners are a0 and a1.
+	if len(dups) != 1000 {
+		t.Fatalf("%d duplicates", len(dups))
+	}
+	for _, d := range dups {
+		if d.SPN == "HTTP/h0" && !reflect.DeepEqual(d.Owners, []string{`CORP\a0`, `CORP\a1`}) {
+			t.Errorf("h0 owners = %v", d.Owners)
+		}
+		if d.SPN == "HTTP/h7" && !reflect.DeepEqual(d.Owners, []string{`CORP\a7`, `CORP\a14`, `CORP\a15`}) {
+			t.Errorf("h7 owners = %v", d.Owners)
+		}
+	}
+}
+
+func BenchmarkDuplicates(b *testing.B) {
+	var accts []Account
+	for i := range 20000 {
+		accts = append(accts, Account{Name: fmt.Sprintf(`CORP\a%d`, i), SPNs: []string{
+			fmt.Sprintf("HOST/A%d", i), fmt.Sprintf("HOST/a%d.corp.example.com", i), fmt.Sprintf("HTTP/a%d.corp.example.com", i),
+			fmt.Sprintf("TERMSRV/A%d", i), fmt.Sprintf("WSMAN/a%d.corp.example.com", i)}})
+	}
+	d := NewMemoryDirectory(accts, true)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, _, err := Duplicates(context.Background(), d); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(accts)), "ns/account")
+}
+
+func TestIncompleteError(t *testing.T) {
+	cause := errors.New("size limit exceeded")
+	err := fmt.Errorf("wrapped: %w", &IncompleteError{Reason: "scan stopped after 1000 entries", Err: cause})
+	if !errors.Is(err, ErrIncomplete) || !errors.Is(err, cause) {
+		t.Error("IncompleteError does not match")
+	}
+	if got := (&IncompleteError{Reason: "r", Err: cause}).Error(); got != "spn: incomplete answer: r: size limit exceeded" {
+		t.Errorf("Error() = %q", got)
+	}
+}

@@ -1,0 +1,142 @@
+package spn
+
+import (
+	"context"
+	"reflect"
+	"testing"
+)
+
+func TestExpected(t *testing.T) {
+	hosts := HostNames{
+		NetBIOS:  "WEB01",
+		FQDN:     "web01.corp.example.com",
+		Bindings: []string{"", "*", "portal", "Portal.corp.example.com", "10.0.0.5", "[::1]", "apps.corp.example.com", "WEB01"},
+		CNAMEs:   map[string]string{"apps.corp.example.com.": "lb01.corp.example.com."},
+	}
+	exps := Expected(hosts, ComputerOwner("CORP", "WEB01"), DefaultSPNMappings())
+	var got []string
+	for _, e := range exps {
+		got = append(got, e.SPN.String())
+		if e.Owner.Account != `CORP\WEB01$` || len(e.Fallbacks) != 1 || e.Fallbacks[0].String() != "HOST/"+e.SPN.Host {
+			t.Errorf("expectation %+v", e)
+		}
+	}
+	want := []string{"HTTP/web01.corp.example.com", "HTTP/WEB01", "HTTP/portal", "HTTP/portal.corp.example.com", "HTTP/lb01.corp.example.com"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Expected = %q\nwant %q", got, want)
+	}
+	if exps[4].Alias != "apps.corp.example.com" || exps[4].Reason != "canonical name of CNAME apps.corp.example.com (binding host apps.corp.example.com)" {
+		t.Errorf("CNAME expectation = %+v", exps[4])
+	}
+	if exps := Expected(HostNames{FQDN: "a.b"}, AccountOwner(`CORP\svc`), nil); len(exps[0].Fallbacks) != 0 {
+		t.Errorf("no mappings but fallbacks %v", exps[0].Fallbacks)
+	}
+}
+
+func kinds(vs []Verdict) []VerdictKind {
+	var out []VerdictKind
+	for _, v := range vs {
+		out = append(out, v.Kind)
+	}
+	return out
+}
+
+func TestEvaluateComputerOwner(t *testing.T) {
+	ctx := context.Background()
+	accts := testAccounts()
+	accts = append(accts, Account{Name: `CORP\WEB03$`, SAMAccountName: "WEB03$", Kind: Computer, SPNs: []string{"HOST/intranet"}, EncTypes: 0x1c, EncTypesSet: true})
+	d := NewMemoryDirectory(accts, true)
+	hosts := HostNames{NetBIOS: "WEB01", FQDN: "web01.corp.example.com", Bindings: []string{"portal.corp.example.com", "intranet", "newsite.corp.example.com"}}
+	vs, err := Evaluate(ctx, d, Expected(hosts, ComputerOwner("CORP", "WEB01"), DefaultSPNMappings()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []VerdictKind{OK, OK, WrongAccount, Duplicated, WrongAccount, Missing, Missing}
+	if !reflect.DeepEqual(kinds(vs), want) {
+		for _, v := range vs {
+			t.Logf("%v %s %s", v.Kind, v.SPN, v.Detail)
+		}
+		t.Fatalf("kinds = %v, want %v", kinds(vs), want)
+	}
+	if vs[0].Via != "HOST/web01.corp.example.com" || !vs[0].Complete {
+		t.Errorf("HOST mapping verdict = %+v", vs[0])
+	}
+	wrong := vs[2]
+	if !reflect.DeepEqual(wrong.Owners, []string{`CORP\svc-web`, `CORP\WEB02$`}) ||
+		!reflect.DeepEqual(wrong.Fix, []string{
+			`setspn -D HTTP/portal.corp.example.com CORP\svc-web`,
+			`setspn -D HTTP/portal.corp.example.com CORP\WEB02$`,
+			`setspn -S HTTP/portal.corp.example.com CORP\WEB01$`}) {
+		t.Errorf("WrongAccount = %+v", wrong)
+	}
+	dup := vs[3]
+	if len(dup.Owners) != 2 || len(dup.Fix) != 3 {
+		t.Errorf("Duplicated = %+v", dup)
+	}
+	// HOST/intranet on another computer decides who decrypts HTTP/intranet.
+	if v := vs[4]; v.Via != "HOST/intranet" || v.Owners[0] != `CORP\WEB03$` || v.Fix[0] != `setspn -S HTTP/intranet CORP\WEB01$` || v.Note == "" {
+		t.Errorf("HOST on other computer = %+v", v)
+	}
+	if v := vs[6]; v.Fix[0] != `setspn -S HTTP/newsite.corp.example.com CORP\WEB01$` || !v.Complete {
+		t.Errorf("Missing = %+v", v)
+	}
+}
+
+func TestEvaluateDomainAccount(t *testing.T) {
+	ctx := context.Background()
+	accts := testAccounts()
+	accts[1].SPNs = append(accts[1].SPNs, "HTTP/https://portal.corp.example.com")
+	d := NewMemoryDirectory(accts, true)
+	hosts := HostNames{Bindings: []string{"portal"}}
+	vs, err := Evaluate(ctx, d, Expected(hosts, AccountOwner(`CORP\svc-web`), DefaultSPNMappings()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []VerdictKind{OK, RC4Only, Malformed}
+	if !reflect.DeepEqual(kinds(vs), want) {
+		t.Fatalf("kinds = %v", kinds(vs))
+	}
+	if vs[1].Fix[0] != "Set-ADUser -Identity 'svc-web' -KerberosEncryptionType AES128,AES256" || vs[1].Note == "" {
+		t.Errorf("RC4Only = %+v", vs[1])
+	}
+	if !reflect.DeepEqual(vs[2].Fix, []string{`setspn -D HTTP/https://portal.corp.example.com CORP\svc-web`, `setspn -S HTTP/portal.corp.example.com CORP\svc-web`}) {
+		t.Errorf("Malformed = %+v", vs[2])
+	}
+
+	// The same question against a partial directory: absence is not proven.
+	vs, err = Evaluate(ctx, NewMemoryDirectory(accts[:1], false), Expected(HostNames{FQDN: "new.corp.example.com"}, AccountOwner(`CORP\svc-web`), nil))
+	if err != nil || len(vs) != 1 || vs[0].Kind != Unverified || vs[0].Complete || vs[0].Fix[0] != "setspn -Q HTTP/new.corp.example.com" {
+		t.Errorf("partial = %+v %v", vs, err)
+	}
+}
+
+func TestRC4Verdict(t *testing.T) {
+	tests := []struct {
+		a    Account
+		want bool
+	}{
+		{Account{Name: `C\a`, EncTypes: EncRC4, EncTypesSet: true}, true},
+		{Account{Name: `C\a`, EncTypes: EncRC4 | EncAES256, EncTypesSet: true}, false},
+		{Account{Name: `C\a`}, true}, // absent: classic default RC4
+		{Account{Name: `C\a`, EncTypes: EncAES128 | EncAES256, EncTypesSet: true}, false},
+		{Account{Name: `C\a`, EncTypes: 0, EncTypesSet: true}, false},
+	}
+	for _, tt := range tests {
+		if _, got := RC4Verdict(&tt.a); got != tt.want {
+			t.Errorf("RC4Verdict(%+v) = %v", tt.a, got)
+		}
+	}
+	v, _ := RC4Verdict(&Account{Name: `C\G$`, Kind: GroupManagedServiceAccount})
+	if v.Fix[0] != "Set-ADServiceAccount -Identity 'G$' -KerberosEncryptionType AES128,AES256" {
+		t.Errorf("gMSA fix = %q", v.Fix)
+	}
+}
+
+func TestSetspnCommands(t *testing.T) {
+	if got := SetspnAdd("HTTP/web 01", `CORP\svc`); got != `setspn -S "HTTP/web 01" CORP\svc` {
+		t.Errorf("SetspnAdd = %q", got)
+	}
+	if got := SetspnDelete("HTTP/web01", `CORP\WEB01$`); got != `setspn -D HTTP/web01 CORP\WEB01$` {
+		t.Errorf("SetspnDelete = %q", got)
+	}
+}

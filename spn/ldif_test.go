@@ -1,0 +1,142 @@
+package spn
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+)
+
+func parseLDIFFile(t *testing.T) *LDIFExport {
+	t.Helper()
+	f, err := os.Open("testdata/export.ldf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	x, err := ParseLDIF("export.ldf", f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+func TestParseLDIF(t *testing.T) {
+	x := parseLDIFFile(t)
+	if len(x.Accounts) != 4 || len(x.Warnings) != 0 {
+		t.Fatalf("accounts %d warnings %v", len(x.Accounts), x.Warnings)
+	}
+	web := x.Accounts[0]
+	if web.Name != `CORP\WEB01$` || web.Kind != Computer || web.Disabled || !web.EncTypesSet || web.EncTypes != EncRC4|EncAES128|EncAES256 {
+		t.Errorf("WEB01 = %+v", web)
+	}
+	if len(web.SPNs) != 3 || web.SPNs[2] != "RestrictedKrbHost/web01.corp.example.com" {
+		t.Errorf("folded SPN: %q", web.SPNs)
+	}
+	svc := x.Accounts[1]
+	if svc.DN != "CN=svc-web,OU=Service Accounts,DC=corp,DC=example,DC=com" || svc.Kind != User || svc.Disabled || svc.EncTypesSet {
+		t.Errorf("svc-web = %+v", svc)
+	}
+	if svc.SPNs[2] != " HTTP/web01.corp.example.com" {
+		t.Errorf("base64 SPN = %q", svc.SPNs[2])
+	}
+	if old := x.Accounts[2]; !old.Disabled || !old.EncTypes.RC4Only() {
+		t.Errorf("svc-old = %+v", old)
+	}
+	if g := x.Accounts[3]; g.Kind != GroupManagedServiceAccount || g.Name != `CORP\gmsa-web$` {
+		t.Errorf("gmsa = %+v", g)
+	}
+}
+
+func TestParseLDIFRecords(t *testing.T) {
+	in := "dn: CN=a,DC=x\nchangetype: modify\nadd: servicePrincipalName\nservicePrincipalName: HTTP/a\n-\n\n" +
+		"dn: CN=b,DC=x\nsAMAccountName: b\nservicePrincipalName;range=0-1499: HTTP/b\n\n" +
+		"dn: CN=c,DC=x\nsAMAccountName: c\njpegPhoto:< file:///tmp/c.jpg\n"
+	x, err := ParseLDIF("r.ldf", strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(x.Accounts) != 2 || x.Accounts[0].SAMAccountName != "b" || x.Accounts[0].SPNs[0] != "HTTP/b" {
+		t.Fatalf("accounts = %+v", x.Accounts)
+	}
+	if len(x.Warnings) != 3 || x.Warnings[0].Line != 2 || x.Warnings[1].Line != 9 || x.Warnings[2].Line != 13 {
+		t.Errorf("warnings = %v", x.Warnings)
+	}
+}
+
+func TestParseLDIFErrors(t *testing.T) {
+	tests := []struct {
+		in   string
+		line int
+	}{
+		{" continued\n", 1},
+		{"dn: CN=a\nnot an attribute\n", 2},
+		{"sAMAccountName: a\n", 1},
+		{"dn: CN=a\nservicePrincipalName:: !!!\n", 2},
+		{"dn: CN=a\nuserAccountControl: many\n", 2},
+		{"dn: CN=a\ndn: CN=b\n", 2},
+		{"# only a comment\n", 1},
+		{"", 1},
+	}
+	for _, tt := range tests {
+		_, err := ParseLDIF("e.ldf", strings.NewReader(tt.in))
+		var pe *ParseError
+		if !errors.As(err, &pe) || pe.Line != tt.line || pe.File != "e.ldf" {
+			t.Errorf("ParseLDIF(%q) err = %v, want line %d", tt.in, err, tt.line)
+		}
+	}
+}
+
+func TestScanLDIFStops(t *testing.T) {
+	f, err := os.Open("testdata/export.ldf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	stop := errors.New("stop")
+	n := 0
+	_, _, err = ScanLDIF(context.Background(), "export.ldf", f, func(a *Account) error {
+		n++
+		return stop
+	})
+	if err != stop || n != 1 {
+		t.Errorf("err %v after %d", err, n)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, _, err = ScanLDIF(ctx, "x", strings.NewReader("dn: CN=a,DC=x\nservicePrincipalName: a/b\n"), func(*Account) error { return nil })
+	if !errors.Is(err, ErrIncomplete) || !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled scan err = %v", err)
+	}
+}
+
+func FuzzParseLDIF(f *testing.F) {
+	b, err := os.ReadFile("testdata/export.ldf")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Add([]byte("dn: CN=a\n objectClass: computer\nmsDS-SupportedEncryptionTypes: -1\n\n\ndn:: Q049YQ==\nchangetype: delete\n"))
+	f.Add([]byte("version: 1\ndn: CN=a,DC=b\nuserAccountControl: 0x2\nservicePrincipalName: HTTP/x\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		x, err := ParseLDIF("f.ldf", strings.NewReader(string(in)))
+		if err != nil {
+			var pe *ParseError
+			if !errors.As(err, &pe) || pe.Line < 0 {
+				t.Fatalf("untyped error %v", err)
+			}
+			return
+		}
+		d := NewOfflineDirectory(OfflineInput{LDIF: []*LDIFExport{x}, LDIFComplete: true})
+		dups, comp, err := Duplicates(context.Background(), d)
+		if err != nil || !comp.Complete {
+			t.Fatalf("complete LDIF: %v %+v", err, comp)
+		}
+		for _, dd := range dups {
+			if len(dd.Owners) < 2 {
+				t.Fatalf("duplicate with %d owners", len(dd.Owners))
+			}
+		}
+	})
+}

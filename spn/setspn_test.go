@@ -1,0 +1,177 @@
+package spn
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/iiskerb/iiskerb/internal/textenc"
+)
+
+func parseSetspnFile(t *testing.T, name string) *SetspnOutput {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	o, err := ParseSetspn(name, f)
+	if err != nil {
+		t.Fatalf("ParseSetspn(%s): %v", name, err)
+	}
+	return o
+}
+
+func TestParseSetspnList(t *testing.T) {
+	o := parseSetspnFile(t, "setspn-L.txt")
+	if o.Kind() != SetspnList || len(o.Runs) != 2 {
+		t.Fatalf("kind %v runs %d", o.Kind(), len(o.Runs))
+	}
+	r := o.Runs[0]
+	if r.Target != "WEB01" || r.Command != `C:\Users\admin>setspn -L WEB01` || !r.Complete() {
+		t.Errorf("run 0 = %+v", r)
+	}
+	if len(r.Accounts) != 1 || r.Accounts[0].DN != "CN=WEB01,OU=Servers,DC=corp,DC=example,DC=com" || len(r.Accounts[0].SPNs) != 8 {
+		t.Fatalf("accounts = %+v", r.Accounts)
+	}
+	if r.Accounts[0].SPNs[5] != "HOST/WEB01" {
+		t.Errorf("SPN 5 = %q", r.Accounts[0].SPNs[5])
+	}
+	r = o.Runs[1]
+	if r.Target != "svc-web" || r.Accounts[0].DN != "CN=svc-web,OU=Service Accounts,DC=corp,DC=example,DC=com" {
+		t.Errorf("run 1 = %+v", r)
+	}
+	if got := r.Accounts[0].SPNs; len(got) != 3 || got[2] != "HTTP/https://intranet.corp.example.com" {
+		t.Errorf("run 1 SPNs = %q", got)
+	}
+	if len(o.Warnings) != 0 {
+		t.Errorf("warnings: %v", o.Warnings)
+	}
+}
+
+func TestParseSetspnQuery(t *testing.T) {
+	o := parseSetspnFile(t, "setspn-Q-found.txt")
+	r := o.Runs[0]
+	if o.Kind() != SetspnQuery || !r.Found || !r.Complete() || r.Forest || r.Scope != "DC=corp,DC=example,DC=com" {
+		t.Fatalf("run = %+v", r)
+	}
+	if len(r.Accounts) != 2 || len(r.Accounts[1].SPNs) != 3 || r.Accounts[1].DN != "CN=WEB02,OU=Servers,DC=corp,DC=example,DC=com" {
+		t.Errorf("accounts = %+v", r.Accounts)
+	}
+
+	o = parseSetspnFile(t, "setspn-QF-notfound.txt")
+	r = o.Runs[0]
+	if len(o.Runs) != 1 || r.Kind != SetspnQuery || r.Found || !r.Complete() || !r.Forest || r.Target != "HTTP/intranet.corp.example.com" || len(r.Accounts) != 0 {
+		t.Fatalf("runs = %+v", o.Runs)
+	}
+}
+
+func TestParseSetspnDuplicates(t *testing.T) {
+	for _, name := range []string{"setspn-X.txt", "setspn-X-utf16.txt"} {
+		o := parseSetspnFile(t, name)
+		r := o.Runs[0]
+		if o.Kind() != SetspnDuplicates || !r.Complete() || r.Groups != 2 || r.Entries != 1 || len(r.Duplicates) != 2 {
+			t.Fatalf("%s: run = %+v warnings %v", name, r, o.Warnings)
+		}
+		d := r.Duplicates[1]
+		if d.SPN != "MSSQLSvc/sql01.corp.example.com:1433" || len(d.Owners) != 2 || d.Owners[1].DN != "CN=svc-sql,OU=Service Accounts,DC=corp,DC=example,DC=com" {
+			t.Errorf("%s: group 1 = %+v", name, d)
+		}
+		if name == "setspn-X-utf16.txt" && o.Encoding != textenc.UTF16LE {
+			t.Errorf("encoding = %v", o.Encoding)
+		}
+	}
+	o := parseSetspnFile(t, "setspn-X-truncated.txt")
+	if r := o.Runs[0]; r.Complete() || r.Finished || len(r.Duplicates) != 1 {
+		t.Errorf("truncated run = %+v", r)
+	}
+	o = parseSetspnFile(t, "setspn-X-none.txt")
+	if r := o.Runs[0]; !r.Complete() || r.Groups != 0 || len(r.Duplicates) != 0 {
+		t.Errorf("empty run = %+v", r)
+	}
+}
+
+func TestParseSetspnVariants(t *testing.T) {
+	// Owners printed as "DOMAIN\sam  DN", no "is registered" suffix, and a
+	// count that disagrees with the groups listed.
+	in := "Processing entry 1\nMSSQLSvc/SQLNODE1:1433\n   CONTOSO\\sqlsvc      CN=sqlsvc,OU=ServiceAccounts,DC=contoso,DC=com\n   CONTOSO\\oldsqlsvc   CN=oldsqlsvc,OU=ServiceAccounts,DC=contoso,DC=com\nfound 2 group of duplicate SPNs.\n"
+	o, err := ParseSetspn("v.txt", strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := o.Runs[0]
+	if len(r.Duplicates) != 1 || r.Duplicates[0].Owners[1].Name != `CONTOSO\oldsqlsvc` || r.Duplicates[0].Owners[1].DN != "CN=oldsqlsvc,OU=ServiceAccounts,DC=contoso,DC=com" {
+		t.Fatalf("run = %+v", r)
+	}
+	if r.Complete() || len(r.Errors) != 1 {
+		t.Errorf("count mismatch not reported: %+v", r)
+	}
+
+	// setspn errors make a run incomplete and become warnings.
+	in = "C:\\>setspn -Q HTTP/x\nChecking domain DC=corp,DC=example,DC=com\nLdap Error(0x51 -- Server Down): ldap_connect\nFailed to retrieve DN for domain \"corp\" : 0x00000051\n"
+	o, err = ParseSetspn("e.txt", strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := o.Runs[0]; r.Complete() || len(r.Errors) != 2 || r.Target != "HTTP/x" || len(o.Warnings) != 2 || o.Warnings[0].Line != 3 {
+		t.Errorf("run = %+v warnings %v", r, o.Warnings)
+	}
+
+	// Noise lines are warnings with line numbers.
+	in = "hello\nRegistered ServicePrincipalNames for CN=A,DC=x:\n\tHOST/a\nstray text\n"
+	o, err = ParseSetspn("n.txt", strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.Warnings) != 2 || o.Warnings[0].Line != 1 || o.Warnings[1].Line != 4 || o.Warnings[1].File != "n.txt" {
+		t.Errorf("warnings = %v", o.Warnings)
+	}
+}
+
+func TestParseSetspnUnrecognized(t *testing.T) {
+	for _, in := range []string{"", "just some text\nand more\n", "\xff\xfe"} {
+		_, err := ParseSetspn("u.txt", strings.NewReader(in))
+		var pe *ParseError
+		if !errors.As(err, &pe) || !errors.Is(err, ErrUnrecognized) || pe.File != "u.txt" {
+			t.Errorf("ParseSetspn(%q) err = %v", in, err)
+		}
+	}
+	_, err := ParseSetspn("long.txt", strings.NewReader("Processing entry 0\n"+strings.Repeat("x", maxLine+10)))
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Line != 2 {
+		t.Errorf("long line: err = %v", err)
+	}
+}
+
+func FuzzParseSetspn(f *testing.F) {
+	files, _ := filepath.Glob("testdata/setspn-*.txt")
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte("found x group of duplicate SPNs.\nfound duplicate spn\nProcessing entry z\n\tCN=a\nsetspn -L\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		o, err := ParseSetspn("f.txt", strings.NewReader(string(in)))
+		if err != nil {
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("untyped error %v", err)
+			}
+			return
+		}
+		if len(o.Runs) == 0 {
+			t.Fatal("no runs without error")
+		}
+		for _, r := range o.Runs {
+			if r.Kind == SetspnDuplicates && r.Complete() && r.Groups != len(r.Duplicates) {
+				t.Fatalf("complete -X run with %d groups but %d listed", r.Groups, len(r.Duplicates))
+			}
+		}
+		_ = NewOfflineDirectory(OfflineInput{Setspn: []*SetspnOutput{o}})
+	})
+}

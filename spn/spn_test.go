@@ -1,0 +1,134 @@
+package spn
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestParseValid(t *testing.T) {
+	tests := []struct {
+		in                  string
+		class, host, svc    string
+		port                int
+		wantString, wantKey string
+	}{
+		{"HTTP/web01", "HTTP", "web01", "", 0, "HTTP/web01", "http/web01"},
+		{"HTTP/Web01.Corp.Example.com", "HTTP", "Web01.Corp.Example.com", "", 0, "HTTP/Web01.Corp.Example.com", "http/web01.corp.example.com"},
+		{"MSSQLSvc/sql01.corp.example.com:1433", "MSSQLSvc", "sql01.corp.example.com", "", 1433, "MSSQLSvc/sql01.corp.example.com:1433", "mssqlsvc/sql01.corp.example.com:1433"},
+		{"ldap/dc01.corp.example.com/corp.example.com", "ldap", "dc01.corp.example.com", "corp.example.com", 0, "ldap/dc01.corp.example.com/corp.example.com", "ldap/dc01.corp.example.com/corp.example.com"},
+		{"GC/dc01.corp.example.com:3268/corp.example.com", "GC", "dc01.corp.example.com", "corp.example.com", 3268, "GC/dc01.corp.example.com:3268/corp.example.com", "gc/dc01.corp.example.com:3268/corp.example.com"},
+		{"HTTP/under_score.example.com", "HTTP", "under_score.example.com", "", 0, "HTTP/under_score.example.com", "http/under_score.example.com"},
+	}
+	for _, tt := range tests {
+		s, err := Parse(tt.in)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", tt.in, err)
+			continue
+		}
+		if s.ServiceClass != tt.class || s.Host != tt.host || s.ServiceName != tt.svc || s.Port != tt.port {
+			t.Errorf("Parse(%q) = %+v", tt.in, s)
+		}
+		if s.String() != tt.wantString || s.Key() != tt.wantKey {
+			t.Errorf("Parse(%q): String %q Key %q", tt.in, s.String(), s.Key())
+		}
+		if len(s.Problems()) != 0 {
+			t.Errorf("Parse(%q).Problems() = %v", tt.in, s.Problems())
+		}
+	}
+}
+
+func TestParseMalformed(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []ProblemKind
+		fix  string // Repaired().String(), "" = not repairable
+	}{
+		{"HTTP/https://portal.example.com", []ProblemKind{ProblemScheme}, "HTTP/portal.example.com"},
+		{"HTTP/http://portal.example.com/app/", []ProblemKind{ProblemScheme, ProblemPath}, "HTTP/portal.example.com"},
+		{"HTTP/portal.example.com/Altiris", []ProblemKind{ProblemPath}, "HTTP/portal.example.com"},
+		{"HTTP/portal.example.com.", []ProblemKind{ProblemTrailingDot}, "HTTP/portal.example.com"},
+		{"HTTP/portal.example.com ", []ProblemKind{ProblemWhitespace}, "HTTP/portal.example.com"},
+		{"HTTP/portal example", []ProblemKind{ProblemWhitespace}, ""},
+		{"HTTP/portal:http", []ProblemKind{ProblemBadPort}, "HTTP/portal"},
+		{"HTTP/portal:70000", []ProblemKind{ProblemBadPort}, "HTTP/portal"},
+		{"HTTP/portal:", []ProblemKind{ProblemBadPort}, "HTTP/portal"},
+		{"HTTP/", []ProblemKind{ProblemEmptyHost}, ""},
+		{"HTTP/:80", []ProblemKind{ProblemEmptyHost}, ""},
+		{"portal.example.com", []ProblemKind{ProblemNoClass}, ""},
+		{"/portal", []ProblemKind{ProblemNoClass}, ""},
+		{"HTTP/por;tal", []ProblemKind{ProblemHostCharacters}, ""},
+		{"", []ProblemKind{ProblemNoClass}, ""},
+	}
+	for _, tt := range tests {
+		s, err := Parse(tt.in)
+		var se *SyntaxError
+		if !errors.As(err, &se) || !errors.Is(err, ErrMalformed) {
+			t.Errorf("Parse(%q): err = %v, want *SyntaxError", tt.in, err)
+			continue
+		}
+		got := map[ProblemKind]bool{}
+		for _, p := range se.Problems {
+			got[p.Kind] = true
+		}
+		for _, k := range tt.want {
+			if !got[k] {
+				t.Errorf("Parse(%q): problems %v lack %v", tt.in, se.Problems, k)
+			}
+		}
+		if s.String() != tt.in {
+			t.Errorf("Parse(%q).String() = %q, want the original text", tt.in, s.String())
+		}
+		r, ok := s.Repaired()
+		switch {
+		case tt.fix == "" && ok:
+			t.Errorf("Parse(%q).Repaired() = %q, want not repairable", tt.in, r)
+		case tt.fix != "" && (!ok || r.String() != tt.fix):
+			t.Errorf("Parse(%q).Repaired() = %q, %v; want %q", tt.in, r, ok, tt.fix)
+		}
+	}
+}
+
+func TestEqualAndBuild(t *testing.T) {
+	a := MustParse("HTTP/Portal.Example.COM")
+	b := New("http", "portal.example.com")
+	if !a.Equal(b) || a.Key() != b.Key() {
+		t.Errorf("%v and %v should be equal", a, b)
+	}
+	if a.Equal(New("HTTP", "portal.example.org")) {
+		t.Error("different hosts compare equal")
+	}
+	c := SPN{ServiceClass: "MSSQLSvc", Host: "sql", Port: 1433, ServiceName: "inst"}
+	if c.String() != "MSSQLSvc/sql:1433/inst" {
+		t.Errorf("String = %q", c.String())
+	}
+	if h := b.WithClass("HOST"); h.String() != "HOST/portal.example.com" {
+		t.Errorf("WithClass = %q", h)
+	}
+	if _, ok := b.Repaired(); ok {
+		t.Error("well-formed SPN reported repairable")
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"HTTP/web01", "HTTP/https://x/y", "MSSQLSvc/a:1433/b", "HTTP/a:", "HTTP/[::1]:80", " / ", "HTTP/\xff\xfe", "x/a:b:c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		s, err := Parse(in)
+		if s.String() != in && in != "" {
+			t.Fatalf("String() = %q, want %q", s.String(), in)
+		}
+		if (err == nil) != (len(s.Problems()) == 0) {
+			t.Fatalf("err %v but Problems %v", err, s.Problems())
+		}
+		if r, ok := s.Repaired(); ok {
+			if len(r.Problems()) != 0 {
+				t.Fatalf("Repaired %q has problems %v", r, r.Problems())
+			}
+			if r2, err := Parse(r.String()); err != nil || !r2.Equal(r) {
+				t.Fatalf("Repaired %q does not round-trip: %v", r, err)
+			}
+		}
+		_ = s.Key()
+	})
+}
