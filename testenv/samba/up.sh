@@ -90,6 +90,11 @@ for _ in $(seq 1 600); do
 done
 
 O=(-s "$D/etc/smb.conf")
+# The LDAP service principals a Windows DC registers (samba_spnupdate would add
+# them through the dnsupdate service, which is not running here).
+for s in "ldap/$HOST.$dnsdomain" "ldap/${HOST^^}" "ldap/$HOST.$dnsdomain/$dnsdomain" "GC/$HOST.$dnsdomain/$dnsdomain"; do
+  samba-tool spn add "$s" "${HOST^^}\$" "${O[@]}" >/dev/null
+done
 samba-tool user create reader "$READER_PASS" "${O[@]}" >/dev/null
 samba-tool user create websvc "$(pw)" "${O[@]}" >/dev/null
 samba-tool user create rc4svc "$(pw)" "${O[@]}" >/dev/null
