@@ -166,3 +166,39 @@ func TestIncompleteError(t *testing.T) {
 		t.Errorf("Error() = %q", got)
 	}
 }
+
+func TestAuditDirectory(t *testing.T) {
+	ctx := context.Background()
+	accts := testAccounts()
+	accts[1].SPNs = append(accts[1].SPNs, "HTTP/portal.corp.example.com.", "MSSQLSvc/sql:x")
+	au, err := AuditDirectory(ctx, NewMemoryDirectory(accts, true), []string{"http", "HOST"})
+	if err != nil || !au.Complete || !au.DuplicatesCompleteness.Complete {
+		t.Fatal(au, err)
+	}
+	if au.Accounts != 3 || au.SPNs != 8 || len(au.Duplicates) != 1 {
+		t.Errorf("audit = %+v", au)
+	}
+	if len(au.Malformed) != 1 || au.Malformed[0].SPN != "HTTP/portal.corp.example.com." || au.Malformed[0].Fix[1] != `setspn -S HTTP/portal.corp.example.com CORP\svc-web` {
+		t.Errorf("malformed = %+v", au.Malformed)
+	}
+	// svc-web has no msDS-SupportedEncryptionTypes: classic default RC4.
+	if len(au.RC4Only) != 1 || au.RC4Only[0].Account != `CORP\svc-web` {
+		t.Errorf("rc4 = %+v", au.RC4Only)
+	}
+	all, _ := AuditDirectory(ctx, NewMemoryDirectory(accts, true), nil)
+	if len(all.Malformed) != 2 {
+		t.Errorf("all classes: %+v", all.Malformed)
+	}
+
+	// Offline: a finished setspn -X proves the duplicate set while the scan
+	// is partial.
+	d := NewOfflineDirectory(OfflineInput{Setspn: []*SetspnOutput{parseSetspnFile(t, "setspn-L.txt"), parseSetspnFile(t, "setspn-X.txt")}})
+	au, err = AuditDirectory(ctx, d, []string{"HTTP"})
+	if !errors.Is(err, ErrIncomplete) || au.Complete || !au.DuplicatesCompleteness.Complete || len(au.Duplicates) != 2 || len(au.Malformed) != 1 {
+		t.Errorf("offline audit = %+v, %v", au, err)
+	}
+	_, err = AuditDirectory(ctx, failingDir{NewMemoryDirectory(accts, true), 1}, nil)
+	if !errors.Is(err, ErrIncomplete) {
+		t.Errorf("cut short: %v", err)
+	}
+}

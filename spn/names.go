@@ -25,6 +25,12 @@ func accountMatches(a *Account, name string) bool {
 		return a.DN != "" && strings.EqualFold(a.DN, name)
 	}
 	dom, sam := splitAccountName(name)
+	if dom == "" {
+		if at := strings.LastIndexByte(sam, '@'); at > 0 {
+			// A UPN: its prefix is usually, not always, the sAMAccountName.
+			sam = sam[:at]
+		}
+	}
 	adom, asam := splitAccountName(a.Name)
 	if a.SAMAccountName != "" {
 		asam = a.SAMAccountName

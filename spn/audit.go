@@ -1,0 +1,110 @@
+package spn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Audit is the result of one pass over every SPN holder of a directory.
+type Audit struct {
+	// Duplicates are SPNs held by two or more accounts (see [Duplicates]).
+	Duplicates []Duplicate
+	// DuplicatesCompleteness says whether Duplicates is the full set (a
+	// finished setspn -X can prove it even when the scan is partial).
+	DuplicatesCompleteness Completeness
+	// Malformed has one Malformed verdict per malformed value and holder.
+	Malformed []Verdict
+	// RC4Only has one RC4Only verdict per account that allows only RC4 (or
+	// has no msDS-SupportedEncryptionTypes).
+	RC4Only []Verdict
+	// Accounts and SPNs count what the scan saw.
+	Accounts, SPNs int
+	// Completeness is false when the scan did not see every SPN holder
+	// (Malformed and RC4Only may then miss accounts).
+	Completeness
+}
+
+// AuditDirectory scans dir once and collects duplicates, malformed SPNs and
+// RC4-only accounts. classes limits the malformed and RC4-only results to
+// values and accounts with SPNs of those service classes (case-insensitive,
+// e.g. "HTTP", "HOST"); nil means all. Duplicates are always forest/domain
+// wide as the directory sees them. A directory implementing
+// [DuplicateFinder] answers the duplicate question itself.
+//
+// When the scan was cut short or the directory is partial, the partial audit
+// is returned with an error matching [ErrIncomplete]; check
+// DuplicatesCompleteness and Completeness to see which parts are proven.
+func AuditDirectory(ctx context.Context, dir Directory, classes []string) (*Audit, error) {
+	wanted := func(class string) bool {
+		if classes == nil {
+			return true
+		}
+		for _, c := range classes {
+			if strings.EqualFold(c, class) {
+				return true
+			}
+		}
+		return false
+	}
+	au := &Audit{}
+	df, hasFinder := dir.(DuplicateFinder)
+	var idx *dupIndex
+	if !hasFinder {
+		idx = newDupIndex()
+	}
+	comp, err := dir.Scan(ctx, func(a *Account) error {
+		au.Accounts++
+		au.SPNs += len(a.SPNs)
+		if idx != nil {
+			idx.add(a)
+		}
+		rc4 := false
+		for _, s := range a.SPNs {
+			class, _, _ := strings.Cut(strings.TrimSpace(s), "/")
+			if !wanted(class) {
+				continue
+			}
+			rc4 = true
+			if v, ok := MalformedVerdict(s, displayName(a)); ok {
+				v.Account = displayName(a)
+				au.Malformed = append(au.Malformed, v)
+			}
+		}
+		if rc4 {
+			if v, ok := RC4Verdict(a); ok {
+				au.RC4Only = append(au.RC4Only, v)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		if comp.Complete || comp.Reason == "" {
+			comp = Completeness{Reason: "the directory scan failed: " + err.Error()}
+		}
+		if !errors.Is(err, ErrIncomplete) {
+			err = &IncompleteError{Reason: fmt.Sprintf("scan of %s cut short after %d accounts", dir.Describe(), au.Accounts), Err: err}
+		}
+	} else if !comp.Complete {
+		err = &IncompleteError{Reason: fmt.Sprintf("scan of %s is partial: %s", dir.Describe(), comp.Reason)}
+	}
+	au.Completeness = comp
+	for i := range au.Malformed {
+		au.Malformed[i].Completeness = comp
+	}
+	for i := range au.RC4Only {
+		au.RC4Only[i].Completeness = Completeness{Complete: true}
+	}
+	au.DuplicatesCompleteness = comp
+	if hasFinder {
+		dups, dcomp, derr := df.FindDuplicates(ctx)
+		au.Duplicates, au.DuplicatesCompleteness = dups, dcomp
+		if derr != nil && err == nil {
+			err = derr
+		}
+		return au, err
+	}
+	au.Duplicates = idx.result()
+	return au, err
+}
