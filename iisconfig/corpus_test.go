@@ -73,7 +73,7 @@ func TestCorpusAllResolve(t *testing.T) {
 					t.Errorf("%s: Effective differs from Applications entry", s.Path)
 				}
 				for f := field(0); f < numFields; f++ {
-					o := s.origins[f]
+					o := s.Origin(fieldNames[f].section, fieldNames[f].attr)
 					if o.Kind == NoOrigin {
 						t.Errorf("%s: field %v has no origin", s.Path, fieldNames[f])
 					}

@@ -280,8 +280,8 @@ func TestPasswordsNeverReachable(t *testing.T) {
 	for _, s := range c.Applications() {
 		j, _ := json.Marshal(s)
 		fmt.Fprintf(&b, "%+v %#v %s %+v", s, *s, j, *s.Application)
-		for o := range s.origins {
-			b.WriteString(s.origins[o].Locator.String())
+		for _, n := range fieldNames {
+			b.WriteString(s.Origin(n.section, n.attr).Locator.String())
 		}
 	}
 	j, _ := json.Marshal(c)

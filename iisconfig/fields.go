@@ -46,15 +46,6 @@ var fieldNames = [numFields]struct{ section, attr string }{
 	fDigestEnabled:     {secDigest, "enabled"},
 }
 
-// boolField reports whether f holds a boolean.
-func boolField(f field) bool {
-	switch f {
-	case fWinProviders, fEPTokenChecking, fEPFlags, fEPSPNs, fAnonUser:
-		return false
-	}
-	return true
-}
-
 // lookupField finds the field for a section and attribute name. Attribute
 // names are matched case-insensitively, and "extendedProtection.flags" is
 // accepted beside "extendedProtection/flags".
@@ -90,5 +81,5 @@ func (s *Settings) Origin(section, attr string) Origin {
 	if !ok {
 		return Origin{}
 	}
-	return s.origins[f]
+	return s.origins[f].origin()
 }

@@ -7,11 +7,25 @@ import (
 	"github.com/beevik/etree"
 )
 
+// setter records which layer set a value, and the element that holds it.
+type setter struct {
+	l  *layer
+	el *etree.Element
+}
+
+// origin expands a setter (nil = schema default) into an Origin.
+func (s *setter) origin() Origin {
+	if s == nil {
+		return Origin{Kind: SchemaDefault}
+	}
+	return Origin{Kind: s.l.kind, LocationPath: s.l.path, Locator: Locator{s.el}}
+}
+
 // assign is one attribute set by a layer.
 type assign struct {
-	f  field
-	v  value
-	el *etree.Element
+	f   field
+	v   value
+	src setter
 }
 
 // Collection operations.
@@ -36,46 +50,82 @@ type layer struct {
 	inherit bool   // inheritInChildApplications
 	assigns []assign
 	prov    []collOp
-	provEl  *etree.Element
+	provSrc setter
+	provPre []string // result of prov applied to an empty list
 	spns    []collOp
-	spnEl   *etree.Element
+	spnSrc  setter
+	spnPre  []string
 }
 
-func (l *layer) empty() bool { return len(l.assigns) == 0 && l.provEl == nil && l.spnEl == nil }
+func (l *layer) empty() bool { return len(l.assigns) == 0 && l.provSrc.el == nil && l.spnSrc.el == nil }
 
 func (l *layer) set(f field, v value, el *etree.Element) {
-	l.assigns = append(l.assigns, assign{f: f, v: v, el: el})
+	if l.assigns == nil {
+		l.assigns = make([]assign, 0, 8)
+	}
+	l.assigns = append(l.assigns, assign{f: f, v: v, src: setter{l, el}})
 }
+
+// seal precomputes what resolving needs once the layer is complete.
+func (l *layer) seal() {
+	if l.provSrc.el != nil {
+		l.provPre = clip(applyOps(nil, l.prov))
+	}
+	if l.spnSrc.el != nil {
+		l.spnPre = clip(applyOps(nil, l.spns))
+	}
+}
+
+// clip limits a slice's capacity to its length, so that a caller appending to
+// a shared result copies instead of writing into it.
+func clip(s []string) []string { return s[:len(s):len(s)] }
 
 // authSections compiles the authentication sections below a system.webServer
 // element into l and records them on tag (nil for the root level).
 func (p *parser) authSections(ws *etree.Element, l *layer, tag *LocationTag) {
-	for _, sec := range ws.ChildElements() {
+	for _, tok := range ws.Child {
+		sec, ok := tok.(*etree.Element)
+		if !ok {
+			continue
+		}
 		if sec.Tag != "security" {
 			continue
 		}
-		for _, auth := range sec.ChildElements() {
+		for _, tok := range sec.Child {
+			auth, ok := tok.(*etree.Element)
+			if !ok {
+				continue
+			}
 			if auth.Tag != "authentication" {
 				continue
 			}
-			for _, el := range auth.ChildElements() {
+			for _, tok := range auth.Child {
+				el, ok := tok.(*etree.Element)
+				if !ok {
+					continue
+				}
+				var mark uint8
 				switch el.Tag {
 				case secWindows:
 					p.windowsAuth(el, l)
+					mark = 1
 				case secAnonymous:
+					mark = 2
 					p.boolAttrs(el, l, map2{"enabled", fAnonEnabled})
 					if v := el.SelectAttr("userName"); v != nil {
 						l.set(fAnonUser, value{s: v.Value}, el)
 					}
 				case secBasic:
+					mark = 4
 					p.boolAttrs(el, l, map2{"enabled", fBasicEnabled})
 				case secDigest:
+					mark = 8
 					p.boolAttrs(el, l, map2{"enabled", fDigestEnabled})
 				default:
 					continue
 				}
-				if tag != nil && !containsString(tag.Sections, el.Tag) {
-					tag.Sections = append(tag.Sections, el.Tag)
+				if tag != nil {
+					tag.sections |= mark
 				}
 			}
 		}
@@ -113,12 +163,20 @@ func (p *parser) windowsAuth(el *etree.Element, l *layer) {
 		map2{"useAppPoolCredentials", fWinAppPoolCreds},
 		map2{"authPersistNonNTLM", fWinPersistNonNTLM},
 		map2{"authPersistSingleRequest", fWinPersistSingle})
-	for _, ch := range el.ChildElements() {
+	for _, tok := range el.Child {
+		ch, ok := tok.(*etree.Element)
+		if !ok {
+			continue
+		}
 		switch ch.Tag {
 		case "providers":
-			l.provEl = ch
+			l.provSrc = setter{l, ch}
 			l.prov = l.prov[:0]
-			for _, op := range ch.ChildElements() {
+			for _, tok := range ch.Child {
+				op, ok := tok.(*etree.Element)
+				if !ok {
+					continue
+				}
 				switch op.Tag {
 				case "add":
 					l.prov = append(l.prov, collOp{opAdd, strings.TrimSpace(op.SelectAttrValue("value", ""))})
@@ -145,7 +203,11 @@ func (p *parser) windowsAuth(el *etree.Element, l *layer) {
 					}
 				}
 			}
-			for _, op := range ch.ChildElements() {
+			for _, tok := range ch.Child {
+				op, ok := tok.(*etree.Element)
+				if !ok {
+					continue
+				}
 				switch op.Tag {
 				case "spn":
 					l.spns = append(l.spns, collOp{opAdd, strings.TrimSpace(op.SelectAttrValue("name", ""))})
@@ -156,7 +218,7 @@ func (p *parser) windowsAuth(el *etree.Element, l *layer) {
 				default:
 					continue
 				}
-				l.spnEl = ch
+				l.spnSrc = setter{l, ch}
 			}
 		}
 	}
@@ -230,13 +292,4 @@ func (e ExtendedProtection) FlagBits() uint32 {
 		}
 	}
 	return bits
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -36,7 +36,11 @@ func (s *source) build() {
 	var n int32
 	var walk func(e *etree.Element)
 	walk = func(e *etree.Element) {
-		for _, ch := range e.ChildElements() {
+		for _, tok := range e.Child {
+			ch, ok := tok.(*etree.Element)
+			if !ok {
+				continue
+			}
 			s.index[ch] = n
 			n++
 			walk(ch)

@@ -77,7 +77,11 @@ func parseBytes(data []byte, opts Options) (*Config, error) {
 		schema:    schema,
 		src:       &source{data: data, doc: doc},
 	}, locFirst: map[string]*LocationTag{}}
-	for _, ch := range root.ChildElements() {
+	for _, tok := range root.Child {
+		ch, ok := tok.(*etree.Element)
+		if !ok {
+			continue
+		}
 		switch ch.Tag {
 		case "system.applicationHost":
 			p.appHost(ch)
@@ -85,6 +89,7 @@ func parseBytes(data []byte, opts Options) (*Config, error) {
 			l := &layer{kind: ServerLevel, inherit: true}
 			p.authSections(ch, l, nil)
 			if !l.empty() {
+				l.seal()
 				p.c.server = append(p.c.server, l)
 			}
 		case "location":
@@ -112,7 +117,11 @@ func (p *parser) warn(kind WarningKind, el *etree.Element, format string, args .
 func (p *parser) configSections(el *etree.Element) {
 	var walk func(e *etree.Element, prefix string)
 	walk = func(e *etree.Element, prefix string) {
-		for _, ch := range e.ChildElements() {
+		for _, tok := range e.Child {
+			ch, ok := tok.(*etree.Element)
+			if !ok {
+				continue
+			}
 			name := ch.SelectAttrValue("name", "")
 			switch ch.Tag {
 			case "sectionGroup":
@@ -139,7 +148,11 @@ func (c *Config) SectionOverrideModeDefault(section string) string {
 }
 
 func (p *parser) appHost(el *etree.Element) {
-	for _, ch := range el.ChildElements() {
+	for _, tok := range el.Child {
+		ch, ok := tok.(*etree.Element)
+		if !ok {
+			continue
+		}
 		switch ch.Tag {
 		case "applicationPools":
 			p.appPools(ch)
@@ -156,7 +169,11 @@ func (p *parser) appPools(el *etree.Element) {
 		defPM = defaults.SelectElement("processModel")
 	}
 	sc := p.c.schema
-	for _, add := range el.SelectElements("add") {
+	for _, tok := range el.Child {
+		add, ok := tok.(*etree.Element)
+		if !ok || add.Tag != "add" {
+			continue
+		}
 		name := add.SelectAttrValue("name", "")
 		pool := &AppPool{
 			Name:                  name,
@@ -225,7 +242,11 @@ func (p *parser) sites(el *etree.Element) {
 	if p.siteIDs == nil {
 		p.siteIDs = map[int64]*Site{}
 	}
-	for _, se := range el.SelectElements("site") {
+	for _, tok := range el.Child {
+		se, ok := tok.(*etree.Element)
+		if !ok || se.Tag != "site" {
+			continue
+		}
 		site := &Site{Name: se.SelectAttrValue("name", ""), DefaultAppPool: serverDefaultPool, Locator: Locator{se}}
 		if v := se.SelectAttr("id"); v != nil {
 			id, err := strconv.ParseInt(strings.TrimSpace(v.Value), 10, 64)
@@ -251,12 +272,20 @@ func (p *parser) sites(el *etree.Element) {
 		} else {
 			p.c.siteIndex[siteKey] = site
 		}
-		for _, ch := range se.ChildElements() {
+		for _, tok := range se.Child {
+			ch, ok := tok.(*etree.Element)
+			if !ok {
+				continue
+			}
 			switch ch.Tag {
 			case "application":
 				p.application(site, siteKey, ch)
 			case "bindings":
-				for _, b := range ch.SelectElements("binding") {
+				for _, tok := range ch.Child {
+					b, ok := tok.(*etree.Element)
+					if !ok || b.Tag != "binding" {
+						continue
+					}
 					site.Bindings = append(site.Bindings, p.binding(site, b))
 				}
 			}
@@ -271,7 +300,11 @@ func (p *parser) application(site *Site, siteKey string, el *etree.Element) {
 	if v := el.SelectAttr("applicationPool"); v != nil {
 		app.AppPoolName = v.Value
 	}
-	for _, vd := range el.SelectElements("virtualDirectory") {
+	for _, tok := range el.Child {
+		vd, ok := tok.(*etree.Element)
+		if !ok || vd.Tag != "virtualDirectory" {
+			continue
+		}
 		d := VirtualDirectory{Path: vd.SelectAttrValue("path", "/"), PhysicalPath: vd.SelectAttrValue("physicalPath", ""),
 			UserName: vd.SelectAttrValue("userName", "")}
 		if d.Path == "/" {
@@ -285,6 +318,7 @@ func (p *parser) application(site *Site, siteKey string, el *etree.Element) {
 		key += "/" + rest
 	}
 	app.key = key
+	app.full = app.FullPath()
 	if _, dup := p.c.appIndex[key]; !dup {
 		p.c.appIndex[key] = app
 	}
@@ -353,13 +387,18 @@ func (p *parser) location(el *etree.Element) {
 		p.warn(WarnOverrideConflict, el, "location %q sets both overrideMode and allowOverride; IIS rejects this as a configuration error", tag.Path)
 	}
 	key := normKey(tag.Path)
+	tag.key = key
 	l := &layer{kind: Location, path: tag.Path, inherit: tag.InheritInChildApplications}
 	if key == "" {
 		l.kind = ServerLevel
 	} else {
 		l.depth = strings.Count(key, "/") + 1
 	}
-	for _, ch := range el.ChildElements() {
+	for _, tok := range el.Child {
+		ch, ok := tok.(*etree.Element)
+		if !ok {
+			continue
+		}
 		if ch.Tag == "system.webServer" {
 			p.authSections(ch, l, tag)
 		}
@@ -367,6 +406,7 @@ func (p *parser) location(el *etree.Element) {
 	p.c.Locations = append(p.c.Locations, tag)
 	if key == "" {
 		if !l.empty() {
+			l.seal()
 			p.c.server = append(p.c.server, l)
 		}
 		return
@@ -377,6 +417,7 @@ func (p *parser) location(el *etree.Element) {
 		p.warn(WarnAmbiguousLocation, el, "location %q differs from location %q only by case; IIS treats paths case-insensitively, so both apply", tag.Path, first.Path)
 	}
 	if !l.empty() {
+		l.seal()
 		p.c.locIndex[key] = append(p.c.locIndex[key], l)
 	}
 }
@@ -394,12 +435,11 @@ func (p *parser) finish() {
 		}
 	}
 	for _, tag := range p.c.Locations {
-		segs := splitPath(tag.Path)
-		if len(segs) == 0 {
+		if tag.key == "" {
 			continue
 		}
-		if p.c.siteIndex[strings.ToLower(segs[0])] == nil {
-			p.warn(WarnLocationNoSite, tag.Locator.el, "location %q names no site (%q is not a site name)", tag.Path, segs[0])
+		if p.c.siteIndex[siteOf(tag.key)] == nil {
+			p.warn(WarnLocationNoSite, tag.Locator.el, "location %q names no site (%q is not a site name)", tag.Path, splitPath(tag.Path)[0])
 		}
 	}
 }
@@ -505,3 +545,11 @@ func redactPasswords(data []byte) {
 }
 
 func isXMLSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// siteOf returns the first segment of a normalised key.
+func siteOf(key string) string {
+	if i := strings.IndexByte(key, '/'); i >= 0 {
+		return key[:i]
+	}
+	return key
+}

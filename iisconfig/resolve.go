@@ -27,11 +27,7 @@ func (c *Config) Effective(path string) (*Settings, error) {
 	if key == "" {
 		return c.resolve("", "", nil), nil
 	}
-	siteKey := key
-	if i := strings.IndexByte(key, '/'); i >= 0 {
-		siteKey = key[:i]
-	}
-	site := c.siteIndex[siteKey]
+	site := c.siteIndex[siteOf(key)]
 	if site == nil {
 		return nil, &PathError{Path: path, Err: ErrUnknownSite}
 	}
@@ -68,7 +64,7 @@ func (c *Config) Applications() []*Settings {
 		}
 	}
 	for _, tag := range c.Locations {
-		key := normKey(tag.Path)
+		key := tag.key
 		if key == "" {
 			continue
 		}
@@ -76,14 +72,12 @@ func (c *Config) Applications() []*Settings {
 			continue
 		}
 		seen[key] = struct{}{}
-		siteKey := key
-		if i := strings.IndexByte(key, '/'); i >= 0 {
-			siteKey = key[:i]
-		}
-		site := c.siteIndex[siteKey]
-		display := strings.Join(splitPath(tag.Path), "/")
+		site := c.siteIndex[siteOf(key)]
+		var display string
 		if site != nil {
 			display = displayPath(tag.Path, site)
+		} else {
+			display = strings.Join(splitPath(tag.Path), "/")
 		}
 		out = append(out, c.resolve(key, display, site))
 	}
@@ -95,9 +89,6 @@ func (c *Config) Applications() []*Settings {
 func (c *Config) resolve(key, display string, site *Site) *Settings {
 	s := &Settings{Path: display}
 	vals := c.schema.vals
-	for f := range s.origins {
-		s.origins[f].Kind = SchemaDefault
-	}
 
 	// The application containing the path: the longest application path that
 	// is a whole-segment prefix of key.
@@ -118,17 +109,18 @@ func (c *Config) resolve(key, display string, site *Site) *Settings {
 
 	var prov, spns []string
 	apply := func(l *layer) {
-		for _, a := range l.assigns {
+		for i := range l.assigns {
+			a := &l.assigns[i]
 			vals[a.f] = a.v
-			s.origins[a.f] = Origin{Kind: l.kind, LocationPath: l.path, Locator: Locator{a.el}}
+			s.origins[a.f] = &a.src
 		}
-		if l.provEl != nil {
-			prov = applyOps(prov, l.prov)
-			s.origins[fWinProviders] = Origin{Kind: l.kind, LocationPath: l.path, Locator: Locator{l.provEl}}
+		if l.provSrc.el != nil {
+			prov = merge(prov, l.prov, l.provPre)
+			s.origins[fWinProviders] = &l.provSrc
 		}
-		if l.spnEl != nil {
-			spns = applyOps(spns, l.spns)
-			s.origins[fEPSPNs] = Origin{Kind: l.kind, LocationPath: l.path, Locator: Locator{l.spnEl}}
+		if l.spnSrc.el != nil {
+			spns = merge(spns, l.spns, l.spnPre)
+			s.origins[fEPSPNs] = &l.spnSrc
 		}
 	}
 	for _, l := range c.server {
@@ -183,6 +175,16 @@ func (c *Config) resolve(key, display string, site *Site) *Settings {
 		s.Decrypting = decrypting(s.AppPool, s.AppPoolName, s.WindowsAuth.UseKernelMode, s.WindowsAuth.UseAppPoolCredentials)
 	}
 	return s
+}
+
+// merge applies a layer's collection operations to list, reusing the layer's
+// precomputed (shared, capacity-clipped) result when the list is empty or the
+// operations start with clear.
+func merge(list []string, ops []collOp, pre []string) []string {
+	if len(list) == 0 || len(ops) > 0 && ops[0].op == opClear {
+		return pre
+	}
+	return clip(applyOps(list, ops))
 }
 
 // applyOps applies collection operations; list is copied before the first

@@ -92,12 +92,16 @@ type Application struct {
 	Locator Locator
 
 	key  string   // normalised full path
+	full string   // FullPath, computed at parse time
 	pool *AppPool // resolved pool, nil when unknown
 }
 
 // FullPath returns the configuration path of the application, for example
 // "Default Web Site" for the root application or "Default Web Site/Altiris/NS".
 func (a *Application) FullPath() string {
+	if a.full != "" {
+		return a.full
+	}
 	if a.Path == "/" || a.Path == "" {
 		return a.Site
 	}
@@ -185,15 +189,31 @@ type LocationTag struct {
 	// InheritInChildApplications is false when the tag says
 	// inheritInChildApplications="false".
 	InheritInChildApplications bool
-	// Sections lists the authentication sections the tag sets
-	// ("windowsAuthentication", "anonymousAuthentication", ...).
-	Sections []string
 	// Locator identifies the <location> element.
 	Locator Locator
+
+	key      string // normalised path
+	sections uint8  // bit i set: authSectionNames[i] present
+}
+
+// authSectionNames are the sections this package evaluates, in bit order.
+var authSectionNames = [...]string{secWindows, secAnonymous, secBasic, secDigest}
+
+// Sections lists the authentication sections the tag sets, in the order
+// windowsAuthentication, anonymousAuthentication, basicAuthentication,
+// digestAuthentication.
+func (l *LocationTag) Sections() []string {
+	var out []string
+	for i, n := range authSectionNames {
+		if l.sections&(1<<i) != 0 {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // ServerLevel reports whether the tag applies at server level (path "" or ".").
-func (l *LocationTag) ServerLevel() bool { return len(splitPath(l.Path)) == 0 }
+func (l *LocationTag) ServerLevel() bool { return l.key == "" }
 
 // Settings are the effective settings for one configuration path.
 type Settings struct {
@@ -221,7 +241,7 @@ type Settings struct {
 	// Decrypting is the account that decrypts Kerberos service tickets for this path.
 	Decrypting DecryptingAccount
 
-	origins [numFields]Origin
+	origins [numFields]*setter // nil: schema default
 }
 
 // WindowsAuth is the effective windowsAuthentication section.
