@@ -251,6 +251,13 @@ func KDCErrorFromText(s string) *KDCError {
 		}
 	}
 	low := strings.ToLower(s)
+	// MIT: "Server HTTP/x@R not found in Kerberos database" (the name is interpolated)
+	if i := strings.Index(low, " not found in kerberos database"); i >= 0 {
+		if strings.Contains(low[:i], "client") {
+			return NewKDCError(int32(CodeCPrincipalUnknown), nil)
+		}
+		return NewKDCError(int32(CodeSPrincipalUnknown), nil)
+	}
 	for _, m := range mitMessages {
 		if strings.Contains(low, strings.ToLower(m.text)) {
 			return NewKDCError(int32(m.code), nil)
