@@ -390,6 +390,9 @@ func (b *bundleLoader) loadKlist(rel string) {
 		b.warn(rel, "", "not recognised as klist output: "+err.Error())
 		return
 	}
+	if k.Name == "" {
+		k.Name = rel
+	}
 	b.ev.Klists = append(b.ev.Klists, k)
 	b.ev.KlistSources = append(b.ev.KlistSources, rel)
 }
