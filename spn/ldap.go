@@ -37,6 +37,11 @@ const (
 // accountAttrs is the attribute list of every account search.
 var accountAttrs = []string{attrSAM, attrSPN, attrUAC, attrEncTypes, attrClass}
 
+// scanBuffer is how many decoded entries go-ldap may queue ahead of the
+// consumer: enough to decouple its decoding goroutine from the callback,
+// well under one page.
+const scanBuffer = 256
+
 // domainScopeOID is LDAP_SERVER_DOMAIN_SCOPE_OID (MS-ADTS 3.1.1.3.4.1.9): a
 // domain controller returns no continuation references to other naming
 // contexts (Configuration, DomainDnsZones) for a search from the domain head.
@@ -156,6 +161,10 @@ var ErrInsecureSimpleBind = errors.New("spn: simple bind without TLS refused (us
 // connection had already been closed (by the server or the network).
 var errConnClosed = errors.New("connection closed")
 
+// errNoResponse is the cause of a search cancelled by the watchdog because
+// the server sent nothing for LDAPConfig.Timeout.
+var errNoResponse = errors.New("no response from the server within the timeout")
+
 // ErrSSPIUnsupported is returned when an SSPI bind is asked for on a platform
 // other than Windows.
 var ErrSSPIUnsupported = errors.New("spn: SSPI bind is only available on Windows")
@@ -258,6 +267,7 @@ type LDAPDirectory struct {
 	gc        bool
 	pageSize  int
 	timeLimit int
+	timeout   time.Duration
 	bindDesc  string
 
 	mu      sync.Mutex
@@ -362,6 +372,12 @@ func DialLDAP(ctx context.Context, cfg LDAPConfig) (*LDAPDirectory, error) {
 		return nil, ctxOr(dctx, err)
 	}
 	stop()
+	// From here on request timeouts are enforced per search by our own
+	// watchdog (see scanFilter): go-ldap's per-request timeout arms a
+	// context and timer for every received packet, a large share of a
+	// scan's cost.
+	conn.SetTimeout(0)
+	d.timeout = timeout
 
 	d.pageSize = cfg.PageSize
 	if d.pageSize == 0 {
@@ -697,8 +713,12 @@ func (d *LDAPDirectory) SPNMappings(ctx context.Context) (SPNMappings, error) {
 
 // search runs a small search (rootDSE, configuration objects) and returns
 // its entries. It is used only where the result is known to be tiny.
-func (d *LDAPDirectory) search(ctx context.Context, op string, req *ldap.SearchRequest) ([]*ldap.Entry, []string, error) {
-	ctx, cancel := context.WithCancel(ctx)
+func (d *LDAPDirectory) search(parent context.Context, op string, req *ldap.SearchRequest) ([]*ldap.Entry, []string, error) {
+	timeout := d.timeout
+	if timeout <= 0 {
+		timeout = DefaultLDAPTimeout
+	}
+	ctx, cancel := context.WithTimeoutCause(parent, timeout, errNoResponse)
 	defer cancel()
 	r := d.conn.SearchAsync(ctx, req, 4)
 	var entries []*ldap.Entry
@@ -710,8 +730,11 @@ func (d *LDAPDirectory) search(ctx context.Context, op string, req *ldap.SearchR
 			refs = append(refs, ref)
 		}
 	}
-	if err := ctx.Err(); err != nil {
+	if err := parent.Err(); err != nil {
 		return entries, refs, &LDAPError{Op: op, Err: err}
+	}
+	if ctx.Err() != nil {
+		return entries, refs, &LDAPError{Op: op, Err: context.Cause(ctx)}
 	}
 	err := r.Err()
 	if err == nil && d.conn.IsClosing() {
@@ -725,9 +748,17 @@ func (d *LDAPDirectory) search(ctx context.Context, op string, req *ldap.SearchR
 
 // scanFilter is the streaming core: a paged SearchAsync per page, entries
 // decoded into one reused Account.
-func (d *LDAPDirectory) scanFilter(ctx context.Context, op, base string, scope int, filter string, fn func(a *Account) error) (Completeness, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+func (d *LDAPDirectory) scanFilter(parent context.Context, op, base string, scope int, filter string, fn func(a *Account) error) (Completeness, error) {
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
+	// Watchdog: cancel when the server sends nothing for d.timeout (reset
+	// every 64 entries and at each page).
+	timeout := d.timeout
+	if timeout <= 0 {
+		timeout = DefaultLDAPTimeout
+	}
+	watchdog := time.AfterFunc(timeout, func() { cancel(errNoResponse) })
+	defer watchdog.Stop()
 	var (
 		acc     Account
 		n       int
@@ -749,7 +780,8 @@ func (d *LDAPDirectory) scanFilter(ctx context.Context, op, base string, scope i
 			controls = append(controls, ldap.NewControlString(domainScopeOID, false, ""))
 		}
 		req := ldap.NewSearchRequest(base, scope, ldap.NeverDerefAliases, 0, d.timeLimit, false, filter, accountAttrs, controls)
-		r := d.conn.SearchAsync(ctx, req, 64)
+		watchdog.Reset(timeout)
+		r := d.conn.SearchAsync(ctx, req, scanBuffer)
 		cookie = nil
 		for r.Next() {
 			e := r.Entry()
@@ -762,8 +794,10 @@ func (d *LDAPDirectory) scanFilter(ctx context.Context, op, base string, scope i
 				}
 				continue
 			}
+			if n&63 == 0 {
+				watchdog.Reset(timeout)
+			}
 			if err := d.decode(&acc, e, classes[:0]); err != nil {
-				cancel()
 				return incomplete("undecodable entry "+e.DN, &LDAPError{Op: op, Err: err})
 			}
 			n++
@@ -771,8 +805,11 @@ func (d *LDAPDirectory) scanFilter(ctx context.Context, op, base string, scope i
 				return Completeness{Reason: fmt.Sprintf("%s stopped by the caller after %d entries", op, n)}, err
 			}
 		}
-		if err := ctx.Err(); err != nil {
+		if err := parent.Err(); err != nil {
 			return incomplete("cancelled", err)
+		}
+		if ctx.Err() != nil {
+			return incomplete("no response for "+timeout.String(), &LDAPError{Op: op, Err: context.Cause(ctx)})
 		}
 		err := r.Err()
 		if err == nil && d.conn.IsClosing() {

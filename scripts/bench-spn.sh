@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# bench-spn.sh [WORK_DIR]: the LDAP duplicate-scan benchmark of issue 3.
+#
+# Generates ACCOUNTS (default 500,000) AD-like accounts with about 5 SPNs each
+# (~2.5M) and a known set of duplicated SPNs (spn/internal/ldapgen), loads them
+# into a private slapd (127.0.0.1:$BENCH_PORT, AD-like schema and limits of
+# testenv/slapd, bound as a non-root user so paging is really needed), then in
+# the same run, alternating, RUNS times each:
+#   ldapsearch -E pr=1000/noprompt '(servicePrincipalName=*)' <same attributes> > /dev/null
+#   spnbench: spn.Duplicates over spn.LDAPDirectory (paged SearchAsync scan)
+# measuring wall time and peak RSS (/usr/bin/time -v), and spnbench's own
+# ns/entry, bytes allocated/entry and the duplicate set against the truth file.
+# Targets: Go wall <= 2.0x ldapsearch, peak RSS < 400 MiB, exact duplicates.
+# Needs: slapd ldap-utils time (Debian packages), Go. Not part of scripts/test.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+W=$(realpath -m "${1:-${TMPDIR:-/tmp}/iiskerb-bench-spn}")
+ACCOUNTS=${ACCOUNTS:-500000}
+DUPS=${DUPS:-2000}
+PORT=${BENCH_PORT:-23489}
+RUNS=${RUNS:-3}
+SUFFIX="DC=bench,DC=test"
+BIND_DN="CN=reader,$SUFFIX"
+ATTRS="sAMAccountName servicePrincipalName userAccountControl msDS-SupportedEncryptionTypes objectClass"
+
+stop() {
+  if [ -s "$W/run/slapd.pid" ]; then
+    pid=$(cat "$W/run/slapd.pid")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 250); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
+  fi
+}
+trap stop EXIT
+stop
+rm -rf "$W"; mkdir -p "$W/db" "$W/run" "$W/bin"
+
+echo "== build" >&2
+go build -o "$W/bin/spngen" ./spn/internal/ldapgen/cmd/spngen
+go build -o "$W/bin/spnbench" ./spn/internal/ldapgen/cmd/spnbench
+
+echo "== generate $ACCOUNTS accounts" >&2
+t0=$(date +%s.%N)
+"$W/bin/spngen" -accounts "$ACCOUNTS" -duplicates "$DUPS" -ldif "$W/data.ldif" -truth "$W/truth.tsv" | tee "$W/gen.txt"
+BENCH_BIND_PW=$(openssl rand -hex 12)
+export BENCH_BIND_PW
+(umask 077; printf '%s\n' "$BENCH_BIND_PW" >"$W/bind.pw") # for reruns by hand: BENCH_BIND_PW=$(cat bind.pw)
+printf 'dn: %s\nobjectClass: top\nobjectClass: user\ncn: reader\nsAMAccountName: reader\nuserPassword: %s\n\n' \
+  "$BIND_DN" "$(slappasswd -s "$BENCH_BIND_PW")" >>"$W/data.ldif"
+echo "generate: $(echo "$(date +%s.%N) - $t0" | bc) s, $(du -h "$W/data.ldif" | cut -f1)" >&2
+
+modpath=$(dirname "$(find /usr/lib -name back_mdb.so -print -quit)")
+cat >"$W/slapd.conf" <<EOC
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include $PWD/testenv/slapd/adlike.schema
+pidfile $W/run/slapd.pid
+argsfile $W/run/slapd.args
+loglevel 0
+modulepath $modpath
+moduleload back_mdb
+sizelimit size.soft=1000 size.hard=1000 size.prtotal=unlimited
+threads 4
+
+database mdb
+suffix "$SUFFIX"
+directory $W/db
+maxsize 17179869184
+dbnosync
+index objectClass eq
+index servicePrincipalName eq
+index sAMAccountName eq
+access to attrs=userPassword by anonymous auth by * none
+access to * by users read by * none
+EOC
+echo "== slapadd" >&2
+/usr/bin/time -f "slapadd: %e s, maxrss %M KB" slapadd -q -f "$W/slapd.conf" -l "$W/data.ldif"
+rm -f "$W/data.ldif"
+/usr/sbin/slapd -f "$W/slapd.conf" -h "ldap://127.0.0.1:$PORT/" -n slapd-iiskerb-bench
+for _ in $(seq 1 250); do
+  ldapsearch -x -H "ldap://127.0.0.1:$PORT" -s base -b "" namingContexts >/dev/null 2>&1 && break
+  sleep 0.02
+done
+
+# warm the server's page cache once (both tools then see the same state)
+ldapsearch -x -LLL -H "ldap://127.0.0.1:$PORT" -D "$BIND_DN" -w "$BENCH_BIND_PW" -b "$SUFFIX" \
+  -E pr=1000/noprompt '(servicePrincipalName=*)' $ATTRS >/dev/null
+
+field() { sed -n "s/^.*$1: //p" "$2"; } # field NAME FILE (from /usr/bin/time -v)
+secs() { # h:mm:ss or m:ss.ss -> seconds
+  awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }' <<<"$1"
+}
+results="$W/results.tsv"
+printf 'run\ttool\twall_s\tmaxrss_kib\textra\n' >"$results"
+for i in $(seq 1 "$RUNS"); do
+  /usr/bin/time -v -o "$W/t-ls.txt" ldapsearch -x -LLL -H "ldap://127.0.0.1:$PORT" -D "$BIND_DN" -w "$BENCH_BIND_PW" \
+    -b "$SUFFIX" -E pr=1000/noprompt '(servicePrincipalName=*)' $ATTRS >/dev/null
+  printf '%s\tldapsearch\t%s\t%s\t\n' "$i" "$(secs "$(field 'Elapsed (wall clock) time (h:mm:ss or m:ss)' "$W/t-ls.txt")")" \
+    "$(field 'Maximum resident set size (kbytes)' "$W/t-ls.txt")" >>"$results"
+  /usr/bin/time -v -o "$W/t-go.txt" "$W/bin/spnbench" -url "ldap://127.0.0.1:$PORT" -bind-dn "$BIND_DN" \
+    -truth "$W/truth.tsv" >"$W/go.txt"
+  printf '%s\tspnbench\t%s\t%s\t%s\n' "$i" "$(secs "$(field 'Elapsed (wall clock) time (h:mm:ss or m:ss)' "$W/t-go.txt")")" \
+    "$(field 'Maximum resident set size (kbytes)' "$W/t-go.txt")" "$(cat "$W/go.txt")" >>"$results"
+  # the same program with the collector tuned from the environment only
+  # (no code change): collect when the heap nears 340 MiB
+  GOGC=off GOMEMLIMIT=340MiB /usr/bin/time -v -o "$W/t-go2.txt" "$W/bin/spnbench" -url "ldap://127.0.0.1:$PORT" \
+    -bind-dn "$BIND_DN" -truth "$W/truth.tsv" >"$W/go2.txt"
+  printf '%s\tspnbench-memlimit\t%s\t%s\t%s\n' "$i" "$(secs "$(field 'Elapsed (wall clock) time (h:mm:ss or m:ss)' "$W/t-go2.txt")")" \
+    "$(field 'Maximum resident set size (kbytes)' "$W/t-go2.txt")" "$(cat "$W/go2.txt")" >>"$results"
+done
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+column -t -s $'\t' "$results" | cut -c1-400
+median() { awk -F'\t' -v t="$1" 'NR>1 && $2==t {print $3}' "$results" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+peak() { awk -F'\t' -v t="$1" 'NR>1 && $2==t && $4>m {m=$4} END {print m}' "$results"; }
+ls_w=$(median ldapsearch); ls_m=$(peak ldapsearch)
+for t in spnbench spnbench-memlimit; do
+  awk -v t="$t" -v a="$ls_w" -v b="$(median "$t")" -v ma="$ls_m" -v mb="$(peak "$t")" 'BEGIN {
+    r = b / a
+    printf "%s: median wall %.2f s vs ldapsearch %.2f s = %.2fx (target <= 2.0); peak RSS %.0f MiB (ldapsearch %.0f; target < 400): %s\n",
+      t, b, a, r, mb / 1024, ma / 1024, (r > 2.0 || mb / 1024 >= 400) ? "TARGET MISSED" : "targets met"
+  }'
+done
+grep -q 'truth_match=true' "$W/go.txt" && echo "duplicate set equals the truth file ($(wc -l <"$W/truth.tsv") SPNs)"
