@@ -137,7 +137,7 @@ func LoadBundleFS(ctx context.Context, fsys fs.FS) (*Evidence, error) {
 				}
 				b.loadHTTP(ctx, rel)
 			}
-		case name == "expected.json" || strings.HasPrefix(name, "README") || strings.HasPrefix(name, "PROVENANCE") || strings.HasPrefix(name, "."):
+		case name == "expected.json" || name == "options.json" || strings.HasPrefix(name, "README") || strings.HasPrefix(name, "PROVENANCE") || strings.HasPrefix(name, "."):
 			// Documentation and test expectations that live beside the
 			// evidence are not evidence.
 		default:
