@@ -151,9 +151,13 @@ type Account struct {
 	// EncTypes is msDS-SupportedEncryptionTypes; meaningful only when
 	// EncTypesSet.
 	EncTypes EncTypes
-	// EncTypesSet is false when the attribute is absent (or its value was not
-	// in the evidence). See [Account.EffectiveEncTypes].
+	// EncTypesSet is false when the attribute is absent. See
+	// [Account.EffectiveEncTypes].
 	EncTypesSet bool
+	// EncTypesUnknown is true when the source cannot show the attribute at
+	// all (setspn output), so its absence means nothing; LDAP and LDIF
+	// sources leave it false.
+	EncTypesUnknown bool
 }
 
 // ClassicDefaultEncTypes is what a classic Active Directory KDC assumes for

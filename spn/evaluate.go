@@ -297,8 +297,12 @@ func evaluateAccount(ctx context.Context, dir Directory, o Owner) ([]Verdict, er
 
 // RC4Verdict returns an RC4Only verdict when a's effective encryption types
 // (msDS-SupportedEncryptionTypes, or the classic default when absent) allow
-// RC4 and no AES.
+// RC4 and no AES. Accounts whose attribute the source cannot show
+// (EncTypesUnknown) get no verdict.
 func RC4Verdict(a *Account) (Verdict, bool) {
+	if a.EncTypesUnknown && !a.EncTypesSet {
+		return Verdict{}, false
+	}
 	e, assumed := a.EffectiveEncTypes()
 	if !e.RC4Only() {
 		return Verdict{}, false

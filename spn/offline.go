@@ -75,7 +75,7 @@ func NewOfflineDirectory(in OfflineInput) *OfflineDirectory {
 		for _, r := range o.Runs {
 			where := fmt.Sprintf("%s output %s:%d", r.Kind, o.Name, r.Line)
 			for _, sa := range r.Accounts {
-				a := Account{DN: sa.DN, SPNs: sa.SPNs}
+				a := setspnAccount(sa.DN, sa.Name, sa.SPNs)
 				d.add(a, sa.Name, in.Domain, r.Complete() || r.Kind == SetspnList, where)
 			}
 			switch r.Kind {
@@ -86,7 +86,7 @@ func NewOfflineDirectory(in OfflineInput) *OfflineDirectory {
 			case SetspnDuplicates:
 				for _, g := range r.Duplicates {
 					for _, ow := range g.Owners {
-						d.add(Account{DN: ow.DN, SPNs: []string{g.SPN}}, ow.Name, in.Domain, false, where)
+						d.add(setspnAccount(ow.DN, ow.Name, []string{g.SPN}), ow.Name, in.Domain, false, where)
 					}
 				}
 				if r.Complete() {
@@ -149,19 +149,27 @@ func (d *OfflineDirectory) add(a Account, name, domain string, full bool, where 
 	m := &d.accounts[i]
 	m.fullSPNs = m.fullSPNs || full
 	m.sources = append(m.sources, where)
-	if m.SAMAccountName == "" && a.SAMAccountName != "" {
+	// Attributes from LDIF/LDAP (EncTypesUnknown false) beat what setspn
+	// output and its heuristics suggest.
+	override := !a.EncTypesUnknown && m.EncTypesUnknown
+	if a.SAMAccountName != "" && (m.SAMAccountName == "" || override) {
 		m.SAMAccountName, m.Name = a.SAMAccountName, a.Name
 	}
 	if name != "" && !strings.Contains(m.Name, `\`) {
 		m.Name = name
 	}
-	if m.Kind == Unknown {
+	if a.Kind != Unknown && (m.Kind == Unknown || override) {
 		m.Kind = a.Kind
 	}
-	m.Disabled = m.Disabled || a.Disabled
+	if override {
+		m.Disabled = a.Disabled
+	} else {
+		m.Disabled = m.Disabled || a.Disabled
+	}
 	if !m.EncTypesSet && a.EncTypesSet {
 		m.EncTypes, m.EncTypesSet = a.EncTypes, true
 	}
+	m.EncTypesUnknown = m.EncTypesUnknown && a.EncTypesUnknown
 	for _, s := range a.SPNs {
 		dup := false
 		for _, t := range m.SPNs {
@@ -309,3 +317,30 @@ func (d *OfflineDirectory) Describe() string { return d.desc }
 
 // scanOnly hides DuplicateFinder so Duplicates scans.
 type scanOnly struct{ Directory }
+
+// setspnAccount builds an account from setspn output, which shows only the
+// DN (sometimes DOMAIN\sam) and SPNs. An account holding HOST/<CN> or
+// HOST/<CN>.<suffix> is taken for a computer (computers register those
+// automatically; user accounts almost never do) and named "<CN>$".
+func setspnAccount(dn, name string, spns []string) Account {
+	a := Account{DN: dn, SPNs: spns, EncTypesUnknown: true}
+	cn := cnFromDN(dn)
+	if cn == "" {
+		return a
+	}
+	for _, s := range spns {
+		class, host, ok := strings.Cut(s, "/")
+		if !ok || !strings.EqualFold(class, "HOST") {
+			continue
+		}
+		short, _, _ := strings.Cut(host, ".")
+		if strings.EqualFold(short, cn) {
+			a.Kind = Computer
+			if name == "" {
+				a.SAMAccountName = strings.ToUpper(cn) + "$"
+			}
+			break
+		}
+	}
+	return a
+}

@@ -93,3 +93,31 @@ func TestOfflineDirectoryLDIF(t *testing.T) {
 		t.Error("LDIF not declared complete proves absence")
 	}
 }
+
+func TestOfflineDirectoryMergesSources(t *testing.T) {
+	ctx := context.Background()
+	// setspn -L alone: WEB01 holds HOST/WEB01, so it is taken for a computer
+	// named WEB01$; its encryption types are unknown (no RC4 verdict).
+	l := parseSetspnFile(t, "setspn-L.txt")
+	d := NewOfflineDirectory(OfflineInput{Setspn: []*SetspnOutput{l}})
+	ans, _ := d.Account(ctx, `CORP\WEB01$`)
+	if len(ans.Accounts) != 1 || ans.Accounts[0].Kind != Computer || ans.Accounts[0].Name != `CORP\WEB01$` || !ans.Accounts[0].EncTypesUnknown {
+		t.Fatalf("setspn account = %+v", ans)
+	}
+	if _, ok := RC4Verdict(&ans.Accounts[0]); ok {
+		t.Error("RC4 verdict from setspn output, which cannot show encryption types")
+	}
+	if ans, _ := d.Account(ctx, "svc-web"); len(ans.Accounts) != 1 || ans.Accounts[0].Kind != Unknown {
+		t.Errorf("svc-web = %+v", ans)
+	}
+	// With the LDIF export too, its attributes win.
+	d = NewOfflineDirectory(OfflineInput{Setspn: []*SetspnOutput{l}, LDIF: []*LDIFExport{parseLDIFFile(t)}})
+	ans, _ = d.Account(ctx, "svc-web")
+	a := ans.Accounts[0]
+	if len(ans.Accounts) != 1 || a.Kind != User || a.EncTypesUnknown || a.SAMAccountName != "svc-web" || len(a.SPNs) != 4 {
+		t.Errorf("merged svc-web = %+v", a)
+	}
+	if _, ok := RC4Verdict(&a); !ok {
+		t.Error("no RC4 verdict for svc-web without msDS-SupportedEncryptionTypes in LDIF")
+	}
+}
