@@ -1,0 +1,159 @@
+package diagnose
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/iiskerb/iiskerb/spn"
+)
+
+// runSPNScenario loads testdata/scenarios/<name> as an evidence bundle and
+// runs the SPN checks.
+func runSPNScenario(t *testing.T, name string) *Report {
+	t.Helper()
+	ev, err := LoadBundle(context.Background(), filepath.Join("testdata", "scenarios", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range ev.Warnings {
+		t.Errorf("%s: evidence warning: %v", name, w)
+	}
+	rep, err := Diagnose(context.Background(), ev, &Options{Checks: []string{"SPN*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func TestSPNScenarios(t *testing.T) {
+	type want struct {
+		status  Status
+		count   int    // findings above info
+		subject string // subject of the first finding above info
+		command string // a command that must appear in its remediation
+		message string // a substring of its message
+	}
+	tests := []struct {
+		scenario string
+		checks   map[string]want
+	}{
+		{"SPN-clean", map[string]want{
+			"SPN001": {status: StatusPassed}, "SPN002": {status: StatusPassed}, "SPN003": {status: StatusPassed},
+			"SPN004": {status: StatusPassed}, "SPN005": {status: StatusPassed}, "SPN006": {status: StatusPassed},
+		}},
+		{"SPN001-missing", map[string]want{
+			"SPN001": {StatusFailed, 1, "HTTP/portal.corp.example.com", `setspn -S HTTP/portal.corp.example.com CORP\WEB01$`, "no account holds HTTP/portal.corp.example.com"},
+			"SPN002": {status: StatusPassed},
+		}},
+		{"SPN001-unverified", map[string]want{
+			"SPN001": {StatusFailed, 1, "HTTP/portal.corp.example.com", "setspn -F -Q HTTP/portal.corp.example.com", "Not verified"},
+			"SPN003": {StatusFailed, 1, "offline evidence setspn/web01.txt", "setspn -F -X > setspn-X.txt", "Duplicate scan incomplete"},
+			"SPN006": {status: StatusPassed},
+		}},
+		{"SPN002-wrong-account", map[string]want{
+			"SPN002": {StatusFailed, 1, "HTTP/portal.corp.example.com", `setspn -D HTTP/portal.corp.example.com CORP\svc-web`, "not on CORP\\WEB01$"},
+			"SPN001": {status: StatusPassed},
+		}},
+		{"SPN003-duplicate", map[string]want{
+			"SPN003": {StatusFailed, 1, "MSSQLSvc/sql01.corp.example.com:1433", `setspn -D MSSQLSvc/sql01.corp.example.com:1433 CORP\svc-sql`, "registered on 2 accounts"},
+		}},
+		{"SPN003-truncated", map[string]want{
+			"SPN003": {StatusFailed, 1, "offline evidence setspn/dups.txt", "setspn -F -X > setspn-X.txt", "incomplete"},
+		}},
+		{"SPN004-malformed", map[string]want{
+			"SPN004": {StatusFailed, 1, "HTTP/https://apps.corp.example.com/", `setspn -S HTTP/apps.corp.example.com CORP\svc-web`, "URL scheme"},
+		}},
+		{"SPN005-cname", map[string]want{
+			"SPN005": {StatusFailed, 1, "portal.corp.example.com", `setspn -S HTTP/lb01.corp.example.com CORP\WEB01$`, "browsers request HTTP/lb01.corp.example.com"},
+			"SPN001": {StatusFailed, 1, "HTTP/lb01.corp.example.com", `setspn -S HTTP/lb01.corp.example.com CORP\WEB01$`, "CNAME"},
+		}},
+		{"SPN006-rc4", map[string]want{
+			"SPN006": {StatusFailed, 1, `CORP\svc-web`, "Set-ADUser -Identity 'svc-web' -KerberosEncryptionType AES128,AES256", "allows only RC4-HMAC"},
+			"SPN001": {status: StatusPassed}, "SPN002": {status: StatusPassed},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			rep := runSPNScenario(t, tt.scenario)
+			for id, w := range tt.checks {
+				res, ok := rep.Result(id)
+				if !ok || res.Status != w.status {
+					t.Errorf("%s: result %+v, want %s", id, res, w.status)
+				}
+				var above []Finding
+				for _, f := range rep.FindingsOf(id) {
+					if f.Severity > Info {
+						above = append(above, f)
+					}
+				}
+				if len(above) != w.count {
+					t.Errorf("%s: %d findings above info, want %d: %+v", id, len(above), w.count, above)
+					continue
+				}
+				if w.count == 0 {
+					continue
+				}
+				f := above[0]
+				if f.Subject != w.subject || !strings.Contains(f.Message, w.message) {
+					t.Errorf("%s: finding %q: %s", id, f.Subject, f.Message)
+				}
+				found := false
+				for _, r := range f.Remediation {
+					for _, c := range r.Commands {
+						found = found || c == w.command
+					}
+				}
+				if !found {
+					t.Errorf("%s: no command %q in %+v", id, w.command, f.Remediation)
+				}
+				if len(f.Evidence) == 0 {
+					t.Errorf("%s: finding without evidence", id)
+				}
+			}
+		})
+	}
+}
+
+func TestSPNChecksSkipWithoutDirectory(t *testing.T) {
+	rep, err := Diagnose(context.Background(), &Evidence{Host: Host{Computer: "WEB01"}}, &Options{Checks: []string{"SPN*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"SPN001", "SPN002", "SPN003", "SPN004", "SPN005", "SPN006"} {
+		if res, _ := rep.Result(id); res.Status != StatusSkipped {
+			t.Errorf("%s: %+v, want skipped", id, res)
+		}
+	}
+}
+
+// brokenDir fails every operation, like an LDAP server that went away.
+type brokenDir struct{ *spn.MemoryDirectory }
+
+func (brokenDir) Owners(context.Context, string) (spn.Answer, error) {
+	return spn.Answer{}, errBroken
+}
+func (brokenDir) Scan(context.Context, func(*spn.Account) error) (spn.Completeness, error) {
+	return spn.Completeness{Reason: "connection lost"}, errBroken
+}
+
+var errBroken = &spn.IncompleteError{Reason: "LDAP connection lost after 10 entries"}
+
+func TestSPNChecksIncompleteDirectory(t *testing.T) {
+	ev := &Evidence{Host: Host{Computer: "WEB01", FQDN: "web01.corp.example.com", Domain: "CORP"},
+		Directory: brokenDir{spn.NewMemoryDirectory(nil, true)}}
+	rep, err := Diagnose(context.Background(), ev, &Options{Checks: []string{"SPN*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"SPN001", "SPN003"} {
+		res, _ := rep.Result(id)
+		if res.Status == StatusPassed {
+			t.Errorf("%s passed on an incomplete directory: %+v %+v", id, res, rep.FindingsOf(id))
+		}
+	}
+	if len(rep.Warnings) == 0 {
+		t.Error("no evidence warning for the incomplete directory")
+	}
+}
