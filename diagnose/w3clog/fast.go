@@ -105,7 +105,6 @@ func fileTally(ctx context.Context, path string, order int, o *Options) (*tally,
 		nchunks = 1
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 
 	var mu sync.Mutex
 	known := guess
@@ -152,7 +151,10 @@ func fileTally(ctx context.Context, path string, order int, o *Options) (*tally,
 			}
 		}()
 	}
-	defer wg.Wait()
+	defer func() {
+		cancel() // unblocks the dispatcher before waiting for it
+		wg.Wait()
+	}()
 
 	total := newTally()
 	held := make(map[int]chunkRes)

@@ -219,8 +219,8 @@ func TestHandshakeWindow(t *testing.T) {
 
 func TestNotW3C(t *testing.T) {
 	inputs := map[string]string{
-		"agent": "<event date='11/24/2026 09:01:02.1230000 -06:00' severity='2'><![CDATA[hello]]></event>\n",
-		"no-fields": "#Software: Microsoft Internet Information Services 10.0\n2026-11-24 09:00:00 10.0.0.1 GET / - 80 - 10.0.0.2 - - 200 0 0 1\n",
+		"agent":      "<event date='11/24/2026 09:01:02.1230000 -06:00' severity='2'><![CDATA[hello]]></event>\n",
+		"no-fields":  "#Software: Microsoft Internet Information Services 10.0\n2026-11-24 09:00:00 10.0.0.1 GET / - 80 - 10.0.0.2 - - 200 0 0 1\n",
 		"iis-format": "10.0.0.2, -, 11/24/2026, 9:00:00, W3SVC1, SMP01, 10.0.0.10, 15, 300, 1200, 401, 2148074252, GET, /Altiris/Console/, -,\n",
 	}
 	for name, in := range inputs {

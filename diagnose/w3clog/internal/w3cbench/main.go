@@ -27,7 +27,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: w3cbench gen|analyze ...")
+		return errors.New("usage: w3cbench gen|analyze [flags]")
 	}
 	switch args[0] {
 	case "gen":

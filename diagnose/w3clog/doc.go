@@ -1,0 +1,55 @@
+// Package w3clog reads IIS W3C extended logs and separates the 401s of the
+// normal Windows Authentication handshake from real authentication
+// failures.
+//
+// # What a 401 in an IIS log means
+//
+// With Windows Authentication, a browser or agent first sends an anonymous
+// request; IIS answers 401 with its WWW-Authenticate challenge and logs
+// "401 2 5" (substatus 2, win32 status 5). Kerberos then succeeds on the
+// next request. NTLM needs one more round trip, logged as
+// "401 1 2148074254" (SEC_E_NO_CREDENTIALS: the challenge leg) followed by
+// the success. Those 401s are expected and say nothing is wrong.
+//
+// Everything else is a failure worth a look, for example:
+//
+//	401 1 2148074252  SEC_E_LOGON_DENIED     bad credentials, or a ticket the server could not decrypt
+//	401 1 2148074248  SEC_E_INVALID_TOKEN    often NTLM legs split across connections by a load balancer
+//	401 1 2148074274  SEC_E_WRONG_PRINCIPAL  ticket for an SPN owned by another account
+//	401 1 2148074276  SEC_E_TIME_SKEW        clocks differ too much for Kerberos
+//	401 1 2148074306  SEC_E_KDC_UNKNOWN_ETYPE no common encryption type (RC4 vs AES)
+//	401 1 2148074310  SEC_E_BAD_BINDINGS     extended protection behind TLS inspection
+//	401 3 5           ACL on the file denies the authenticated user
+//
+// An NTLM challenge leg that is not followed by a success from the same
+// client (c-ip) to the same URI (cs-uri-stem) within Options.HandshakeWindow
+// lines is reported as a failure too (Group.Unanswered).
+//
+// # Reading logs
+//
+// Each file's "#Fields:" directive defines its columns, in any order, and a
+// file may change them mid-way (after an IIS restart or a logging change).
+// "-" is an empty value; cs-username, sc-substatus and sc-win32-status may
+// be missing entirely. Truncated or garbled lines (wrong field count, a
+// line over 64 KiB, NUL padding after a crash) become Warnings with their
+// file:line and never stop the analysis. Input that is not a W3C log (its
+// first line is not a directive, or data comes before any #Fields) is a
+// *FormatError matching ErrNotW3C.
+//
+// [Analyzer] streams any io.Reader (UTF-8, UTF-8 with BOM or UTF-16) in
+// constant memory and can accumulate several files. [AnalyzeFile] (and
+// [Analyzer.AddFile]) is the fast path for big files on disk: it splits the
+// file into chunks at line boundaries, classifies them on all cores with
+// byte-level field splitting (timestamps are parsed only for 401 lines),
+// and merges the chunk results into exactly the summary the streaming path
+// gives. On a 1 GiB generated log it runs faster than
+// `LC_ALL=C grep -c ' 401 '` on two cores (scripts/bench-w3clog.sh).
+//
+// # Results
+//
+// A [Summary] counts lines, requests, statuses and 401s, and lists
+// [Group]s of 401s by URI, client IP, user, status, substatus and win32
+// status with counts, first/last time, the SSPI name and its meaning, and
+// the file:line of the first occurrence. Handshake groups are kept per URI
+// only; [Summary.Failures] returns the rest.
+package w3clog
