@@ -1,5 +1,732 @@
 package diagnose
 
-// krbNegChecks returns the checks of this file. Owned by helper C (KRB001-KRB002, NEG001-NEG004), who replaces
-// this body with the real checks; the engine (helper F) only calls it.
-func krbNegChecks() []*Check { return nil }
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/iiskerb/iiskerb/negotiate"
+)
+
+// krbNegChecks returns the Kerberos ticket and Negotiate wire checks
+// (KRB001-KRB002, NEG001-NEG004).
+func krbNegChecks() []*Check {
+	return []*Check{
+		{
+			ID:   "KRB001",
+			Name: "NoServiceTicket",
+			Doc: `No HTTP service ticket for the server, or the ticket request failed
+
+A client uses Kerberos with IIS only if it obtains a service ticket for the SPN it builds from the
+URL's host name (HTTP/<host>, the canonical name after CNAME resolution, no port by default). klist
+output from a client that has just used the site should list such a ticket; when it does not, the
+client fell back to NTLM (or did not reach the site). A ticket request that fails carries the KDC's
+reason: KDC_ERR_S_PRINCIPAL_UNKNOWN means no account holds the SPN, KDC_ERR_PRINCIPAL_NOT_UNIQUE
+means two accounts hold it, KDC_ERR_ETYPE_NOSUPP means no common encryption type.`,
+			Severity:    Error,
+			Requires:    []EvidenceKind{EvTickets},
+			RequiresAny: nil,
+			Run:         runKRB001,
+		},
+		{
+			ID:   "KRB002",
+			Name: "RC4Ticket",
+			Doc: `Service ticket encrypted with RC4
+
+A ticket whose encryption type is RC4-HMAC (Windows klist: "RSADSI RC4-HMAC(NT)") means the account
+that owns the SPN has no AES keys or allows only RC4 (msDS-SupportedEncryptionTypes). Windows
+Server's Kerberos default moved from RC4 to AES in 2026 (CVE-2026-20833): such tickets stop being
+issued once RC4 is disabled in the domain, and Kerberos to the site then fails (with NTLM fallback,
+or not at all where NTLM is disabled).`,
+			Severity: Warning,
+			Requires: []EvidenceKind{EvTickets},
+			Run:      runKRB002,
+		},
+		{
+			ID:   "NEG001",
+			Name: "NoNegotiateOffered",
+			Doc: `Server offers no Negotiate
+
+The 401 challenge lists the authentication schemes IIS offers, in the order of the Windows
+Authentication providers. Without "Negotiate" the client never tries Kerberos: every request uses
+NTLM (or Basic), whatever the SPNs. Identity-aware firewalls then see user names (NTLM sends them in
+clear text), which is often why Negotiate was removed; the cost is weaker authentication.`,
+			Severity:    Warning,
+			RequiresAny: []EvidenceKind{EvProbe, EvTokens},
+			Run:         runNEG001,
+		},
+		{
+			ID:   "NEG002",
+			Name: "KerberosFellBackToNTLM",
+			Doc: `Kerberos failed and NTLM succeeded
+
+With Negotiate first and NTLM enabled, Windows attempts Kerberos and falls back to NTLM when Kerberos
+cannot complete (no ticket for the SPN, the server cannot decrypt the ticket, clock skew). This is
+expected fallback behaviour, not an ITMS defect; the finding says why Kerberos failed when the
+evidence shows it. It matters where NTLM is disabled or must not be relied on, and it explains why
+a firewall sees the user for some connections (NTLM carries the user name in clear text) and only a
+service identity for others (Kerberos carries only the realm and the SPN).`,
+			Severity:    Info,
+			RequiresAny: []EvidenceKind{EvProbe, EvTokens},
+			Run:         runNEG002,
+		},
+		{
+			ID:   "NEG003",
+			Name: "ReauthPerRequest",
+			Doc: `Re-authentication on every request of a kept-alive connection
+
+After a successful Kerberos authentication, IIS keeps the connection authenticated only when
+authPersistNonNTLM is true; otherwise every request on the same connection is challenged again with
+401 Negotiate. Browsers cope at the cost of extra round trips; the Symantec Management Agent fails
+with "request level authentication is not supported, check that IIS setting 'authPersistNonNTLM' is
+set to 'True'" (Broadcom KB 173598).`,
+			Severity:    Warning,
+			RequiresAny: []EvidenceKind{EvProbe, EvTokens},
+			Run:         runNEG003,
+		},
+		{
+			ID:   "NEG004",
+			Name: "NTLMv1",
+			Doc: `NTLMv1 in use
+
+An NTLM AUTHENTICATE message whose NT response is exactly 24 bytes is NTLMv1 (MS-NLMP 3.3.1). NTLMv1
+responses can be cracked to the account's NT hash and relayed; Microsoft removed NTLMv1 from
+Windows 11 24H2 and Server 2025. The client's LAN Manager authentication level
+(LmCompatibilityLevel) is too low.`,
+			Severity: Error,
+			Requires: []EvidenceKind{EvTokens},
+			Run:      runNEG004,
+		},
+	}
+}
+
+// expectedHTTPSPNs returns the HTTP SPNs clients ask for, from the host
+// names (CNAMEs replaced by their canonical names), lower-case keyed.
+func expectedHTTPSPNs(h Host) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, n := range h.Names() {
+		if c, ok := h.CNAMEs[n]; ok && c != "" {
+			n = strings.TrimSuffix(c, ".")
+		}
+		s := "HTTP/" + n
+		if !seen[strings.ToLower(s)] {
+			seen[strings.ToLower(s)] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func klistSource(ev *Evidence, i int) string {
+	if i < len(ev.KlistSources) && ev.KlistSources[i] != "" {
+		return ev.KlistSources[i]
+	}
+	if k := ev.Klists[i]; k != nil && k.Name != "" {
+		return k.Name
+	}
+	return fmt.Sprintf("klist #%d", i+1)
+}
+
+func runKRB001(ctx context.Context, p *Pass) error {
+	ev := p.Evidence
+	want := expectedHTTPSPNs(ev.Host)
+	for i, k := range ev.Klists {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if k == nil {
+			continue
+		}
+		src := klistSource(ev, i)
+		var http []negotiate.Ticket
+		for _, t := range k.Tickets {
+			if strings.HasPrefix(strings.ToLower(t.Server), "http/") {
+				http = append(http, t)
+			}
+		}
+		if len(want) == 0 {
+			// Host unknown: any HTTP ticket shows Kerberos to some web server.
+			if len(http) == 0 {
+				p.Report(Finding{
+					Subject:  src,
+					Severity: Warning,
+					Message: fmt.Sprintf("klist lists %d tickets and no HTTP service ticket: this client has not used Kerberos with any web site since its tickets were issued; "+
+						"if it has just opened the site, it authenticated with NTLM (Kerberos-then-NTLM fallback) or not at all.", len(k.Tickets)),
+					Evidence:    []EvidenceRef{{Source: src, Detail: klistSummary(k)}},
+					Remediation: krb001KlistRemedies(""),
+				})
+			}
+			continue
+		}
+		found := false
+		for _, s := range want {
+			if len(k.Find(s)) > 0 {
+				found = true
+				break
+			}
+		}
+		if found {
+			continue
+		}
+		p.Report(Finding{
+			Subject:  strings.Join(want, ", "),
+			Severity: Warning,
+			Message: fmt.Sprintf("klist holds no service ticket for %s: the client did not obtain Kerberos for this server, so it fell back to NTLM "+
+				"(expected fallback while NTLM is enabled) or never reached it. Usual causes: the SPN is missing or on another account, "+
+				"the URL uses a name without an SPN (a CNAME or alias), or the site is not in the browser's Local intranet zone.", strings.Join(want, " or ")),
+			Evidence:    []EvidenceRef{{Source: src, Detail: klistSummary(k)}},
+			Remediation: krb001KlistRemedies(want[0]),
+		})
+	}
+	for _, tr := range ev.TicketRequests {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if tr.Err == nil {
+			continue
+		}
+		var ke *negotiate.KDCError
+		if !errors.As(tr.Err, &ke) {
+			p.Report(Finding{
+				Subject:  tr.SPN,
+				Severity: Warning,
+				Message:  fmt.Sprintf("The service ticket request for %s failed without a Kerberos error code: %v", tr.SPN, tr.Err),
+				Evidence: []EvidenceRef{{Source: "ticket request", Locator: tr.SPN, Detail: tr.Err.Error()}},
+			})
+			continue
+		}
+		p.Report(Finding{
+			Subject: tr.SPN,
+			Message: fmt.Sprintf("Requesting a service ticket for %s failed with %s (%d): %s. Clients cannot use Kerberos with this name and fall back to NTLM where it is enabled.",
+				tr.SPN, ke.Name, ke.Code, ke.Meaning),
+			Evidence:    []EvidenceRef{{Source: "ticket request", Locator: tr.SPN, Detail: ke.Error()}},
+			Remediation: kdcErrorRemedies(tr.SPN, ke.Code, ev.Host),
+		})
+	}
+	return nil
+}
+
+func klistSummary(k *negotiate.Klist) string {
+	var names []string
+	for _, t := range k.Tickets {
+		names = append(names, t.Server)
+	}
+	if len(names) == 0 {
+		return fmt.Sprintf("%s klist, no tickets", k.Format)
+	}
+	return fmt.Sprintf("%s klist, tickets: %s", k.Format, strings.Join(names, ", "))
+}
+
+func krb001KlistRemedies(spn string) []Remedy {
+	target := spn
+	if target == "" {
+		target = "HTTP/<server FQDN>"
+	}
+	return []Remedy{
+		{
+			Summary: "Request the ticket explicitly on the client to see the KDC's answer",
+			Commands: []string{
+				"klist purge",
+				"klist get " + target,
+			},
+		},
+		{
+			Summary:  "Check who owns the SPN and register it on the account that decrypts tickets for the site",
+			Commands: []string{"setspn -Q " + target},
+		},
+	}
+}
+
+// kdcErrorRemedies gives the fix for the KDC errors an IIS administrator meets.
+func kdcErrorRemedies(spnName string, code int32, h Host) []Remedy {
+	account := "<DOMAIN\\account running the site>"
+	if h.Domain != "" && h.Computer != "" {
+		account = h.Domain + `\` + h.Computer + "$"
+	}
+	switch code {
+	case 7: // KDC_ERR_S_PRINCIPAL_UNKNOWN
+		return []Remedy{{
+			Summary:  "Register the SPN on the account that decrypts the site's tickets (the computer account, or the app pool's domain account with useAppPoolCredentials)",
+			Commands: []string{"setspn -S " + spnName + " " + account},
+		}}
+	case 8: // KDC_ERR_PRINCIPAL_NOT_UNIQUE
+		return []Remedy{{
+			Summary:  "Find the accounts that hold the SPN and remove it from all but the decrypting account",
+			Commands: []string{"setspn -X", "setspn -Q " + spnName, "setspn -D " + spnName + " <DOMAIN\\wrong account>"},
+		}}
+	case 14: // KDC_ERR_ETYPE_NOSUPP
+		return []Remedy{{
+			Summary:  "Give the SPN owner AES keys (enable AES and reset its password so the keys exist)",
+			Commands: []string{"Set-ADComputer <name> -KerberosEncryptionType AES128,AES256   # or Set-ADUser for a service account"},
+			Tradeoff: "Re-enabling RC4 instead works around the failure but keeps a weak cipher that Windows is retiring (CVE-2026-20833).",
+		}}
+	case 37: // KRB_AP_ERR_SKEW
+		return []Remedy{{
+			Summary:  "Synchronise the clocks of client, server and domain controllers (Kerberos allows 5 minutes)",
+			Commands: []string{"w32tm /resync", "w32tm /stripchart /computer:<DC> /samples:3"},
+		}}
+	case 31, 41, 44: // integrity / modified / bad kvno: the server has another key
+		return []Remedy{{
+			Summary:  "Make the SPN owner the account that decrypts tickets: move the SPN, or set useAppPoolCredentials to match the app pool identity",
+			Commands: []string{"setspn -Q " + spnName},
+		}}
+	case 68: // KDC_ERR_WRONG_REALM
+		return []Remedy{{Summary: "Ask the KDC of the server's realm (check the client's domain trust and krb5 realm mapping)"}}
+	}
+	return nil
+}
+
+func runKRB002(ctx context.Context, p *Pass) error {
+	ev := p.Evidence
+	seen := map[string]bool{}
+	report := func(t *negotiate.Ticket, src, loc string) {
+		key := strings.ToLower(t.Server + "@" + t.Realm + "|" + src)
+		if seen[key] {
+			return
+		}
+		seen[key] = true
+		what := "service ticket for " + t.Server
+		if t.IsTGT() {
+			what = "ticket-granting ticket " + t.Server
+		}
+		p.Report(Finding{
+			Subject: t.Server,
+			Message: fmt.Sprintf("The %s is encrypted with %s (RC4): its owner has no AES keys or allows only RC4. "+
+				"Windows moved the Kerberos default from RC4 to AES in 2026 (CVE-2026-20833); once RC4 is refused, Kerberos to this service fails.", what, t.EncType),
+			Evidence: []EvidenceRef{{Source: src, Locator: loc, Detail: fmt.Sprintf("%s %s@%s enctype %s (%d)", what, t.Server, t.Realm, t.EncType, t.EncTypeID)}},
+			Remediation: []Remedy{{
+				Summary: "Enable AES on the account that owns the SPN, reset its password (so AES keys exist), then get a fresh ticket",
+				Commands: []string{
+					"setspn -Q " + t.Server,
+					"Set-ADComputer <owner> -KerberosEncryptionType AES128,AES256   # Set-ADUser for a user/service account",
+					"klist purge",
+				},
+				Tradeoff: "Accounts whose password predates AES support (domain functional level 2008) need a password reset before AES tickets can be issued.",
+			}},
+		})
+	}
+	for i, k := range ev.Klists {
+		if k == nil {
+			continue
+		}
+		for j := range k.Tickets {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			t := &k.Tickets[j]
+			if negotiate.IsRC4(t.EncTypeID) {
+				loc := ""
+				if t.Line > 0 {
+					loc = strconv.Itoa(t.Line)
+				}
+				report(t, klistSource(ev, i), loc)
+			}
+		}
+	}
+	for _, tr := range ev.TicketRequests {
+		if tr.Ticket != nil && negotiate.IsRC4(tr.Ticket.EncTypeID) {
+			report(tr.Ticket, "ticket request", tr.SPN)
+		}
+	}
+	return nil
+}
+
+// traceFlow is what one HTTP trace shows about the handshake.
+type traceFlow struct {
+	source            string
+	offered           []string // schemes of 401 challenges, first seen order
+	offeredLine       int
+	negotiateOffered  bool
+	kerberosSent      int // line of an AP-REQ sent
+	kerberosRejected  int // line of a 401 after an AP-REQ
+	krbError          *negotiate.KRBError
+	krbErrorLine      int
+	ntlmSent          int // line of an NTLM AUTHENTICATE sent
+	ntlmUser          string
+	ntlmSuccess       int // line of a 2xx after NTLM AUTHENTICATE
+	kerberosSuccess   int // line of a 2xx after an AP-REQ
+	persistentFalse   int // line of "Persistent-Auth: false" on a Kerberos 2xx
+	reauthAfterKerb   int // line of a 401 Negotiate to a request without Authorization after Kerberos success
+	ntlmUnderNego     bool
+	ntlmUnderNegoLine int
+}
+
+func tokenOf(v string, authorization bool) (*negotiate.Token, string) {
+	var cs []negotiate.Challenge
+	if authorization {
+		c, err := negotiate.ParseAuthorization(v)
+		if err != nil {
+			return nil, ""
+		}
+		cs = []negotiate.Challenge{c}
+	} else {
+		var err error
+		cs, err = negotiate.ParseChallengeValue(v)
+		if err != nil && len(cs) == 0 {
+			return nil, ""
+		}
+	}
+	for _, c := range cs {
+		if len(c.Token) == 0 {
+			continue
+		}
+		if t, err := negotiate.DecodeToken(c.Token); err == nil {
+			return t, c.Scheme
+		}
+	}
+	if len(cs) > 0 {
+		return nil, cs[0].Scheme
+	}
+	return nil, ""
+}
+
+func analyzeTrace(t *HTTPTrace) traceFlow {
+	f := traceFlow{source: t.Source}
+	lastAuth := "" // "kerberos", "ntlm" or "" for the last request
+	kerbOK := false
+	for i := range t.Messages {
+		m := &t.Messages[i]
+		if m.IsRequest() {
+			lastAuth = ""
+			v := m.Header.Get("Authorization")
+			if v == "" {
+				lastAuth = "none"
+				continue
+			}
+			tok, scheme := tokenOf(v, true)
+			switch {
+			case tok == nil:
+			case tok.Kerberos != nil && tok.Kerberos.APReq != nil:
+				lastAuth = "kerberos"
+				if f.kerberosSent == 0 {
+					f.kerberosSent = m.Line
+				}
+			case tok.NTLM != nil && tok.NTLM.MessageType == 3:
+				lastAuth = "ntlm"
+				f.ntlmSent = m.Line
+				f.ntlmUser = tok.NTLM.User
+				if tok.NTLM.Domain != "" {
+					f.ntlmUser = tok.NTLM.Domain + `\` + tok.NTLM.User
+				}
+				if strings.EqualFold(scheme, "Negotiate") && !f.ntlmUnderNego {
+					f.ntlmUnderNego, f.ntlmUnderNegoLine = true, m.Line
+				}
+			case tok.NTLM != nil:
+				if strings.EqualFold(scheme, "Negotiate") && !f.ntlmUnderNego {
+					f.ntlmUnderNego, f.ntlmUnderNegoLine = true, m.Line
+				}
+			}
+			continue
+		}
+		switch {
+		case m.Status == http.StatusUnauthorized:
+			chs, _ := parseAll(m.Header.Values("Www-Authenticate"))
+			if len(f.offered) == 0 && len(chs) > 0 {
+				f.offeredLine = m.Line
+				for _, c := range chs {
+					f.offered = append(f.offered, c.Scheme)
+				}
+			}
+			for _, c := range chs {
+				if c.Is("Negotiate") || c.Is("Kerberos") {
+					f.negotiateOffered = true
+				}
+			}
+			for _, v := range m.Header.Values("Www-Authenticate") {
+				if tok, _ := tokenOf(v, false); tok != nil && tok.Kerberos != nil && tok.Kerberos.Error != nil && f.krbError == nil {
+					f.krbError, f.krbErrorLine = tok.Kerberos.Error, m.Line
+				}
+			}
+			if lastAuth == "kerberos" && f.kerberosRejected == 0 {
+				f.kerberosRejected = m.Line
+			}
+			if lastAuth == "none" && kerbOK && f.reauthAfterKerb == 0 {
+				for _, c := range chs {
+					if c.Is("Negotiate") {
+						f.reauthAfterKerb = m.Line
+					}
+				}
+			}
+		case m.Status >= 200 && m.Status < 300:
+			switch lastAuth {
+			case "ntlm":
+				if f.ntlmSuccess == 0 {
+					f.ntlmSuccess = m.Line
+				}
+			case "kerberos":
+				kerbOK = true
+				if f.kerberosSuccess == 0 {
+					f.kerberosSuccess = m.Line
+				}
+				if pa, ok := negotiate.PersistentAuth(m.Header); ok && !pa && f.persistentFalse == 0 {
+					f.persistentFalse = m.Line
+				}
+			}
+		}
+	}
+	return f
+}
+
+// probesOf returns the live probe transcripts of the evidence
+// (Evidence.Probes in PLAN.md's contract). The field is read by name so this
+// file builds whether or not the engine's Evidence declares it yet; a
+// missing field or another type means no probes.
+func probesOf(ev *Evidence) []*negotiate.Transcript {
+	v := reflect.ValueOf(ev)
+	if !v.IsValid() || v.IsNil() {
+		return nil
+	}
+	f := v.Elem().FieldByName("Probes")
+	if !f.IsValid() {
+		return nil
+	}
+	out, _ := f.Interface().([]*negotiate.Transcript)
+	return out
+}
+
+func parseAll(values []string) ([]negotiate.Challenge, error) {
+	var out []negotiate.Challenge
+	for _, v := range values {
+		cs, err := negotiate.ParseChallengeValue(v)
+		out = append(out, cs...)
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+func traceFlows(p *Pass) []traceFlow {
+	v, _ := p.Shared("checks_neg:traceflows", func() (any, error) {
+		var out []traceFlow
+		for _, t := range p.Evidence.HTTPTraces {
+			if t != nil {
+				out = append(out, analyzeTrace(t))
+			}
+		}
+		return out, nil
+	})
+	flows, _ := v.([]traceFlow)
+	return flows
+}
+
+func runNEG001(ctx context.Context, p *Pass) error {
+	for _, tr := range probesOf(p.Evidence) {
+		if tr == nil || tr.NegotiateOffered || len(tr.Offered) == 0 {
+			continue
+		}
+		reportNoNegotiate(p, tr.URL, "probe "+tr.URL, "", tr.Offered)
+	}
+	for _, f := range traceFlows(p) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if f.negotiateOffered || len(f.offered) == 0 {
+			continue
+		}
+		reportNoNegotiate(p, f.source, f.source, strconv.Itoa(f.offeredLine), f.offered)
+	}
+	return nil
+}
+
+func reportNoNegotiate(p *Pass, subject, source, loc string, offered []string) {
+	p.Report(Finding{
+		Subject: subject,
+		Message: fmt.Sprintf("The server challenges with %s and not Negotiate, so clients never attempt Kerberos: every connection uses %s. "+
+			"An identity-aware firewall sees user names with NTLM (they travel in clear text), which is often why Negotiate was removed; "+
+			"that trades Kerberos' stronger, mutual authentication for visibility.", strings.Join(offered, ", "), strings.Join(offered, "/")),
+		Evidence: []EvidenceRef{{Source: source, Locator: loc, Detail: "WWW-Authenticate: " + strings.Join(offered, ", ")}},
+		Remediation: []Remedy{{
+			Summary: "Put Negotiate first in the Windows Authentication providers, keeping NTLM as fallback",
+			Commands: []string{
+				`%windir%\system32\inetsrv\appcmd.exe set config "<site/path>" -section:system.webServer/security/authentication/windowsAuthentication /-"providers.[value='Negotiate']" /commit:apphost`,
+				`%windir%\system32\inetsrv\appcmd.exe set config "<site/path>" -section:system.webServer/security/authentication/windowsAuthentication /+"providers.[@start,value='Negotiate']" /commit:apphost`,
+			},
+			Tradeoff: "Kerberos then needs correct HTTP SPNs; where it cannot complete, clients fall back to NTLM as before. Firewalls lose the user name for Kerberos connections.",
+		}},
+	})
+}
+
+func runNEG002(ctx context.Context, p *Pass) error {
+	ntlmDisabled := p.Evidence.Scenario.NTLMDisabled
+	sev := Info
+	if ntlmDisabled {
+		sev = Warning
+	}
+	const fallback = "This is expected Kerberos-then-NTLM fallback while both providers are enabled, not an ITMS defect. " +
+		"It also explains mixed firewall identities: NTLM shows the user, domain and workstation in clear text; a Kerberos AP-REQ shows only the realm and the SPN."
+	for _, tr := range probesOf(p.Evidence) {
+		if tr == nil || !tr.NTLMUsed || tr.Mechanism != "NTLM" || !tr.Authenticated {
+			continue
+		}
+		why := tr.KerberosFailure
+		if why == "" && !tr.KerberosAttempted {
+			why = "Kerberos was not attempted"
+		}
+		detail := why
+		if tr.KerberosError != nil {
+			detail = tr.KerberosError.Error()
+		}
+		f := Finding{
+			Subject:  tr.URL,
+			Message:  fmt.Sprintf("Kerberos did not authenticate to %s (%s) and NTLM succeeded. %s", tr.URL, why, fallback),
+			Evidence: []EvidenceRef{{Source: "probe " + tr.URL, Locator: tr.SPN, Detail: detail}},
+		}
+		if tr.KerberosError != nil {
+			f.Remediation = kdcErrorRemedies(tr.SPN, tr.KerberosError.Code, p.Evidence.Host)
+		}
+		p.ReportAs(sev, f)
+	}
+	for _, fl := range traceFlows(p) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if fl.ntlmSuccess == 0 || !fl.negotiateOffered {
+			continue
+		}
+		var why, loc string
+		var rem []Remedy
+		switch {
+		case fl.krbError != nil:
+			why = fmt.Sprintf("the server rejected the Kerberos ticket with %s (%d): %s", fl.krbError.Name, fl.krbError.Code, fl.krbError.Meaning)
+			loc = strconv.Itoa(fl.krbErrorLine)
+			rem = kdcErrorRemedies(fl.krbError.SPN, fl.krbError.Code, p.Evidence.Host)
+		case fl.kerberosRejected != 0:
+			why = "the server answered the Kerberos AP-REQ with 401 (it could not decrypt or accept the ticket: SPN on another account or stale key)"
+			loc = strconv.Itoa(fl.kerberosRejected)
+		case fl.kerberosSent == 0 && fl.ntlmUnderNego:
+			why = "the client sent NTLM inside Negotiate without trying Kerberos: it could not get a service ticket for the URL's host name (missing SPN, not domain-joined, or the name is not in the Local intranet zone)"
+			loc = strconv.Itoa(fl.ntlmUnderNegoLine)
+		case fl.kerberosSent == 0:
+			why = "the client used NTLM although Negotiate was offered: it did not attempt Kerberos"
+			loc = strconv.Itoa(fl.ntlmSent)
+		default:
+			why = "Kerberos was attempted but did not complete"
+			loc = strconv.Itoa(fl.kerberosSent)
+		}
+		user := ""
+		if fl.ntlmUser != "" {
+			user = " as " + fl.ntlmUser
+		}
+		p.ReportAs(sev, Finding{
+			Subject:     fl.source,
+			Message:     fmt.Sprintf("Kerberos did not authenticate (%s); NTLM then succeeded%s. %s", why, user, fallback),
+			Evidence:    []EvidenceRef{{Source: fl.source, Locator: loc, Detail: why}, {Source: fl.source, Locator: strconv.Itoa(fl.ntlmSuccess), Detail: "2xx after NTLM AUTHENTICATE"}},
+			Remediation: rem,
+		})
+	}
+	return nil
+}
+
+func runNEG003(ctx context.Context, p *Pass) error {
+	rem := []Remedy{{
+		Summary: "Set authPersistNonNTLM to True for the site (IIS then authenticates a Kerberos connection once instead of every request)",
+		Commands: []string{
+			`%windir%\system32\inetsrv\appcmd.exe set config "<site/path>" -section:system.webServer/security/authentication/windowsAuthentication /authPersistNonNTLM:"True" /commit:apphost`,
+			`Set-WebConfigurationProperty -PSPath 'MACHINE/WEBROOT/APPHOST' -Location '<site/path>' -Filter 'system.webServer/security/authentication/windowsAuthentication' -Name authPersistNonNTLM -Value $true`,
+		},
+		Tradeoff: "A proxy that shares one server connection between several users would let them share the authentication; do not enable it behind such a proxy.",
+	}}
+	for _, tr := range probesOf(p.Evidence) {
+		if tr == nil || tr.ReauthOnSameConnection == nil || !*tr.ReauthOnSameConnection {
+			continue
+		}
+		p.Report(Finding{
+			Subject: tr.URL,
+			Message: fmt.Sprintf("After authenticating with %s, a second request on the same kept-alive connection to %s was challenged again: "+
+				"the server re-authenticates every request (authPersistNonNTLM=false). Symantec Management Agents then fail with "+
+				"\"request level authentication is not supported\".", orUnknown(tr.Mechanism), tr.URL),
+			Evidence:    []EvidenceRef{{Source: "probe " + tr.URL, Detail: "reuse-check round answered 401"}},
+			Remediation: rem,
+		})
+	}
+	for _, fl := range traceFlows(p) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		switch {
+		case fl.reauthAfterKerb != 0:
+			p.Report(Finding{
+				Subject: fl.source,
+				Message: "After a successful Kerberos authentication, a later request without credentials was challenged with 401 Negotiate again: " +
+					"the server re-authenticates requests instead of keeping the connection authenticated (authPersistNonNTLM=false, if the requests shared a connection).",
+				Evidence:    []EvidenceRef{{Source: fl.source, Locator: strconv.Itoa(fl.reauthAfterKerb), Detail: "401 Negotiate after Kerberos success"}},
+				Remediation: rem,
+			})
+		case fl.persistentFalse != 0:
+			p.Report(Finding{
+				Subject:     fl.source,
+				Message:     "The Kerberos-authenticated response carries \"Persistent-Auth: false\": IIS will authenticate the next request on this connection again (authPersistNonNTLM=false).",
+				Evidence:    []EvidenceRef{{Source: fl.source, Locator: strconv.Itoa(fl.persistentFalse), Detail: "Persistent-Auth: false"}},
+				Remediation: rem,
+			})
+		}
+	}
+	return nil
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "an unknown mechanism"
+	}
+	return s
+}
+
+func runNEG004(ctx context.Context, p *Pass) error {
+	type hit struct {
+		who, src string
+		lm, nt   int
+	}
+	var hits []hit
+	for _, ot := range p.Evidence.Tokens {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if ot.Token == nil || ot.Token.NTLM == nil || ot.Token.NTLM.Version() != negotiate.NTLMv1 {
+			continue
+		}
+		n := ot.Token.NTLM
+		who := n.User
+		if n.Domain != "" {
+			who = n.Domain + `\` + n.User
+		}
+		if n.Workstation != "" {
+			who += " from " + n.Workstation
+		}
+		hits = append(hits, hit{who: who, src: ot.Source, lm: n.LMResponseLen, nt: n.NTResponseLen})
+	}
+	for _, tr := range probesOf(p.Evidence) {
+		if tr == nil {
+			continue
+		}
+		for _, r := range tr.Rounds {
+			if r.Sent != nil && r.Sent.NTLM != nil && r.Sent.NTLM.Version() == negotiate.NTLMv1 {
+				hits = append(hits, hit{who: r.Sent.NTLM.User, src: "probe " + tr.URL, lm: r.Sent.NTLM.LMResponseLen, nt: r.Sent.NTLM.NTResponseLen})
+			}
+		}
+	}
+	sort.SliceStable(hits, func(i, j int) bool { return hits[i].src < hits[j].src })
+	for _, h := range hits {
+		source, loc, _ := strings.Cut(h.src, ":")
+		p.Report(Finding{
+			Subject: h.who,
+			Message: fmt.Sprintf("The client %s authenticated with NTLMv1 (NT response of exactly 24 bytes). NTLMv1 responses can be cracked to the account's password hash and relayed; "+
+				"the client's LAN Manager authentication level allows it.", h.who),
+			Evidence: []EvidenceRef{{Source: source, Locator: loc, Detail: fmt.Sprintf("NTLM AUTHENTICATE: LM response %d bytes, NT response %d bytes", h.lm, h.nt)}},
+			Remediation: []Remedy{{
+				Summary: "Send NTLMv2 only and refuse LM and NTLMv1 (Group Policy \"Network security: LAN Manager authentication level\" = \"Send NTLMv2 response only. Refuse LM & NTLM\")",
+				Commands: []string{
+					`reg add HKLM\SYSTEM\CurrentControlSet\Control\Lsa /v LmCompatibilityLevel /t REG_DWORD /d 5 /f`,
+				},
+				Tradeoff: "Very old clients or devices that only speak NTLMv1 can no longer authenticate; find them first with NTLM auditing (Network security: Restrict NTLM: Audit).",
+			}},
+		})
+	}
+	return nil
+}
