@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/iiskerb/iiskerb/negotiate"
 )
 
 func testCheck(id string, sev Severity, run func(ctx context.Context, p *Pass) error, requires ...EvidenceKind) *Check {
@@ -348,6 +350,16 @@ func TestVerdict(t *testing.T) {
 		if r.Expected != (r.Scenario == ScenarioKerberosFallback) {
 			t.Errorf("%s expected=%v", r.Scenario, r.Expected)
 		}
+	}
+
+	// Firewall row from a probe that authenticated with Kerberos.
+	rows = computeVerdict(&Evidence{Probes: []*negotiate.Transcript{{URL: "https://web01/", Mechanism: "Kerberos", Authenticated: true}}}, GenericProfile(), &Report{})
+	if len(rows) != 1 || rows[0].Scenario != ScenarioFirewallIdentity || !strings.Contains(rows[0].Reason, "probe of https://web01/") {
+		t.Errorf("firewall rows from probe %+v", rows)
+	}
+	rows = computeVerdict(&Evidence{Probes: []*negotiate.Transcript{{URL: "https://web01/", Mechanism: "NTLM", Authenticated: true}}}, GenericProfile(), &Report{})
+	if len(rows) != 0 {
+		t.Errorf("NTLM probe put rows in the verdict: %+v", rows)
 	}
 
 	// Firewall row from the administrator's statement.

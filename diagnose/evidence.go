@@ -32,6 +32,8 @@ type Evidence struct {
 	// TicketRequests are service tickets requested for the server's SPNs
 	// (negotiate.RequestTicket), with their errors.
 	TicketRequests []TicketRequest
+	// Probes are live Negotiate handshakes (negotiate.Probe).
+	Probes []*negotiate.Transcript
 	// HTTPTraces are raw HTTP exchanges (LoadBundle's http/*.txt); their
 	// tokens are also in Tokens.
 	HTTPTraces []*HTTPTrace
@@ -164,6 +166,8 @@ func (ev *Evidence) Has(k EvidenceKind) bool {
 		return ev.Directory != nil
 	case EvDNS:
 		return ev.Resolver != nil || len(ev.Host.CNAMEs) > 0
+	case EvProbe:
+		return len(ev.Probes) > 0
 	case EvTokens:
 		return len(ev.Tokens) > 0
 	case EvIISLogs:

@@ -145,6 +145,11 @@ func computeVerdict(ev *Evidence, prof *Profile, rep *Report) []VerdictRow {
 // kerberosOnWire reports whether the evidence shows a Kerberos AP-REQ going
 // to the server, and where.
 func kerberosOnWire(ev *Evidence) (bool, string) {
+	for _, t := range ev.Probes {
+		if t != nil && t.Authenticated && t.Mechanism == "Kerberos" {
+			return true, "probe of " + t.URL + " authenticated with Kerberos"
+		}
+	}
 	for _, t := range ev.Tokens {
 		if t.Token == nil {
 			continue
