@@ -312,7 +312,13 @@ func decodeNTLM(b []byte, base int) (*NTLM, TokenKind, error) {
 		}
 		prevEnd, prevName = f.off+f.length, f.name
 	}
-	data := func(i int) []byte { f := fields[i]; return b[f.off : f.off+f.length] }
+	data := func(i int) []byte {
+		f := fields[i]
+		if f.length == 0 {
+			return nil // an empty field's offset is not validated and may be anything
+		}
+		return b[f.off : f.off+f.length]
+	}
 	str := func(i int, unicode bool) (string, error) {
 		d := data(i)
 		if unicode {
