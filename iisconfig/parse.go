@@ -2,8 +2,10 @@ package iisconfig
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -28,6 +30,10 @@ func Parse(r io.Reader) (*Config, error) { return ParseWith(r, Options{}) }
 func ParseFile(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // File already names the path
+		}
 		return nil, &ParseError{File: path, Offset: -1, Err: err}
 	}
 	return parseBytes(data, Options{Name: path})

@@ -31,7 +31,19 @@ func (c *Config) Effective(path string) (*Settings, error) {
 	if site == nil {
 		return nil, &PathError{Path: path, Err: ErrUnknownSite}
 	}
-	return c.resolve(key, displayPath(path, site), site), nil
+	s := c.resolve(key, "", site)
+	// Spell the site and application part as the config does.
+	segs := splitPath(path)
+	prefix, n := site.Name, 1
+	if s.Application != nil {
+		prefix = s.Application.full
+		n += len(splitPath(s.Application.Path))
+	}
+	if n > len(segs) {
+		n = len(segs)
+	}
+	s.Path = strings.Join(append([]string{prefix}, segs[n:]...), "/")
+	return s, nil
 }
 
 // displayPath returns path with the site segment spelled as in the config and

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const sample = "testdata/sample.config"
+
+func TestJSONKeys(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"-config", sample}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var list []map[string]any
+	if err := json.Unmarshal(out.Bytes(), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 9 {
+		t.Fatalf("%d entries", len(list))
+	}
+	want := []string{"path", "site", "app_pool", "identity_type", "identity_user", "decrypting_account", "windows_auth", "anonymous_auth", "basic_auth", "bindings"}
+	for _, e := range list {
+		if len(e) != len(want) {
+			t.Errorf("keys %v", e)
+		}
+		for _, k := range want {
+			if _, ok := e[k]; !ok {
+				t.Errorf("missing key %q in %v", k, e["path"])
+			}
+		}
+		w := e["windows_auth"].(map[string]any)
+		for _, k := range []string{"enabled", "providers", "use_kernel_mode", "use_app_pool_credentials", "auth_persist_non_ntlm", "auth_persist_single_request", "extended_protection"} {
+			if _, ok := w[k]; !ok {
+				t.Errorf("windows_auth lacks %q", k)
+			}
+		}
+		ep := w["extended_protection"].(map[string]any)
+		if _, ok := ep["token_checking"]; !ok {
+			t.Error("extended_protection lacks token_checking")
+		}
+		if _, ok := e["anonymous_auth"].(map[string]any)["user_name"]; !ok {
+			t.Error("anonymous_auth lacks user_name")
+		}
+		for _, b := range e["bindings"].([]any) {
+			for _, k := range []string{"protocol", "address", "port", "host"} {
+				if _, ok := b.(map[string]any)[k]; !ok {
+					t.Errorf("binding lacks %q", k)
+				}
+			}
+		}
+	}
+	if strings.Contains(out.String(), "enc:") || strings.Contains(out.String(), "assword") {
+		t.Error("password material in output")
+	}
+	// The CTAgent path shows the NTLM-first workaround.
+	var ct map[string]any
+	for _, e := range list {
+		if e["path"] == "Default Web Site/Altiris/TaskManagement/CTAgent" {
+			ct = e
+		}
+	}
+	if ct == nil || ct["windows_auth"].(map[string]any)["providers"].([]any)[0] != "NTLM" {
+		t.Errorf("CTAgent entry %v", ct)
+	}
+}
+
+func TestOnePathAndText(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"-config", sample, "-path", "default web site/altiris/console", "-format", "text"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "PATH") || !strings.Contains(lines[1], `CORP\svc-altiris`) || !strings.HasPrefix(lines[1], "Default Web Site/Altiris/Console") {
+		t.Errorf("text output:\n%s", out.String())
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.config")
+	if err := os.WriteFile(bad, []byte("<configuration>\n<system.applicationHost>\n</sites>\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	web := filepath.Join(dir, "web.config")
+	if err := os.WriteFile(web, []byte("<configuration><system.webServer/></configuration>"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{},
+		{"-config", filepath.Join(dir, "missing.config")},
+		{"-config", bad},
+		{"-config", web},
+		{"-config", sample, "-format", "xml"},
+		{"-config", sample, "-path", "No Such Site/x"},
+		{"-config", sample, "-bogus"},
+		{"-config", sample, "extra"},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(args, &out, &errb); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+		if msg := errb.String(); strings.Count(msg, "\n") != 1 || !strings.HasPrefix(msg, "iisconfig: ") {
+			t.Errorf("%v: stderr %q is not one line", args, msg)
+		}
+		if out.Len() != 0 {
+			t.Errorf("%v: stdout %q", args, out.String())
+		}
+	}
+}
+
+// TestBuiltBinary builds the program and runs it as a user would.
+func TestBuiltBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a binary")
+	}
+	bin := filepath.Join(t.TempDir(), "iisconfig")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "-config", sample).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []map[string]any
+	if err := json.Unmarshal(out, &list); err != nil || len(list) == 0 {
+		t.Fatalf("output: %v %s", err, out)
+	}
+	cmd := exec.Command(bin, "-config", "testdata/none.config")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 || strings.Count(stderr.String(), "\n") != 1 {
+		t.Errorf("missing file: %v, stderr %q", err, stderr.String())
+	}
+}
