@@ -32,6 +32,7 @@ type DecodeError struct {
 	Err    error
 }
 
+// Error returns the message with the position of the problem.
 func (e *DecodeError) Error() string {
 	if e.Field == "" {
 		return fmt.Sprintf("negotiate: decode at byte %d: %v", e.Offset, e.Err)
@@ -39,20 +40,23 @@ func (e *DecodeError) Error() string {
 	return fmt.Sprintf("negotiate: decode %s at byte %d: %v", e.Field, e.Offset, e.Err)
 }
 
+// Unwrap returns the cause, one of the package's sentinel errors or an I/O error.
 func (e *DecodeError) Unwrap() error { return e.Err }
 
 // HeaderError reports a WWW-Authenticate or Authorization value that cannot
-// be parsed. Offset is the byte offset within Value.
+// be parsed. Offset is the byte offset within the value. The value itself is
+// not kept: an Authorization header may carry credentials.
 type HeaderError struct {
-	Value  string
 	Offset int
 	Err    error
 }
 
+// Error returns the message with the position of the problem.
 func (e *HeaderError) Error() string {
 	return fmt.Sprintf("negotiate: header at byte %d: %v", e.Offset, e.Err)
 }
 
+// Unwrap returns the cause, one of the package's sentinel errors or an I/O error.
 func (e *HeaderError) Unwrap() error { return e.Err }
 
 // KlistError reports klist output that cannot be parsed. Line is 1-based
@@ -63,6 +67,7 @@ type KlistError struct {
 	Err  error
 }
 
+// Error returns the message with the position of the problem.
 func (e *KlistError) Error() string {
 	name := e.Name
 	if name == "" {
@@ -74,4 +79,5 @@ func (e *KlistError) Error() string {
 	return fmt.Sprintf("negotiate: %s:%d: %v", name, e.Line, e.Err)
 }
 
+// Unwrap returns the cause, one of the package's sentinel errors or an I/O error.
 func (e *KlistError) Unwrap() error { return e.Err }

@@ -74,11 +74,13 @@ func ParseChallengeValue(value string) ([]Challenge, error) {
 // Proxy-Authorization) header: one scheme with its token or parameters,
 // for example "Negotiate YIIH...". An empty value, a second challenge or
 // invalid base64 in a Negotiate/NTLM/Kerberos token give a *HeaderError.
+// Basic credentials (a password in base64) are dropped: the Challenge keeps
+// only the scheme and Raw reads "Basic [redacted]".
 func ParseAuthorization(value string) (Challenge, error) {
 	p := headerParser{s: value}
 	p.skipSpace()
 	if p.i >= len(p.s) {
-		return Challenge{}, &HeaderError{Value: value, Offset: 0, Err: errors.New("empty Authorization value")}
+		return Challenge{}, &HeaderError{Offset: 0, Err: errors.New("empty Authorization value")}
 	}
 	c, err := p.challenge()
 	if err != nil {
@@ -88,8 +90,16 @@ func ParseAuthorization(value string) (Challenge, error) {
 	if p.i < len(p.s) {
 		return Challenge{}, p.errorf("unexpected text after the credentials")
 	}
+	if c.Is("Basic") {
+		// user:password in base64: never keep it.
+		c.Token68, c.Params = "", nil
+		c.Raw = c.Scheme + " " + redacted
+	}
 	return c, nil
 }
+
+// redacted replaces Basic credentials in Challenge.Raw.
+const redacted = "[redacted]"
 
 // PersistentAuth reads the Persistent-Auth response header IIS sends with
 // Windows Authentication ("Persistent-Auth: true" means the connection stays
@@ -112,7 +122,7 @@ type headerParser struct {
 }
 
 func (p *headerParser) errorf(format string, a ...any) error {
-	return &HeaderError{Value: p.s, Offset: p.i, Err: fmt.Errorf(format, a...)}
+	return &HeaderError{Offset: p.i, Err: fmt.Errorf(format, a...)}
 }
 
 func isTchar(c byte) bool {

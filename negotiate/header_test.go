@@ -2,8 +2,10 @@ package negotiate
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -130,4 +132,14 @@ func FuzzParseChallengeValue(f *testing.F) {
 			t.Fatalf("ParseAuthorization(%q) without scheme", s)
 		}
 	})
+}
+
+func TestParseAuthorizationRedactsBasic(t *testing.T) {
+	c, err := ParseAuthorization("Basic dXNlcjpTM2NyZXQh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Token68 != "" || c.Token != nil || c.Raw != "Basic [redacted]" || strings.Contains(fmt.Sprintf("%+v", c), "dXNlcjpTM2NyZXQh") {
+		t.Fatalf("%+v", c)
+	}
 }
