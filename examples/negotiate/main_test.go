@@ -1,0 +1,191 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/iiskerb/iiskerb/internal/testenv"
+)
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func runCmd(t *testing.T, stdin string, env map[string]string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(stdin), &out, &errb, func(k string) string { return env[k] })
+	return result{code, out.String(), errb.String()}
+}
+
+func readTestdata(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestDecodeCorpus(t *testing.T) {
+	for _, tc := range []struct {
+		file string
+		want []string
+	}{
+		{"pyspnego_ntlm_authenticate.b64", []string{"NTLM AUTHENTICATE", "vagrant-domain@DOMAIN.LOCAL", "JBOREAN-LINUX", "User visible: true", "NTLMv2"}},
+		{"gokrb5_spnego_gssapi_init_krb5_apreq.hex", []string{"SPNEGO NegTokenInit carrying Kerberos AP-REQ", "TEST.GOKRB5", "HTTP/host.test.gokrb5", "aes256-cts-hmac-sha1-96 kvno 2", "User visible: false"}},
+		{"pyspnego_krb_error.b64", []string{"KDC_ERR_PREAUTH_REQUIRED (25)", "DOMAIN.LOCAL"}},
+		{"impacket_spnego_negTokenResp_ntlm_challenge.hex", []string{"SPNEGO NegTokenResp carrying NTLM CHALLENGE", "accept-incomplete"}},
+	} {
+		in := readTestdata(t, tc.file)
+		r := runCmd(t, in, nil, "decode", "-")
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d: %s", tc.file, r.code, r.stderr)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(r.stdout, w) {
+				t.Errorf("%s: output lacks %q:\n%s", tc.file, w, r.stdout)
+			}
+		}
+		// the same token as an argument, and as a header line (base64 only)
+		if r2 := runCmd(t, "", nil, "decode", strings.TrimSpace(in)); r2.code != 0 || r2.stdout != r.stdout {
+			t.Errorf("%s as argument: exit %d %s", tc.file, r2.code, r2.stderr)
+		}
+		if strings.HasSuffix(tc.file, ".b64") {
+			r3 := runCmd(t, "", nil, "decode", "Authorization: Negotiate "+strings.TrimSpace(in))
+			if r3.code != 0 || !strings.Contains(r3.stdout, "Scheme:      Negotiate") {
+				t.Errorf("%s as header: exit %d %s", tc.file, r3.code, r3.stderr)
+			}
+		}
+	}
+}
+
+func TestDecodeJSON(t *testing.T) {
+	r := runCmd(t, readTestdata(t, "pyspnego_ntlm_authenticate.b64"), nil, "decode", "-", "-format", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var out struct {
+		Mechanism string
+		Visible   struct{ User string }
+		Token     struct{ Kind string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Mechanism != "NTLM" || out.Visible.User != "vagrant-domain@DOMAIN.LOCAL" || out.Token.Kind != "NTLM AUTHENTICATE" {
+		t.Errorf("%+v", out)
+	}
+}
+
+func TestDecodeFailures(t *testing.T) {
+	for _, tc := range []struct {
+		name, stdin string
+		args        []string
+	}{
+		{"truncated token", readTestdata(t, "msdocs_ie_negotiate_header_TRUNCATED_prefix.b64"), []string{"decode", "-"}},
+		{"garbage", "", []string{"decode", "zzz!"}},
+		{"not a token", "", []string{"decode", "SGVsbG8gd29ybGQ="}},
+		{"bare scheme", "", []string{"decode", "Negotiate"}},
+		{"empty stdin", "", []string{"decode", "-"}},
+		{"no argument", "", []string{"decode"}},
+		{"two arguments", "", []string{"decode", "a", "b"}},
+		{"bad format", "", []string{"decode", "-format", "xml", "oQcwBaADCgEA"}},
+		{"bad encoding", "", []string{"decode", "-encoding", "rot13", "oQcwBaADCgEA"}},
+		{"no command", "", nil},
+		{"unknown command", "", []string{"frobnicate"}},
+	} {
+		r := runCmd(t, tc.stdin, nil, tc.args...)
+		if r.code != 2 {
+			t.Errorf("%s: exit %d, want 2", tc.name, r.code)
+		}
+		if tc.args != nil && tc.args[0] == "decode" && strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 && !strings.Contains(r.stderr, "Usage") {
+			t.Errorf("%s: error is not one line: %q", tc.name, r.stderr)
+		}
+		if strings.TrimSpace(r.stderr) == "" {
+			t.Errorf("%s: no error message", tc.name)
+		}
+	}
+	// the truncated token still shows what could be read
+	r := runCmd(t, readTestdata(t, "msdocs_ie_negotiate_header_TRUNCATED_prefix.b64"), nil, "decode", "-")
+	if !strings.Contains(r.stdout, "ODESSY.LOCAL") || !strings.Contains(r.stderr, "truncated") {
+		t.Errorf("truncated: %q / %q", r.stdout, r.stderr)
+	}
+}
+
+func TestProbeCommand(t *testing.T) {
+	anon := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok")) }))
+	defer anon.Close()
+	closed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("WWW-Authenticate", "Negotiate")
+		w.Header().Add("WWW-Authenticate", "NTLM")
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	defer closed.Close()
+
+	r := runCmd(t, "", nil, "probe", anon.URL, "-format", "json")
+	var tr struct {
+		Mechanism string
+		Rounds    []struct{ Status int }
+	}
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &tr) != nil || tr.Mechanism != "anonymous" || len(tr.Rounds) != 1 {
+		t.Errorf("anonymous: exit %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	r = runCmd(t, "", nil, "probe", "-ntlm-user", `EXAMPLE\bob`, closed.URL)
+	if r.code != 1 || !strings.Contains(r.stdout, "Offered:    Negotiate, NTLM") || !strings.Contains(r.stdout, "Authentication failed") {
+		t.Errorf("401 server: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, args := range [][]string{{"probe"}, {"probe", "ftp://x"}, {"probe", "-format", "xml", anon.URL}, {"probe", "-user", "a", "-krb5conf", "/nonexistent", anon.URL}} {
+		if r := runCmd(t, "", nil, args...); r.code != 2 {
+			t.Errorf("%v: exit %d", args, r.code)
+		}
+	}
+	if r := runCmd(t, "", nil, "ticket", "HTTP/x"); r.code != 2 || !strings.Contains(r.stderr, "no Kerberos credentials") {
+		t.Errorf("ticket without credentials: %d %q", r.code, r.stderr)
+	}
+}
+
+// TestIntegrationCommands runs probe and ticket against the real KDC and
+// Apache (testenv/kerberos).
+func TestIntegrationCommands(t *testing.T) {
+	v := testenv.Require(t, "IISKERB_KRB5_CONF", "IISKERB_USER", "IISKERB_PASSWORD", "IISKERB_HTTP_ADDR",
+		"IISKERB_HTTP_URL_UNBOUND", "IISKERB_MISSING_SPN", "IISKERB_HTTP_URL_NTLM", "IISKERB_NTLM_DOMAIN", "IISKERB_NTLM_USER", "IISKERB_NTLM_PASSWORD", "IISKERB_HTTP_SPN")
+	env := map[string]string{"IISKERB_PASSWORD": v[2], "IISKERB_NTLM_PASSWORD": v[9]}
+	r := runCmd(t, "", env, "probe", "-krb5conf", v[0], "-user", v[1], "-connect-to", v[3], v[4])
+	if r.code != 0 || !strings.Contains(r.stdout, "Kerberos authenticated") || !strings.Contains(r.stdout, "challenged again") {
+		t.Errorf("probe: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = runCmd(t, "", env, "probe", "-krb5conf", v[0], "-user", v[1], "-connect-to", v[3], "-spn", v[5],
+		"-ntlm-user", v[7]+`\`+v[8], v[6], "-format", "json")
+	var tr struct {
+		Mechanism      string
+		FellBackToNTLM bool
+		KerberosError  struct{ Code int }
+	}
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &tr) != nil || tr.Mechanism != "NTLM" || !tr.FellBackToNTLM || tr.KerberosError.Code != 7 {
+		t.Errorf("probe NTLM fallback: exit %d %+v\n%s", r.code, tr, r.stderr)
+	}
+	if strings.Contains(r.stdout, v[2]) || strings.Contains(r.stdout, v[9]) {
+		t.Error("password in probe output")
+	}
+	r = runCmd(t, "", env, "ticket", "-krb5conf", v[0], "-user", v[1], v[5])
+	if r.code != 1 || !strings.Contains(r.stdout, "KDC_ERR_S_PRINCIPAL_UNKNOWN") {
+		t.Errorf("ticket missing SPN: exit %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	pwFile := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pwFile, []byte(v[2]+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = runCmd(t, "", nil, "ticket", "-krb5conf", v[0], "-user", v[1], "-password-file", pwFile, "-format", "json", v[10])
+	if r.code != 0 || !strings.Contains(r.stdout, `"EncTypeID": 18`) {
+		t.Errorf("ticket: exit %d %q %q", r.code, r.stdout, r.stderr)
+	}
+}
