@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -200,5 +201,92 @@ func TestAuditDirectory(t *testing.T) {
 	_, err = AuditDirectory(ctx, failingDir{NewMemoryDirectory(accts, true), 1}, nil)
 	if !errors.Is(err, ErrIncomplete) {
 		t.Errorf("cut short: %v", err)
+	}
+}
+
+// genDir streams synthetic accounts without holding them, like an LDAP
+// scan: n accounts with 5 SPNs each, every 1000th SPN set duplicated.
+type genDir struct{ n int }
+
+func (g genDir) Owners(context.Context, string) (Answer, error)  { return Answer{}, nil }
+func (g genDir) Account(context.Context, string) (Answer, error) { return Answer{}, nil }
+func (g genDir) Describe() string                                { return "generator" }
+func (g genDir) Scan(ctx context.Context, fn func(a *Account) error) (Completeness, error) {
+	a := Account{SPNs: make([]string, 0, 5)}
+	for i := range g.n {
+		a.Name = fmt.Sprintf(`CORP\host%07d$`, i)
+		h := i
+		if i%1000 == 1 {
+			h = i - 1 // duplicates the previous account's SPNs
+		}
+		a.SPNs = append(a.SPNs[:0],
+			fmt.Sprintf("HOST/HOST%07d", h), fmt.Sprintf("HOST/host%07d.corp.example.com", h),
+			fmt.Sprintf("RestrictedKrbHost/HOST%07d", i), fmt.Sprintf("TERMSRV/host%07d.corp.example.com", i),
+			fmt.Sprintf("WSMAN/host%07d.corp.example.com", i))
+		if err := fn(&a); err != nil {
+			return Completeness{}, err
+		}
+	}
+	return Completeness{Complete: true}, nil
+}
+
+// BenchmarkDuplicatesStreaming scans 500,000 generated accounts (2.5M SPNs)
+// and reports the heap the duplicate index holds at the end.
+func BenchmarkDuplicatesStreaming(b *testing.B) {
+	const n = 500000
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		var idx *dupIndex
+		_, err := genDir{n}.Scan(context.Background(), func(a *Account) error {
+			if idx == nil {
+				idx = newDupIndex()
+			}
+			idx.add(a)
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		dups := idx.result()
+		if len(dups) != 2*(n/1000) {
+			b.Fatalf("%d duplicates", len(dups))
+		}
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "MiB-index")
+	}
+}
+
+// TestDupIndexCollision drives the 64-bit key collision path directly: two
+// different SPNs whose first hash word is equal must stay apart.
+func TestDupIndexCollision(t *testing.T) {
+	x := newDupIndex()
+	x.add(&Account{Name: `C\a`, SPNs: []string{"HTTP/x"}})
+	x.add(&Account{Name: `C\b`, SPNs: []string{"HTTP/y"}})
+	var h1 uint64
+	for k := range x.first {
+		h1 = k
+		break
+	}
+	v := x.first[h1]
+	other := spnHash{h1: h1, h2: uint32(v>>32) + 1}
+	x.collide(other, 0, "HTTP/collider") // owner a
+	x.collide(other, 0, "HTTP/collider") // same owner again: no duplicate
+	if d := x.result(); len(d) != 0 {
+		t.Fatalf("single-owner collision reported: %+v", d)
+	}
+	x.collide(other, 1, "HTTP/COLLIDER") // owner b
+	d := x.result()
+	if len(d) != 1 || d[0].SPN != "HTTP/collider" || !reflect.DeepEqual(d[0].Owners, []string{`C\a`, `C\b`}) {
+		t.Fatalf("collision duplicates = %+v", d)
+	}
+	// The same account listed twice (two ids, one name) is not a duplicate.
+	y := newDupIndex()
+	y.add(&Account{Name: `C\a`, SPNs: []string{"HTTP/x"}})
+	y.add(&Account{Name: `c\A`, SPNs: []string{"http/X"}})
+	if d := y.result(); len(d) != 0 {
+		t.Errorf("same account twice: %+v", d)
 	}
 }

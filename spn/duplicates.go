@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"sort"
 	"strings"
 )
@@ -28,8 +29,9 @@ type DuplicateFinder interface {
 
 // Duplicates returns every SPN held by two or more accounts, compared
 // case-insensitively, sorted by SPN. It streams dir.Scan: memory grows with
-// the number of distinct SPNs (one map entry each, with a small owner number;
-// account names are interned), not with the number of accounts.
+// the number of distinct SPNs (one 20-byte map entry each: a 128-bit hash and
+// an owner number; owner names are packed in one buffer), not with the size
+// of the accounts.
 //
 // When the scan is cut short or the directory cannot see every SPN holder,
 // the duplicates found so far are returned (each is real) with an incomplete
@@ -61,32 +63,42 @@ func Duplicates(ctx context.Context, dir Directory) ([]Duplicate, Completeness, 
 }
 
 // dupIndex finds duplicates in one pass with memory proportional to the
-// distinct SPNs: first maps a lower-case SPN to the id of its first owner;
-// only SPNs seen on a second account get an entry in more.
+// distinct SPNs. Each lower-cased SPN is reduced to 96 bits of two seeded
+// maphash values (a false match among 2.5M SPNs has a probability near
+// 10^-16): the first 64 bits are the map key, the value packs 32 more bits
+// with the number of the SPN's first owner - 16 bytes a slot. Only SPNs seen
+// on a second account get entries in more and orig. Owner names live in one
+// byte arena, so an account costs its name's bytes plus four.
 type dupIndex struct {
-	names    []string          // interned owner names by id
-	ids      map[string]uint32 // owner name -> id
-	first    map[string]uint32 // lower-case SPN -> first owner id
-	more     map[string][]uint32
-	orig     map[string]string // lower-case SPN -> SPN as registered (duplicates only)
-	buf      []byte
-	accounts int
+	seed1, seed2 maphash.Seed
+	first        map[uint64]uint64    // hash1 -> hash2<<32 | first owner id
+	more         map[spnHash][]uint32 // full hash -> further owner ids (duplicates only)
+	orig         map[spnHash]string   // full hash -> SPN as registered (duplicates only)
+	coll         map[spnHash]uint32   // full hash -> first owner, for 64-bit key collisions
+	arena        []byte               // owner names, concatenated
+	offs         []uint32             // owner id -> end offset of its name in arena
+	buf          []byte
+	accounts     int
+}
+
+// spnHash is the 96-bit identity of an SPN: hash1 and the top half of hash2.
+type spnHash struct {
+	h1 uint64
+	h2 uint32
 }
 
 func newDupIndex() *dupIndex {
-	return &dupIndex{ids: map[string]uint32{}, first: map[string]uint32{}, more: map[string][]uint32{}, orig: map[string]string{}}
+	return &dupIndex{seed1: maphash.MakeSeed(), seed2: maphash.MakeSeed(),
+		first: map[uint64]uint64{}, more: map[spnHash][]uint32{}, orig: map[spnHash]string{}}
 }
 
-func (x *dupIndex) intern(a *Account) uint32 {
-	name := displayName(a)
-	if id, ok := x.ids[name]; ok {
-		return id
+// name returns the owner name with the given id.
+func (x *dupIndex) name(id uint32) string {
+	start := uint32(0)
+	if id > 0 {
+		start = x.offs[id-1]
 	}
-	name = strings.Clone(name)
-	id := uint32(len(x.names))
-	x.names = append(x.names, name)
-	x.ids[name] = id
-	return id
+	return string(x.arena[start:x.offs[id]])
 }
 
 func (x *dupIndex) add(a *Account) {
@@ -94,33 +106,77 @@ func (x *dupIndex) add(a *Account) {
 	if len(a.SPNs) == 0 {
 		return
 	}
-	id := x.intern(a)
+	x.arena = append(x.arena, displayName(a)...)
+	id := uint32(len(x.offs))
+	x.offs = append(x.offs, uint32(len(x.arena)))
 	for _, s := range a.SPNs {
 		x.buf = lowerASCII(x.buf, s)
-		prev, ok := x.first[string(x.buf)]
+		h := spnHash{maphash.Bytes(x.seed1, x.buf), uint32(maphash.Bytes(x.seed2, x.buf) >> 32)}
+		v, ok := x.first[h.h1]
 		if !ok {
-			x.first[string(x.buf)] = id
+			x.first[h.h1] = uint64(h.h2)<<32 | uint64(id)
 			continue
 		}
-		if prev == id {
+		if uint32(v>>32) != h.h2 {
+			// Same 64-bit key, different SPN: a 2^-64 event per pair. Keep
+			// it exact by tracking this SPN under its full hash in more.
+			x.collide(h, id, s)
 			continue
 		}
-		m := x.more[string(x.buf)]
+		prev := uint32(v)
+		if prev == id || strings.EqualFold(x.name(prev), x.name(id)) {
+			continue // the same account (listed twice, or the SPN in two cases)
+		}
+		m := x.more[h]
 		seen := false
 		for _, o := range m {
-			if o == id {
+			if o == id || strings.EqualFold(x.name(o), x.name(id)) {
 				seen = true
 				break
 			}
 		}
 		if !seen {
-			key := string(x.buf)
 			if len(m) == 0 {
-				x.orig[key] = strings.Clone(s)
+				x.orig[h] = strings.Clone(s)
 			}
-			x.more[key] = append(m, id)
+			x.more[h] = append(m, id)
 		}
 	}
+}
+
+// collisions holds SPNs whose first 64 hash bits collide with another SPN's:
+// full hash -> first owner id. Practically always empty.
+func (x *dupIndex) collide(h spnHash, id uint32, s string) {
+	if x.coll == nil {
+		x.coll = map[spnHash]uint32{}
+	}
+	prev, ok := x.coll[h]
+	if !ok {
+		x.coll[h] = id
+		x.orig[h] = strings.Clone(s)
+		return
+	}
+	if prev == id || strings.EqualFold(x.name(prev), x.name(id)) {
+		return
+	}
+	for _, o := range x.more[h] {
+		if o == id || strings.EqualFold(x.name(o), x.name(id)) {
+			return
+		}
+	}
+	x.more[h] = append(x.more[h], id)
+}
+
+// firstOf returns the first owner of the SPN with full hash h.
+func (x *dupIndex) firstOf(h spnHash) (uint32, bool) {
+	if id, ok := x.coll[h]; ok {
+		return id, true
+	}
+	v, ok := x.first[h.h1]
+	if !ok || uint32(v>>32) != h.h2 {
+		return 0, false
+	}
+	return uint32(v), true
 }
 
 func (x *dupIndex) result() []Duplicate {
@@ -128,10 +184,14 @@ func (x *dupIndex) result() []Duplicate {
 		return nil
 	}
 	out := make([]Duplicate, 0, len(x.more))
-	for key, others := range x.more {
-		d := Duplicate{SPN: x.orig[key], Owners: []string{x.names[x.first[key]]}}
+	for h, others := range x.more {
+		first, ok := x.firstOf(h)
+		if !ok {
+			continue // a collision entry with a single owner
+		}
+		d := Duplicate{SPN: x.orig[h], Owners: []string{x.name(first)}}
 		for _, o := range others {
-			d.Owners = append(d.Owners, x.names[o])
+			d.Owners = append(d.Owners, x.name(o))
 		}
 		out = append(out, d)
 	}

@@ -49,7 +49,7 @@ func ParseSPNMappings(values []string) (SPNMappings, error) {
 		alias, list, ok := strings.Cut(v, "=")
 		alias = strings.ToLower(strings.TrimSpace(alias))
 		if !ok || alias == "" || strings.ContainsAny(alias, "/ \t") {
-			return nil, fmt.Errorf("spn: sPNMappings value %d %q: want alias=class1,class2,...", i+1, v)
+			return nil, fmt.Errorf("spn: sPNMappings value %d %q: want alias=class1,class2", i+1, v)
 		}
 		m := SPNMapping{Alias: alias}
 		for _, c := range strings.Split(list, ",") {
