@@ -331,14 +331,15 @@ func probeTransport(u *url.URL, opts ProbeOptions) *http.Transport {
 			InsecureSkipVerify: opts.InsecureSkipVerify, //nolint:gosec // explicit caller opt-out, noted in the transcript
 			MinVersion:         tls.VersionTLS12,
 		},
-		TLSHandshakeTimeout:   15 * time.Second,
-		ResponseHeaderTimeout: 30 * time.Second,
-		MaxIdleConns:          1,
-		MaxIdleConnsPerHost:   1,
-		MaxConnsPerHost:       1,
-		IdleConnTimeout:       60 * time.Second,
-		DisableCompression:    true,
-		ForceAttemptHTTP2:     false,
+		TLSHandshakeTimeout:    15 * time.Second,
+		MaxResponseHeaderBytes: 256 << 10,
+		ResponseHeaderTimeout:  30 * time.Second,
+		MaxIdleConns:           1,
+		MaxIdleConnsPerHost:    1,
+		MaxConnsPerHost:        1,
+		IdleConnTimeout:        60 * time.Second,
+		DisableCompression:     true,
+		ForceAttemptHTTP2:      false,
 		// a non-nil empty map turns HTTP/2 off: Windows authentication is per connection
 		TLSNextProto: map[string]func(string, *tls.Conn) http.RoundTripper{},
 	}

@@ -189,3 +189,21 @@ func TestIntegrationCommands(t *testing.T) {
 		t.Errorf("ticket: exit %d %q %q", r.code, r.stdout, r.stderr)
 	}
 }
+
+// FuzzDecodeCommand feeds arbitrary text to "decode -": it must exit 0 or 2
+// and never panic.
+func FuzzDecodeCommand(f *testing.F) {
+	for _, s := range []string{"oQcwBaADCgEA", "Authorization: Negotiate YIIL", "6082", "NTLM TlRMTVNTUAAB", "\ufeffNegotiate", "a\nb", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var out, errb bytes.Buffer
+		code := run(context.Background(), []string{"decode", "-"}, strings.NewReader(s), &out, &errb, func(string) string { return "" })
+		if code != 0 && code != 2 {
+			t.Fatalf("exit %d", code)
+		}
+		if code == 2 && strings.Count(strings.TrimRight(errb.String(), "\n"), "\n") != 0 {
+			t.Fatalf("multi-line error %q", errb.String())
+		}
+	})
+}

@@ -76,6 +76,19 @@ randpw() { head -c 18 /dev/urandom | base64 | tr -d '/+=' ; }
 USER_PASS="Aa1-$(randpw)"
 MASTER_PASS=$(randpw)
 
+# Apache's children run as www-data: every ancestor of STATE_DIR must be traversable
+if [ "$(id -u)" = 0 ]; then
+    d=$S
+    while [ "$d" != / ]; do
+        if [ "$(stat -c %A "$d" | cut -c10)" != x ] && [ "$(stat -c %A "$d" | cut -c10)" != t ]; then
+            case "$d" in
+            "$S") ;; # chmod-ed below
+            *) echo "up.sh: $d is not world-traversable; Apache (www-data) could not read the keytabs. chmod o+x $d" >&2; exit 1 ;;
+            esac
+        fi
+        d=$(dirname "$d")
+    done
+fi
 mkdir -p "$KRB/db" "$APACHE"/{run,logs,rcache}
 # www-data (Apache's children) must reach the keytabs and the htdocs
 chmod 755 "$S" "$KRB" "$APACHE"
