@@ -1,0 +1,611 @@
+package agentlog
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/iiskerb/iiskerb/internal/textenc"
+)
+
+// Kind is a class of log message the scanner recognises.
+type Kind int
+
+// Kinds of messages, in report order.
+const (
+	// RequestLevelAuthNotSupported: "Authentication failed, request level
+	// authentication is not supported, check that IIS setting
+	// 'authPersistNonNTLM' is set to 'True' on the server" (Broadcom KB
+	// 173598): IIS re-authenticates every request on the connection.
+	RequestLevelAuthNotSupported Kind = iota
+	// HTTP0x80042D21: "HTTP error occured (0x80042D21)", the agent's error
+	// code logged with the message above.
+	HTTP0x80042D21
+	// HTTP0x8009030C: SEC_E_LOGON_DENIED, "The logon attempt failed
+	// (0x8009030C)" (Broadcom KB 232242).
+	HTTP0x8009030C
+	// HTTP401: an HTTP 401 the agent could not get past ("HTTP status 401",
+	// "401 Unauthorized", ITMS code 0x8FA10191).
+	HTTP401
+	// TaskServerRegistration: the Client Task Agent failed to register with
+	// a Task Server or to refresh its server list.
+	TaskServerRegistration
+	// SPNRegistration8344: the Notification Server could not register an
+	// SPN: 8344 ERROR_DS_INSUFF_ACCESS_RIGHTS (its account may not write
+	// servicePrincipalName).
+	SPNRegistration8344
+	// SPNRegistration8647: SPN registration failed with 8647
+	// ERROR_DS_SPN_VALUE_NOT_UNIQUE_IN_FOREST (another account holds it).
+	SPNRegistration8647
+	numKinds
+)
+
+var kindNames = [numKinds]string{
+	RequestLevelAuthNotSupported: "request-level-auth-not-supported",
+	HTTP0x80042D21:               "http-0x80042D21",
+	HTTP0x8009030C:               "logon-denied-0x8009030C",
+	HTTP401:                      "http-401",
+	TaskServerRegistration:       "task-server-registration",
+	SPNRegistration8344:          "spn-registration-8344",
+	SPNRegistration8647:          "spn-registration-8647",
+}
+
+var kindDescriptions = [numKinds]string{
+	RequestLevelAuthNotSupported: "Authentication failed, request level authentication is not supported (authPersistNonNTLM is False on the server)",
+	HTTP0x80042D21:               "HTTP error occured (0x80042D21): the agent's HTTP request failed authentication",
+	HTTP0x8009030C:               "The logon attempt failed (0x8009030C, SEC_E_LOGON_DENIED)",
+	HTTP401:                      "HTTP 401: the request requires user authentication",
+	TaskServerRegistration:       "Client Task Agent could not register with a Task Server",
+	SPNRegistration8344:          "SPN registration failed with 8344 (ERROR_DS_INSUFF_ACCESS_RIGHTS)",
+	SPNRegistration8647:          "SPN registration failed with 8647 (ERROR_DS_SPN_VALUE_NOT_UNIQUE_IN_FOREST)",
+}
+
+// String returns a stable identifier such as "http-0x80042D21".
+func (k Kind) String() string {
+	if k >= 0 && k < numKinds {
+		return kindNames[k]
+	}
+	return "kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Description returns a one-line explanation of the kind.
+func (k Kind) Description() string {
+	if k >= 0 && k < numKinds {
+		return kindDescriptions[k]
+	}
+	return ""
+}
+
+// Kinds returns every kind in report order.
+func Kinds() []Kind {
+	out := make([]Kind, numKinds)
+	for i := range out {
+		out[i] = Kind(i)
+	}
+	return out
+}
+
+// Match counts the messages of one kind.
+type Match struct {
+	Kind  Kind
+	Count int
+	// First and Last are the earliest and latest message times; zero when
+	// no message had a readable time. Syslog-style dates without a year
+	// ("May 16 11:51:05") have year 0.
+	First, Last time.Time
+	// Example is the first matching message (at most 1000 bytes).
+	Example string
+	// Host is the hostName of the first matching event, if logged.
+	Host string
+	// Locator is "file:line" where the first matching message starts.
+	Locator string
+}
+
+// Warning is something odd in the input that did not stop the scan.
+type Warning struct {
+	File    string
+	Line    int
+	Message string
+}
+
+func (w Warning) String() string { return fmt.Sprintf("%s:%d: %s", w.File, w.Line, w.Message) }
+
+// Summary is the result of scanning one or more logs.
+type Summary struct {
+	Files    int
+	Lines    int // physical lines read
+	Events   int // <event> records
+	Messages int // events plus plain-text lines
+	// Matches has one entry per kind found, in Kind order.
+	Matches  []Match
+	Warnings []Warning
+}
+
+// Match returns the match of kind k, or nil.
+func (s *Summary) Match(k Kind) *Match {
+	for i := range s.Matches {
+		if s.Matches[i].Kind == k {
+			return &s.Matches[i]
+		}
+	}
+	return nil
+}
+
+// Merge adds o (a later file) into s: counts add up, times widen, and the
+// example and locator of the earlier file are kept.
+func (s *Summary) Merge(o *Summary) {
+	s.Files += o.Files
+	s.Lines += o.Lines
+	s.Events += o.Events
+	s.Messages += o.Messages
+	s.Warnings = append(s.Warnings, o.Warnings...)
+	for _, m := range o.Matches {
+		e := s.Match(m.Kind)
+		if e == nil {
+			s.Matches = append(s.Matches, m)
+			continue
+		}
+		e.Count += m.Count
+		if !m.First.IsZero() && (e.First.IsZero() || m.First.Before(e.First)) {
+			e.First = m.First
+		}
+		if !m.Last.IsZero() && (e.Last.IsZero() || m.Last.After(e.Last)) {
+			e.Last = m.Last
+		}
+	}
+	slices.SortFunc(s.Matches, func(a, b Match) int { return int(a.Kind) - int(b.Kind) })
+}
+
+// ErrNotLog is matched (errors.Is) by a FormatError.
+var ErrNotLog = errors.New("not a text log")
+
+// FormatError reports input that is not a text log (binary data).
+type FormatError struct {
+	File   string
+	Line   int
+	Reason string
+}
+
+func (e *FormatError) Error() string {
+	return fmt.Sprintf("agentlog: %s:%d: not a log: %s", e.File, e.Line, e.Reason)
+}
+
+// Is makes errors.Is(err, ErrNotLog) true.
+func (e *FormatError) Is(target error) bool { return target == ErrNotLog }
+
+const (
+	maxLine    = 1 << 20  // longer physical lines are cut (warning)
+	maxMessage = 64 << 10 // longer event messages are cut (warning)
+	maxExample = 1000
+	maxWarns   = 100
+)
+
+// Scan reads one Symantec Management Agent or Notification Server log and
+// counts the messages of every Kind. name is used in locators. A file
+// that is binary rather than text yields a *FormatError; I/O errors and
+// cancellation are returned wrapped.
+func Scan(ctx context.Context, name string, r io.Reader) (*Summary, error) {
+	tr, _, err := textenc.NewReader(r)
+	if err != nil {
+		return nil, fmt.Errorf("agentlog: %s: %w", name, err)
+	}
+	s := &scanner{name: name, sum: &Summary{Files: 1}}
+	br := bufio.NewReaderSize(tr, 64<<10)
+	var long []byte
+	for {
+		if s.sum.Lines&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("agentlog: %s: %w", name, err)
+			}
+		}
+		b, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			if len(long) < maxLine {
+				long = append(long, b[:min(len(b), maxLine-len(long))]...)
+			}
+			continue
+		}
+		if long != nil {
+			if len(long) < maxLine {
+				long = append(long, b[:min(len(b), maxLine-len(long))]...)
+			} else {
+				s.warn(s.sum.Lines+1, fmt.Sprintf("line longer than %d bytes cut", maxLine))
+			}
+			b, long = long, nil
+		}
+		if len(b) > 0 {
+			if ferr := s.line(b); ferr != nil {
+				return nil, ferr
+			}
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			return nil, fmt.Errorf("agentlog: %s: %w", name, err)
+		}
+	}
+	if s.checked > 0 && s.badBytes*10 > s.checked {
+		return nil, &FormatError{File: name, Line: s.sum.Lines, Reason: "mostly control or invalid bytes: binary data"}
+	}
+	s.end()
+	return s.sum, nil
+}
+
+type scanner struct {
+	name string
+	sum  *Summary
+
+	state     int // stOutside, stHeader, stBody
+	header    []byte
+	body      []byte
+	cdata     bool
+	cut       bool
+	startLine int
+	checked   int // bytes checked for binary content
+	badBytes  int
+}
+
+const (
+	stOutside = iota
+	stHeader
+	stBody
+)
+
+func (s *scanner) warn(line int, msg string) {
+	if len(s.sum.Warnings) < maxWarns {
+		s.sum.Warnings = append(s.sum.Warnings, Warning{File: s.name, Line: line, Message: msg})
+	}
+}
+
+// binary rejects input that is not text: NUL bytes or many control or
+// invalid bytes in the first 64 KiB.
+func (s *scanner) binary(b []byte) error {
+	if s.checked >= 64<<10 {
+		return nil
+	}
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		switch {
+		case r == 0:
+			return &FormatError{File: s.name, Line: s.sum.Lines, Reason: "NUL byte: binary data"}
+		case r == utf8.RuneError, r < 0x20 && r != '\t' && r != '\r' && r != '\n' && r != '\f', r >= 0x80 && r < 0xA0:
+			s.badBytes++
+		}
+		s.checked += n
+		b = b[n:]
+	}
+	if s.checked >= 256 && s.badBytes*10 > s.checked {
+		return &FormatError{File: s.name, Line: s.sum.Lines, Reason: "mostly control or invalid bytes: binary data"}
+	}
+	return nil
+}
+
+var (
+	openEvent  = []byte("<event")
+	openCDATA  = []byte("<![CDATA[")
+	closeCDATA = []byte("]]>")
+	closeEvent = []byte("</event>")
+)
+
+func (s *scanner) line(b []byte) error {
+	s.sum.Lines++
+	if err := s.binary(b); err != nil {
+		return err
+	}
+	for len(b) > 0 {
+		switch s.state {
+		case stOutside:
+			i := indexEvent(b)
+			if i < 0 {
+				s.plain(b)
+				return nil
+			}
+			s.plain(b[:i])
+			s.state, s.header, s.body, s.cdata, s.cut = stHeader, s.header[:0], s.body[:0], false, false
+			s.startLine = s.sum.Lines
+			b = b[i+len(openEvent):]
+		case stHeader:
+			i := headerEnd(b, s.header)
+			if i < 0 {
+				s.header = appendCapped(s.header, b, maxMessage)
+				return nil
+			}
+			s.header = appendCapped(s.header, b[:i], maxMessage)
+			b = b[i+1:]
+			s.state = stBody
+			// A self-closing <event .../> has no message.
+			if h := bytes.TrimSpace(s.header); len(h) > 0 && h[len(h)-1] == '/' {
+				s.event()
+			}
+		case stBody:
+			if !s.cdata {
+				t := bytes.TrimLeft(b, " \t\r\n")
+				if bytes.HasPrefix(t, openCDATA) {
+					s.cdata = true
+					b = t[len(openCDATA):]
+					continue
+				}
+				if j := bytes.Index(b, closeEvent); j >= 0 {
+					s.add(b[:j])
+					b = b[j+len(closeEvent):]
+					s.event()
+					continue
+				}
+				s.add(b)
+				return nil
+			}
+			if j := bytes.Index(b, closeCDATA); j >= 0 {
+				s.add(b[:j])
+				b = b[j+len(closeCDATA):]
+				s.cdata = false
+				continue
+			}
+			s.add(b)
+			return nil
+		}
+	}
+	return nil
+}
+
+// indexEvent finds "<event" followed by a space, '>' or '/'.
+func indexEvent(b []byte) int {
+	off := 0
+	for {
+		i := bytes.Index(b[off:], openEvent)
+		if i < 0 {
+			return -1
+		}
+		j := off + i + len(openEvent)
+		if j == len(b) || b[j] == ' ' || b[j] == '\t' || b[j] == '>' || b[j] == '/' || b[j] == '\r' || b[j] == '\n' {
+			return off + i
+		}
+		off = j
+	}
+}
+
+// headerEnd finds the '>' closing the header, outside quoted values; prev is
+// the header read so far (for quotes opened on an earlier line).
+func headerEnd(b, prev []byte) int {
+	var q byte
+	for _, c := range prev {
+		switch {
+		case q != 0 && c == q:
+			q = 0
+		case q == 0 && (c == '\'' || c == '"'):
+			q = c
+		}
+	}
+	for i, c := range b {
+		switch {
+		case q != 0 && c == q:
+			q = 0
+		case q == 0 && (c == '\'' || c == '"'):
+			q = c
+		case q == 0 && c == '>':
+			return i
+		}
+	}
+	return -1
+}
+
+func appendCapped(dst, src []byte, limit int) []byte {
+	if room := limit - len(dst); room > 0 {
+		dst = append(dst, src[:min(room, len(src))]...)
+	}
+	return dst
+}
+
+func (s *scanner) add(b []byte) {
+	if len(s.body)+len(b) > maxMessage {
+		s.cut = true
+	}
+	s.body = appendCapped(s.body, b, maxMessage)
+}
+
+// end closes an event left open at end of input.
+func (s *scanner) end() {
+	if s.state != stOutside {
+		s.warn(s.startLine, "event not terminated before end of file")
+		s.event()
+	}
+}
+
+func (s *scanner) event() {
+	if s.cut {
+		s.warn(s.startLine, fmt.Sprintf("event message longer than %d bytes cut", maxMessage))
+	}
+	s.sum.Events++
+	s.sum.Messages++
+	s.state = stOutside
+	msg := strings.TrimSpace(string(s.body))
+	if kinds := classify(msg); kinds != 0 {
+		attrs := parseAttrs(s.header)
+		s.record(msg, kinds, parseTime(attrs["date"]), attrs["hostName"], s.startLine)
+	}
+}
+
+func (s *scanner) plain(b []byte) {
+	t := strings.TrimSpace(string(b))
+	if t == "" {
+		return
+	}
+	s.sum.Messages++
+	if kinds := classify(t); kinds != 0 {
+		s.record(t, kinds, leadingTime(t), "", s.sum.Lines)
+	}
+}
+
+func (s *scanner) record(msg string, kinds uint, ts time.Time, host string, line int) {
+	for k := range numKinds {
+		if kinds&(1<<k) == 0 {
+			continue
+		}
+		m := s.sum.Match(k)
+		if m == nil {
+			ex := msg
+			if len(ex) > maxExample {
+				ex = strings.ToValidUTF8(ex[:maxExample], "") + "..."
+			}
+			s.sum.Matches = append(s.sum.Matches, Match{Kind: k, Example: ex, Host: host,
+				Locator: s.name + ":" + strconv.Itoa(line)})
+			slices.SortFunc(s.sum.Matches, func(a, b Match) int { return int(a.Kind) - int(b.Kind) })
+			m = s.sum.Match(k)
+		}
+		m.Count++
+		if !ts.IsZero() {
+			if m.First.IsZero() || ts.Before(m.First) {
+				m.First = ts
+			}
+			if m.Last.IsZero() || ts.After(m.Last) {
+				m.Last = ts
+			}
+		}
+	}
+}
+
+// classify returns a bit set of the kinds a message belongs to.
+func classify(msg string) uint {
+	l := strings.ToLower(msg)
+	var k uint
+	has := func(subs ...string) bool {
+		for _, s := range subs {
+			if strings.Contains(l, s) {
+				return true
+			}
+		}
+		return false
+	}
+	if has("request level authentication is not supported") {
+		k |= 1 << RequestLevelAuthNotSupported
+	}
+	if has("0x80042d21") {
+		k |= 1 << HTTP0x80042D21
+	}
+	// SEC_E_LOGON_DENIED as hex, signed and unsigned decimal.
+	if has("0x8009030c", "-2146893044", "2148074252") {
+		k |= 1 << HTTP0x8009030C
+	}
+	if has("http status 401", "http error 401", "401 unauthorized", "status code 401", "0x8fa10191", "(401)") {
+		k |= 1 << HTTP401
+	}
+	if has("failed to register with task server", "failed to refresh server list or register",
+		"unable to register with task server", "task server registration failed") ||
+		(has("ctaskserverregistration", "registerwithtaskserver") && has("fail", "error")) {
+		k |= 1 << TaskServerRegistration
+	}
+	if has("spn", "service principal name", "serviceprincipalname") {
+		if has("8344", "insufficient access rights", "insuff_access_rights") {
+			k |= 1 << SPNRegistration8344
+		}
+		if has("8647", "not unique", "spn_value_not_unique") {
+			k |= 1 << SPNRegistration8647
+		}
+	}
+	return k
+}
+
+// parseAttrs reads name='value' pairs of an event header.
+func parseAttrs(h []byte) map[string]string {
+	m := make(map[string]string)
+	for {
+		h = bytes.TrimLeft(h, " \t\r\n/")
+		eq := bytes.IndexByte(h, '=')
+		if eq <= 0 || eq+1 >= len(h) {
+			return m
+		}
+		name := string(bytes.TrimSpace(h[:eq]))
+		rest := bytes.TrimLeft(h[eq+1:], " \t")
+		if len(rest) == 0 {
+			return m
+		}
+		q := rest[0]
+		if q != '\'' && q != '"' {
+			end := bytes.IndexAny(rest, " \t")
+			if end < 0 {
+				end = len(rest)
+			}
+			m[name] = string(rest[:end])
+			h = rest[end:]
+			continue
+		}
+		end := bytes.IndexByte(rest[1:], q)
+		if end < 0 {
+			m[name] = string(rest[1:])
+			return m
+		}
+		m[name] = unescape(string(rest[1 : 1+end]))
+		h = rest[end+2:]
+	}
+}
+
+var xmlUnescaper = strings.NewReplacer("&apos;", "'", "&quot;", `"`, "&lt;", "<", "&gt;", ">", "&amp;", "&")
+
+func unescape(s string) string {
+	if !strings.Contains(s, "&") {
+		return s
+	}
+	return xmlUnescaper.Replace(s)
+}
+
+// Date layouts seen in ITMS logs: the agent's and NS's event date
+// attribute ("11/24/2026 09:01:02.1230000 -06:00"), older agents'
+// syslog-like dates ("May 16 11:51:05"), and ISO forms.
+var dateLayouts = []string{
+	"1/2/2006 15:04:05.9999999 -07:00",
+	"1/2/2006 15:04:05 -07:00",
+	"1/2/2006 15:04:05.9999999",
+	"1/2/2006 15:04:05",
+	"1/2/2006 3:04:05 PM",
+	"2006-01-02 15:04:05.9999999 -07:00",
+	"2006-01-02 15:04:05.9999999",
+	"2006-01-02T15:04:05.9999999Z07:00",
+	"Jan _2 15:04:05",
+	"Jan _2 15:04:05.9999999",
+}
+
+func parseTime(v string) time.Time {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return time.Time{}
+	}
+	for _, l := range dateLayouts {
+		if t, err := time.Parse(l, v); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+// leadingTime parses a timestamp at the start of a plain-text line,
+// optionally in brackets: the text up to one of its first five spaces.
+func leadingTime(line string) time.Time {
+	line = strings.TrimPrefix(line, "[")
+	end := 0
+	for range 5 {
+		i := strings.IndexByte(line[end:], ' ')
+		if i < 0 {
+			i = len(line) - end
+		}
+		end += i
+		cand := strings.TrimRight(line[:end], "]:,")
+		for _, l := range dateLayouts {
+			if t, err := time.Parse(l, cand); err == nil {
+				return t
+			}
+		}
+		if end == len(line) {
+			break
+		}
+		end++
+	}
+	return time.Time{}
+}

@@ -1,0 +1,44 @@
+package agentlog
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzScan: Scan never panics, errors only with ErrNotLog, and its counts
+// stay consistent.
+func FuzzScan(f *testing.F) {
+	for _, name := range []string{"agent-taskserver.log", "smp-spn.log", "agent-old-format.log", "agent-plain.log"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte("<event date='x' a=\"'>\" b=c><![CDATA[]]>]]></event></event><event"))
+	f.Add([]byte{0xFF, 0xFE, '<', 0, 'e', 0})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		s, err := Scan(context.Background(), "f", bytes.NewReader(in))
+		if err != nil {
+			if !errors.Is(err, ErrNotLog) {
+				t.Fatalf("unexpected error %v", err)
+			}
+			return
+		}
+		if s.Events > s.Messages || s.Lines < 0 {
+			t.Fatalf("events %d messages %d", s.Events, s.Messages)
+		}
+		for _, m := range s.Matches {
+			if m.Count <= 0 || m.Count > s.Messages || m.Locator == "" || len(m.Example) > maxExample+3 {
+				t.Fatalf("bad match %+v", m)
+			}
+			if !m.First.IsZero() && m.Last.Before(m.First) {
+				t.Fatalf("first %v after last %v", m.First, m.Last)
+			}
+		}
+	})
+}
