@@ -148,7 +148,7 @@ func ExampleReport_WriteText() {
 	}
 	_ = rep.WriteText(os.Stdout, diagnose.TextOptions{})
 	// Output:
-	// iiskerb report (profile itms): 1 error, 0 warnings, 0 notes
+	// iiskerb report (profile itms): 1 error, 0 warnings, 0 info
 	//
 	// VERDICT
 	//   ✗ Agents cannot register with Task Server: investigate (not expected)

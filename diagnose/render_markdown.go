@@ -15,7 +15,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	e, wa, in := r.Counts()
 	p("# iiskerb report\n\nProfile `%s`: %s, %s, %s.\n\n", r.Profile,
-		plural(e, "error", "errors"), plural(wa, "warning", "warnings"), plural(in, "note", "notes"))
+		plural(e, "error", "errors"), plural(wa, "warning", "warnings"), plural(in, "info", "info"))
 
 	p("## Verdict\n\n")
 	if len(r.Verdict) == 0 {

@@ -63,7 +63,7 @@ func (r *Report) WriteText(w io.Writer, opts TextOptions) error {
 	t := &textWriter{w: bufio.NewWriter(w), color: opts.Color}
 	e, wa, in := r.Counts()
 	t.line(0, t.paint(ansiBold, "iiskerb report")+fmt.Sprintf(" (profile %s): %s, %s, %s", r.Profile,
-		plural(e, "error", "errors"), plural(wa, "warning", "warnings"), plural(in, "note", "notes")))
+		plural(e, "error", "errors"), plural(wa, "warning", "warnings"), plural(in, "info", "info")))
 	t.line(0, "")
 
 	t.line(0, t.paint(ansiBold, "VERDICT"))

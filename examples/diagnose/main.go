@@ -205,11 +205,18 @@ func loadEvidence(ctx context.Context, c *config, stderr io.Writer) (*diagnose.E
 		}
 		return nil
 	}
-	if c.configFile != "" {
-		files["applicationHost.config"] = c.configFile
-	}
-	if c.hostFile != "" {
-		files["host.json"] = c.hostFile
+	for name, p := range map[string]string{"applicationHost.config": c.configFile, "host.json": c.hostFile} {
+		if p == "" {
+			continue
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if st.IsDir() {
+			return nil, fmt.Errorf("%s: is a directory, want the %s file", p, name)
+		}
+		files[name] = p
 	}
 	for _, x := range []struct {
 		dir       string

@@ -1,0 +1,220 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/iiskerb/iiskerb/diagnose"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/sample-report.txt")
+
+func runArgs(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var o, e bytes.Buffer
+	code = run(context.Background(), args, &o, &e, false)
+	return code, o.String(), e.String()
+}
+
+// The README's first command: no arguments, the built-in sample bundle.
+func TestSampleBundle(t *testing.T) {
+	code, out, errOut := runArgs(t)
+	if code != exitOK && code != exitErrors {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(errOut, "built-in sample bundle") {
+		t.Errorf("stderr does not say the sample is used: %q", errOut)
+	}
+	if strings.Contains(out, "\x1b[") {
+		t.Error("colour without a terminal")
+	}
+	if strings.Contains(out, "c2FtcGxlLW5vdC1hLXJlYWwtc2VjcmV0") || strings.Contains(out, "enc:") {
+		t.Error("the app pool password placeholder leaked into the report")
+	}
+	golden := filepath.Join("testdata", "sample-report.txt")
+	if *update {
+		if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (go test ./examples/diagnose -update)", err)
+		}
+		if string(want) != out {
+			t.Errorf("sample report differs from %s (rewrite with -update after checking):\n%s", golden, out)
+		}
+	}
+	// The acceptance criterion of issue 6: the verdict names the Task
+	// Server problem, with the findings behind it, and the run exits 1.
+	if !strings.Contains(out, "✗ Agents cannot register with Task Server: investigate") {
+		t.Errorf("verdict does not name the Task Server problem:\n%s", out)
+	}
+	if code != exitErrors {
+		t.Errorf("exit %d, want %d (error findings)", code, exitErrors)
+	}
+}
+
+func TestFormats(t *testing.T) {
+	code, out, _ := runArgs(t, "-format", "json")
+	if code == exitFailed {
+		t.Fatal("json run failed")
+	}
+	var rep diagnose.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("json output: %v", err)
+	}
+	if rep.Profile != "itms" || len(rep.Results) == 0 {
+		t.Errorf("report %+v", rep)
+	}
+	if (code == exitErrors) != rep.HasErrors() {
+		t.Errorf("exit %d but HasErrors %v", code, rep.HasErrors())
+	}
+	_, out, _ = runArgs(t, "-format", "markdown")
+	if !strings.HasPrefix(out, "# iiskerb report") || !strings.Contains(out, "## Verdict") {
+		t.Errorf("markdown:\n%s", out)
+	}
+	file := filepath.Join(t.TempDir(), "r.md")
+	code, out, _ = runArgs(t, "-format", "md", "-o", file)
+	b, err := os.ReadFile(file)
+	if code == exitFailed || err != nil || !bytes.HasPrefix(b, []byte("# iiskerb report")) || out != "" {
+		t.Errorf("-o: exit %d err %v stdout %q", code, err, out)
+	}
+}
+
+func TestCouldNotRun(t *testing.T) {
+	for _, args := range [][]string{
+		{"-bundle", "testdata/no-such-dir"},
+		{"-bundle", "testdata/PROVENANCE"},
+		{"-format", "html5"},
+		{"-profile", "sccm"},
+		{"-checks", "XYZ999"},
+		{"-disable", "IIS006"},
+		{"-config", "testdata/missing.config"},
+		{"-nosuchflag"},
+		{"stray-argument"},
+		{"-o", filepath.Join("testdata", "no-such-dir", "x.txt")},
+	} {
+		code, _, errOut := runArgs(t, args...)
+		if code != exitFailed || errOut == "" {
+			t.Errorf("%v: exit %d stderr %q, want 2 and a message", args, code, errOut)
+		}
+	}
+	if code, _, _ := runArgs(t, "-h"); code != exitOK {
+		t.Errorf("-h exit %d", code)
+	}
+}
+
+// Issue 6: a BOM'd UTF-16 setspn file, a truncated W3C log and a config with
+// an unknown app pool yield a report with warnings, exit 0 or 1, no crash.
+func TestMessyBundle(t *testing.T) {
+	for _, args := range [][]string{
+		{"-bundle", "testdata/messy"},
+		{"-config", "testdata/messy/applicationHost.config", "-host", "testdata/messy/host.json",
+			"-setspn", "testdata/messy/setspn/web01.txt", "-iislog", "testdata/messy/logs/iis"},
+	} {
+		code, out, errOut := runArgs(t, append(args, "-format", "json")...)
+		if code == exitFailed {
+			t.Fatalf("%v: exit 2: %s", args, errOut)
+		}
+		var rep diagnose.Report
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatal(err)
+		}
+		var w strings.Builder
+		for _, x := range rep.Warnings {
+			w.WriteString(x.String() + "\n")
+		}
+		if !strings.Contains(w.String(), "MissingPool") {
+			t.Errorf("%v: no warning about the unknown app pool:\n%s", args, w.String())
+		}
+		for _, r := range rep.Results {
+			if r.Status == diagnose.StatusError {
+				t.Errorf("%v: %s error: %s", args, r.CheckID, r.Reason)
+			}
+		}
+		res, _ := rep.Result("SPN004")
+		if res.Status == diagnose.StatusSkipped {
+			t.Errorf("%v: the UTF-16 setspn file was not used: SPN004 %+v", args, res)
+		}
+		if rep.Profile != "generic" {
+			t.Errorf("profile %s", rep.Profile)
+		}
+	}
+}
+
+// Evidence flags add to a bundle; the same name twice is kept twice.
+func TestOverlay(t *testing.T) {
+	files := map[string]string{}
+	if err := addFiles(files, "setspn", "testdata/messy/setspn/web01.txt", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := addFiles(files, "setspn", "testdata/messy/setspn/web01.txt", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := addFiles(files, "logs/iis", "testdata/messy/logs", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := files["setspn/web01-2.txt"]; !ok || len(files) != 3 {
+		t.Errorf("files %v", files)
+	}
+	if _, ok := files["logs/iis/logs/iis/u_ex260120.log"]; !ok {
+		t.Errorf("recursive log dir mapping %v", files)
+	}
+	ev, err := diagnose.LoadBundleFS(context.Background(), newOverlay(os.DirFS("testdata/messy"), files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Config == nil || len(ev.IISLogs) != 2 || ev.Directory == nil {
+		t.Errorf("overlay evidence: config %v, %d IIS logs, directory %v; warnings %v", ev.Config != nil, len(ev.IISLogs), ev.Directory, ev.Warnings)
+	}
+}
+
+// Build the real program and check the process exit status.
+func TestBuiltBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the program")
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go tool in PATH")
+	}
+	bin := filepath.Join(t.TempDir(), "diagnose")
+	if runtime.GOOS == "windows" {
+		bin += ".exe"
+	}
+	if out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	exit := func(args ...string) int {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), "NO_COLOR=1")
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	}
+	if c := exit("-bundle", "testdata/no-such-dir"); c != exitFailed {
+		t.Errorf("missing bundle: exit %d", c)
+	}
+	if c := exit("-o", filepath.Join(t.TempDir(), "r.txt")); c != exitErrors {
+		t.Errorf("sample bundle: exit %d, want 1", c)
+	}
+	if c := exit("-bundle", "testdata/messy", "-checks", "SPN*"); c == exitFailed {
+		t.Errorf("messy bundle: exit %d", c)
+	}
+}
