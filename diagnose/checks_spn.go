@@ -117,6 +117,7 @@ var webSPNClasses = []string{"HTTP", "HTTPS", "WWW", "HOST"}
 // spnGroup is one decrypting account serving one site's host names.
 type spnGroup struct {
 	site     string
+	catchAll bool // a binding without host header (or no config): computer names reach the site
 	paths    []string
 	owner    spn.Owner
 	why      EvidenceRef // how the owner was derived
@@ -189,7 +190,11 @@ func buildSPNPlan(ctx context.Context, p *Pass) (*spnPlan, error) {
 			g := groupFor(s.Site, owner, why)
 			g.paths = append(g.paths, s.Path)
 			for _, b := range s.Bindings {
-				if (b.Protocol != "http" && b.Protocol != "https") || b.Host == "" {
+				if b.Protocol != "http" && b.Protocol != "https" {
+					continue
+				}
+				if b.Host == "" {
+					g.catchAll = true
 					continue
 				}
 				k := strings.ToLower(b.Host)
@@ -201,8 +206,9 @@ func buildSPNPlan(ctx context.Context, p *Pass) (*spnPlan, error) {
 			}
 		}
 	} else if owner, ok := ownerOf(ev, iisconfig.DecryptingAccount{Kind: iisconfig.ComputerAccount}); ok {
-		groupFor("", owner, EvidenceRef{Source: hostSource,
+		g := groupFor("", owner, EvidenceRef{Source: hostSource,
 			Detail: "no applicationHost.config: assumed the computer account decrypts tickets (kernel-mode authentication with a built-in pool identity, the IIS default)"})
+		g.catchAll = true
 	}
 	// Aliases from host.json apply to every group; CNAMEs from host.json and
 	// the resolver replace aliases by canonical names.
@@ -211,9 +217,12 @@ func buildSPNPlan(ctx context.Context, p *Pass) (*spnPlan, error) {
 		cnames[strings.ToLower(strings.TrimSuffix(k, "."))] = strings.TrimSuffix(v, ".")
 	}
 	for _, g := range plan.groups {
+		// host.json aliases cannot reach a site that answers only its host
+		// headers.
+		g.hosts.OnlyBindings = !g.catchAll
 		for _, a := range ev.Host.Aliases {
 			k := strings.ToLower(a)
-			if _, ok := g.bindings[k]; !ok {
+			if _, ok := g.bindings[k]; !ok && g.catchAll {
 				g.hosts.Bindings = append(g.hosts.Bindings, a)
 				g.bindings[k] = EvidenceRef{Source: hostSource, Detail: "host alias " + a}
 			}

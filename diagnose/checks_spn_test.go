@@ -2,10 +2,13 @@ package diagnose
 
 import (
 	"context"
+	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/iiskerb/iiskerb/iisconfig"
 	"github.com/iiskerb/iiskerb/spn"
 )
 
@@ -155,5 +158,89 @@ func TestSPNChecksIncompleteDirectory(t *testing.T) {
 	}
 	if len(rep.Warnings) == 0 {
 		t.Error("no evidence warning for the incomplete directory")
+	}
+}
+
+// fakeResolver answers CNAME lookups from a map; other names are canonical.
+type fakeResolver map[string]string
+
+func (r fakeResolver) LookupCNAME(_ context.Context, host string) (string, error) {
+	if host == "broken.corp.example.com" {
+		return "", errors.New("SERVFAIL")
+	}
+	if c, ok := r[strings.ToLower(host)]; ok {
+		return c + ".", nil
+	}
+	return host + ".", nil
+}
+
+// mappedDir is a memory directory with a custom sPNMappings attribute, as
+// the LDAP directory reads it from the configuration partition.
+type mappedDir struct {
+	*spn.MemoryDirectory
+	m spn.SPNMappings
+}
+
+func (d mappedDir) SPNMappings(context.Context) (spn.SPNMappings, error) { return d.m, nil }
+
+func loadConfig(t *testing.T, xml string) *iisconfig.Config {
+	t.Helper()
+	cfg, err := iisconfig.Parse(strings.NewReader(xml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func TestSPNChecksHostHeadersResolverMappings(t *testing.T) {
+	raw, err := os.ReadFile("testdata/scenarios/SPN006-rc4/applicationHost.config")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Only host-header bindings: the computer's names cannot reach the site.
+	xml := strings.Replace(string(raw), `bindingInformation="*:80:"`, `bindingInformation="*:80:apps.corp.example.com"`, 1)
+	xml = strings.Replace(xml, `*:443:portal.corp.example.com`, `*:443:broken.corp.example.com`, 1)
+	accts := []spn.Account{
+		{Name: `CORP\WEB01$`, SAMAccountName: "WEB01$", Kind: spn.Computer, SPNs: []string{"HOST/WEB01", "HOST/web01.corp.example.com"}, EncTypes: 0x1c, EncTypesSet: true},
+		{Name: `CORP\svc-web`, SAMAccountName: "svc-web", Kind: spn.User, SPNs: []string{"HTTP/broken.corp.example.com"}, EncTypes: 0x18, EncTypesSet: true},
+		{Name: `CORP\LB01$`, SAMAccountName: "LB01$", Kind: spn.Computer, SPNs: []string{"HOST/lb01.corp.example.com"}, EncTypes: 0x18, EncTypesSet: true},
+	}
+	ev := &Evidence{
+		Config:    loadConfig(t, xml),
+		Host:      Host{Computer: "WEB01", FQDN: "web01.corp.example.com", Domain: "CORP"},
+		Directory: mappedDir{spn.NewMemoryDirectory(accts, true), spn.SPNMappings{{Alias: "host", Classes: []string{"cifs"}}}},
+		Resolver:  fakeResolver{"apps.corp.example.com": "lb01.corp.example.com"},
+	}
+	rep, err := Diagnose(context.Background(), ev, &Options{Checks: []string{"SPN*"}, Profile: GenericProfile()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	subjects := func(id string) []string {
+		var out []string
+		for _, f := range rep.FindingsOf(id) {
+			if f.Severity > Info {
+				out = append(out, f.Subject)
+			}
+		}
+		return out
+	}
+	// apps is a CNAME of lb01; the forest's mapping does not let HOST cover
+	// HTTP, so HOST/lb01 on LB01$ does not count and HTTP/lb01 is missing.
+	// No expectation for HTTP/web01*: the site only answers its host headers.
+	if got := subjects("SPN001"); len(got) != 1 || got[0] != "HTTP/lb01.corp.example.com" {
+		t.Errorf("SPN001 subjects = %q", got)
+	}
+	if got := subjects("SPN005"); len(got) != 1 || got[0] != "apps.corp.example.com" {
+		t.Errorf("SPN005 subjects = %q", got)
+	}
+	if got := subjects("SPN002"); len(got) != 0 {
+		t.Errorf("SPN002 subjects = %q", got)
+	}
+	warned := false
+	for _, w := range rep.Warnings {
+		warned = warned || (w.Source == "dns" && strings.Contains(w.Message, "SERVFAIL"))
+	}
+	if !warned {
+		t.Errorf("no warning for the failed CNAME lookup: %+v", rep.Warnings)
 	}
 }

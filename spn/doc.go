@@ -90,8 +90,9 @@
 //
 // [Duplicates] streams a directory scan and returns every SPN held by two or
 // more accounts (case-insensitively, as Windows 10 and later setspn -X do).
-// Memory grows with the number of distinct SPNs, not accounts: one map entry
-// per lower-cased SPN holding a small owner number, with account names
-// interned. A scan that was cut short returns the duplicates it found with an
+// Memory grows with the number of distinct SPNs, not with what accounts
+// hold: one 16-byte map slot per lower-cased SPN (96 bits of a seeded hash
+// and a small owner number), with owner names packed in one buffer - about
+// 85 MiB for 2.5 million SPNs. A scan that was cut short returns the duplicates it found with an
 // incomplete marker and an error - never an empty "no duplicates".
 package spn

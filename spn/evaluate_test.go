@@ -140,3 +140,14 @@ func TestSetspnCommands(t *testing.T) {
 		t.Errorf("SetspnDelete = %q", got)
 	}
 }
+
+func TestExpectedOnlyBindings(t *testing.T) {
+	hosts := HostNames{NetBIOS: "WEB01", FQDN: "web01.corp.example.com", Bindings: []string{"portal"}, OnlyBindings: true}
+	var got []string
+	for _, e := range Expected(hosts, AccountOwner(`CORP\svc`), DefaultSPNMappings()) {
+		got = append(got, e.SPN.String())
+	}
+	if want := []string{"HTTP/portal", "HTTP/portal.corp.example.com"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Expected = %q, want %q", got, want)
+	}
+}

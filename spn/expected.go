@@ -21,6 +21,11 @@ type HostNames struct {
 	// case-insensitively. Clients request the SPN of the canonical name, so an
 	// alias contributes that instead of its own.
 	CNAMEs map[string]string
+	// OnlyBindings says the site answers only its binding host names (every
+	// http/https binding has a host header), so clients cannot reach it by
+	// the computer's names: NetBIOS and FQDN then only qualify dotless
+	// binding names and produce no expectation of their own.
+	OnlyBindings bool
 }
 
 // OwnerKind says which kind of account decrypts the service tickets.
@@ -83,7 +88,8 @@ type Expectation struct {
 }
 
 // Expected returns the HTTP SPNs clients will request for hosts and that
-// must resolve to decrypting: the computer's FQDN and NetBIOS name, every
+// must resolve to decrypting: the computer's FQDN and NetBIOS name (unless
+// OnlyBindings), every
 // binding host name (and, for a dotless one, its name qualified with the
 // computer's DNS suffix), with CNAME aliases replaced by their canonical names.
 // Duplicates are removed case-insensitively; order is stable.
@@ -132,8 +138,10 @@ func Expected(hosts HostNames, decrypting Owner, mappings SPNMappings) []Expecta
 		}
 		out = append(out, e)
 	}
-	addName(hosts.FQDN, "computer FQDN")
-	addName(hosts.NetBIOS, "computer NetBIOS name")
+	if !hosts.OnlyBindings {
+		addName(hosts.FQDN, "computer FQDN")
+		addName(hosts.NetBIOS, "computer NetBIOS name")
+	}
 	for _, b := range hosts.Bindings {
 		b = strings.TrimSpace(b)
 		addName(b, "binding host "+b)
