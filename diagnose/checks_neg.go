@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -473,23 +472,6 @@ func analyzeTrace(t *HTTPTrace) traceFlow {
 	return f
 }
 
-// probesOf returns the live probe transcripts of the evidence
-// (Evidence.Probes in PLAN.md's contract). The field is read by name so this
-// file builds whether or not the engine's Evidence declares it yet; a
-// missing field or another type means no probes.
-func probesOf(ev *Evidence) []*negotiate.Transcript {
-	v := reflect.ValueOf(ev)
-	if !v.IsValid() || v.IsNil() {
-		return nil
-	}
-	f := v.Elem().FieldByName("Probes")
-	if !f.IsValid() {
-		return nil
-	}
-	out, _ := f.Interface().([]*negotiate.Transcript)
-	return out
-}
-
 func parseAll(values []string) ([]negotiate.Challenge, error) {
 	var out []negotiate.Challenge
 	for _, v := range values {
@@ -517,7 +499,7 @@ func traceFlows(p *Pass) []traceFlow {
 }
 
 func runNEG001(ctx context.Context, p *Pass) error {
-	for _, tr := range probesOf(p.Evidence) {
+	for _, tr := range p.Evidence.Probes {
 		if tr == nil || tr.NegotiateOffered || len(tr.Offered) == 0 {
 			continue
 		}
@@ -561,8 +543,8 @@ func runNEG002(ctx context.Context, p *Pass) error {
 	}
 	const fallback = "This is expected Kerberos-then-NTLM fallback while both providers are enabled, not an ITMS defect. " +
 		"It also explains mixed firewall identities: NTLM shows the user, domain and workstation in clear text; a Kerberos AP-REQ shows only the realm and the SPN."
-	for _, tr := range probesOf(p.Evidence) {
-		if tr == nil || !tr.NTLMUsed || tr.Mechanism != "NTLM" || !tr.Authenticated {
+	for _, tr := range p.Evidence.Probes {
+		if tr == nil || !tr.Authenticated || tr.Mechanism != "NTLM" || !(tr.FellBackToNTLM || tr.NegotiateOffered) {
 			continue
 		}
 		why := tr.KerberosFailure
@@ -633,7 +615,7 @@ func runNEG003(ctx context.Context, p *Pass) error {
 		},
 		Tradeoff: "A proxy that shares one server connection between several users would let them share the authentication; do not enable it behind such a proxy.",
 	}}
-	for _, tr := range probesOf(p.Evidence) {
+	for _, tr := range p.Evidence.Probes {
 		if tr == nil || tr.ReauthOnSameConnection == nil || !*tr.ReauthOnSameConnection {
 			continue
 		}
@@ -680,8 +662,8 @@ func orUnknown(s string) string {
 
 func runNEG004(ctx context.Context, p *Pass) error {
 	type hit struct {
-		who, src string
-		lm, nt   int
+		who, src, loc string
+		lm, nt        int
 	}
 	var hits []hit
 	for _, ot := range p.Evidence.Tokens {
@@ -692,28 +674,25 @@ func runNEG004(ctx context.Context, p *Pass) error {
 			continue
 		}
 		n := ot.Token.NTLM
-		who := n.User
-		if n.Domain != "" {
-			who = n.Domain + `\` + n.User
-		}
-		if n.Workstation != "" {
-			who += " from " + n.Workstation
-		}
-		hits = append(hits, hit{who: who, src: ot.Source, lm: n.LMResponseLen, nt: n.NTResponseLen})
+		who := ntlmWho(n)
+		src, loc := splitLocator(ot.Source)
+		hits = append(hits, hit{who: who, src: src, loc: loc, lm: n.LMResponseLen, nt: n.NTResponseLen})
 	}
-	for _, tr := range probesOf(p.Evidence) {
+	for _, tr := range p.Evidence.Probes {
 		if tr == nil {
 			continue
 		}
 		for _, r := range tr.Rounds {
 			if r.Sent != nil && r.Sent.NTLM != nil && r.Sent.NTLM.Version() == negotiate.NTLMv1 {
-				hits = append(hits, hit{who: r.Sent.NTLM.User, src: "probe " + tr.URL, lm: r.Sent.NTLM.LMResponseLen, nt: r.Sent.NTLM.NTResponseLen})
+				n := r.Sent.NTLM
+				who := ntlmWho(n)
+				hits = append(hits, hit{who: who, src: "probe " + tr.URL, loc: r.Step, lm: n.LMResponseLen, nt: n.NTResponseLen})
 			}
 		}
 	}
 	sort.SliceStable(hits, func(i, j int) bool { return hits[i].src < hits[j].src })
 	for _, h := range hits {
-		source, loc, _ := strings.Cut(h.src, ":")
+		source, loc := h.src, h.loc
 		p.Report(Finding{
 			Subject: h.who,
 			Message: fmt.Sprintf("The client %s authenticated with NTLMv1 (NT response of exactly 24 bytes). NTLMv1 responses can be cracked to the account's password hash and relayed; "+
@@ -729,4 +708,28 @@ func runNEG004(ctx context.Context, p *Pass) error {
 		})
 	}
 	return nil
+}
+
+// splitLocator splits "http/agent.txt:12" into the source and the line.
+func splitLocator(s string) (source, line string) {
+	i := strings.LastIndexByte(s, ':')
+	if i < 0 || i == len(s)-1 {
+		return s, ""
+	}
+	if _, err := strconv.Atoi(s[i+1:]); err != nil {
+		return s, ""
+	}
+	return s[:i], s[i+1:]
+}
+
+// ntlmWho names the client of an NTLM AUTHENTICATE: DOMAIN\user from WORKSTATION.
+func ntlmWho(n *negotiate.NTLM) string {
+	who := n.User
+	if n.Domain != "" {
+		who = n.Domain + `\` + n.User
+	}
+	if n.Workstation != "" {
+		who += " from " + n.Workstation
+	}
+	return who
 }

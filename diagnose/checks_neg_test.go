@@ -2,7 +2,9 @@ package diagnose
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -142,4 +144,79 @@ func TestNEG002NTLMDisabledRaisesSeverity(t *testing.T) {
 	if fs := rep.FindingsOf("NEG002"); len(fs) != 1 || fs[0].Severity != Warning {
 		t.Fatalf("%+v", fs)
 	}
+}
+
+func TestNEGProbes(t *testing.T) {
+	yes, no := true, false
+	url := "http://web01.corp.example/Altiris/NS/"
+	kerberosOK := &negotiate.Transcript{URL: url, SPN: "HTTP/web01.corp.example", Offered: []string{"Negotiate", "NTLM"},
+		NegotiateOffered: true, NTLMOffered: true, Mechanism: "Kerberos", Authenticated: true, KerberosAttempted: true,
+		MutualAuth: true, ReauthOnSameConnection: &no, Persistent: true, FinalStatus: 200}
+	fallback := &negotiate.Transcript{URL: url, SPN: "HTTP/web01.corp.example", Offered: []string{"Negotiate", "NTLM"},
+		NegotiateOffered: true, NTLMOffered: true, Mechanism: "NTLM", Authenticated: true, KerberosAttempted: true,
+		KerberosFailure: "no ticket: KDC_ERR_S_PRINCIPAL_UNKNOWN", KerberosError: negotiate.NewKDCError(7, nil),
+		NTLMUsed: true, FellBackToNTLM: true, FinalStatus: 200}
+	ntlmOnly := &negotiate.Transcript{URL: url, Offered: []string{"NTLM"}, NTLMOffered: true, Mechanism: "NTLM",
+		Authenticated: true, NTLMUsed: true, FinalStatus: 200}
+	reauth := &negotiate.Transcript{URL: url, SPN: "HTTP/web01.corp.example", Offered: []string{"Negotiate"}, NegotiateOffered: true,
+		Mechanism: "Kerberos", Authenticated: true, KerberosAttempted: true, ReauthOnSameConnection: &yes, FinalStatus: 200}
+	raw, err := os.ReadFile("../negotiate/testdata/tokens/impacket_spnego_negTokenResp_ntlm_authenticate_v1.hex")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1, err := negotiate.DecodeToken(mustHex(t, strings.TrimSpace(string(raw))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	legacy := &negotiate.Transcript{URL: url, Offered: []string{"NTLM"}, NTLMOffered: true, Mechanism: "NTLM", Authenticated: true,
+		NTLMUsed: true, Rounds: []negotiate.Round{{Step: "ntlm-authenticate", Sent: v1, Status: 200}}}
+
+	tests := []struct {
+		name  string
+		probe *negotiate.Transcript
+		fires map[string]string
+		quiet []string
+	}{
+		{"kerberos ok", kerberosOK, nil, []string{"NEG001", "NEG002", "NEG003"}},
+		{"fallback", fallback, map[string]string{"NEG002": "no ticket: KDC_ERR_S_PRINCIPAL_UNKNOWN"}, []string{"NEG001", "NEG003"}},
+		{"ntlm only", ntlmOnly, map[string]string{"NEG001": "challenges with NTLM and not Negotiate"}, []string{"NEG002", "NEG003"}},
+		{"reauth", reauth, map[string]string{"NEG003": "challenged again"}, []string{"NEG001", "NEG002"}},
+		{"ntlmv1 probe", legacy, map[string]string{"NEG004": `WORKGROUP\test from JACK authenticated with NTLMv1`, "NEG001": "not Negotiate"}, []string{"NEG002", "NEG003"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := &Evidence{Probes: []*negotiate.Transcript{tc.probe}}
+			if tc.name == "ntlmv1 probe" {
+				// NEG004 requires token evidence; the probe's own rounds are read too.
+				ev.Tokens = []ObservedToken{{Source: "probe", Header: "Authorization", Token: v1}}
+			}
+			rep := runNegChecks(t, ev)
+			for id, text := range tc.fires {
+				fs := rep.FindingsOf(id)
+				if len(fs) == 0 || !strings.Contains(fs[0].Message, text) {
+					r, _ := rep.Result(id)
+					t.Errorf("%s: %s %s %+v, want a finding containing %q", id, r.Status, r.Reason, fs, text)
+				}
+			}
+			for _, id := range tc.quiet {
+				if r, _ := rep.Result(id); r.Status != StatusPassed || len(rep.FindingsOf(id)) > 0 {
+					t.Errorf("%s should be quiet: %s %s %+v", id, r.Status, r.Reason, rep.FindingsOf(id))
+				}
+			}
+		})
+	}
+	// The fallback finding carries the KDC error's remedy.
+	rep := runNegChecks(t, &Evidence{Host: Host{Computer: "WEB01", Domain: "CORP"}, Probes: []*negotiate.Transcript{fallback}})
+	if fs := rep.FindingsOf("NEG002"); len(fs) != 1 || len(fs[0].Remediation) == 0 || fs[0].Remediation[0].Commands[0] != `setspn -S HTTP/web01.corp.example CORP\WEB01$` {
+		t.Errorf("%+v", fs)
+	}
+}
+
+func mustHex(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
