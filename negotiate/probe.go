@@ -86,6 +86,13 @@ type ProbeOptions struct {
 	// SkipReuseCheck does not send the extra unauthenticated request on
 	// the authenticated connection.
 	SkipReuseCheck bool
+	// RedactTokens replaces the raw Authorization values in the transcript
+	// with a placeholder (the decoded tokens stay). A raw NTLM AUTHENTICATE
+	// allows offline guessing of the user's password, and a raw Kerberos
+	// AP-REQ carries a service ticket that allows offline guessing of the
+	// service account's password ("Kerberoasting"): set it when transcripts
+	// leave the machine.
+	RedactTokens bool
 }
 
 // ConnInfo identifies the TCP connection a round used.
@@ -187,7 +194,12 @@ func (e *ProbeError) Unwrap() error { return e.Err }
 //
 // Authentication failures are findings in the Transcript, not errors; the
 // error (a *ProbeError) is for probes that could not run. A Transcript is
-// returned in both cases. Passwords never enter the Transcript; tokens do.
+// returned in both cases. Passwords never enter the Transcript; tokens do
+// unless opts.RedactTokens is set.
+//
+// gokrb5 has no context support: a ticket request still running when ctx
+// ends is abandoned (it finishes in the background within gokrb5's own
+// network timeouts) and Probe returns at once.
 func Probe(ctx context.Context, rawURL string, opts ProbeOptions) (*Transcript, error) {
 	start := time.Now()
 	t := &Transcript{URL: rawURL}
@@ -379,6 +391,10 @@ func (p *prober) round(step, authorization string) (Round, error) {
 	}}
 	req = req.WithContext(httptrace.WithClientTrace(p.ctx, trace))
 	r.Request = redactHeader(req.Header)
+	if p.opts.RedactTokens && authorization != "" {
+		scheme, tok, _ := strings.Cut(authorization, " ")
+		r.Request.Set("Authorization", fmt.Sprintf("%s (token of %d base64 characters redacted)", scheme, len(tok)))
+	}
 	start := time.Now()
 	resp, err := p.hc.Do(req)
 	r.Duration = time.Since(start)

@@ -221,6 +221,26 @@ func TestProbeNTLM(t *testing.T) {
 	}
 }
 
+func TestProbeRedactTokens(t *testing.T) {
+	srv := httptest.NewServer(newFake("NTLM"))
+	defer srv.Close()
+	tr, err := Probe(context.Background(), srv.URL, ProbeOptions{NTLM: bob, RedactTokens: true})
+	if err != nil || tr.Mechanism != "NTLM" {
+		t.Fatalf("%v %+v", err, tr)
+	}
+	for _, r := range tr.Rounds[1:3] {
+		a := r.Request.Get("Authorization")
+		if !strings.HasPrefix(a, "NTLM (token of") || strings.Contains(a, "TlRM") || r.Sent == nil {
+			t.Errorf("%s: Authorization %q, decoded %v", r.Step, a, r.Sent != nil)
+		}
+	}
+	var text bytes.Buffer
+	_ = tr.WriteText(&text)
+	if strings.Contains(text.String(), "TlRMTVNTUAAD") {
+		t.Error("raw AUTHENTICATE in the text")
+	}
+}
+
 func TestProbeNTLMRejected(t *testing.T) {
 	srv := httptest.NewServer(newFake("NTLM"))
 	defer srv.Close()

@@ -153,3 +153,25 @@ func TestRequestTicketFailures(t *testing.T) {
 		t.Errorf("unreachable KDC: %v", err)
 	}
 }
+
+// ExampleRequestTicket is `klist get HTTP/web.example.test` in Go. It needs a
+// KDC, so it is compiled but not run.
+func ExampleRequestTicket() {
+	cl, err := NewClient(ClientConfig{Krb5Conf: "/etc/krb5.conf", User: "alice", Keytab: "/etc/alice.keytab"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	t, err := RequestTicket(ctx, cl, "HTTP/web.example.test")
+	var ke *KDCError
+	switch {
+	case errors.As(err, &ke) && ke.Code == int32(CodeSPrincipalUnknown):
+		fmt.Println("no account holds the SPN: register it with setspn -S")
+	case err != nil:
+		fmt.Println(err)
+	default:
+		fmt.Println(t.Server, t.EncType, t.KVNO)
+	}
+}

@@ -356,6 +356,7 @@ func probeCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	connectTo := fs.String("connect-to", "", "dial HOST:PORT instead of the URL's host (like curl --connect-to)")
 	timeout := fs.Duration("timeout", 60*time.Second, "overall timeout")
 	skipReuse := fs.Bool("no-reuse-check", false, "do not test the authenticated connection again")
+	redact := fs.Bool("redact", false, "leave raw tokens out of the output (they allow offline password guessing)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return 2
@@ -374,7 +375,7 @@ func probeCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return 2
 	}
 	opts := negotiate.ProbeOptions{Client: cl, SPN: *spn, IncludePort: *includePort, NTLMRaw: *ntlmRaw,
-		InsecureSkipVerify: *insecure, ConnectTo: *connectTo, Timeout: *timeout, SkipReuseCheck: *skipReuse}
+		InsecureSkipVerify: *insecure, ConnectTo: *connectTo, Timeout: *timeout, SkipReuseCheck: *skipReuse, RedactTokens: *redact}
 	if *ntlmUser != "" {
 		pw, err := secret(*ntlmPassword, *ntlmPasswordFile, getenv("IISKERB_NTLM_PASSWORD"))
 		if err != nil {
