@@ -86,7 +86,7 @@ type Ticket struct {
 	// time without a zone; they are returned as that wall-clock time in UTC.
 	Start time.Time
 	End   time.Time
-	Renew time.Time `json:",omitempty"`
+	Renew time.Time `json:",omitzero"`
 	// KVNO is the key version number when known (RequestTicket; klist does
 	// not print it).
 	KVNO int `json:",omitempty"`

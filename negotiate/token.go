@@ -55,7 +55,7 @@ func (k TokenKind) MarshalText() ([]byte, error) { return []byte(k.String()), ni
 // InnerKind KerberosAPReq and both SPNEGO and Kerberos set.
 type Token struct {
 	Kind      TokenKind
-	InnerKind TokenKind // kind of the embedded mechanism token; UnknownToken when there is none
+	InnerKind TokenKind `json:",omitzero"` // kind of the embedded mechanism token; UnknownToken when there is none
 	// GSSWrapped reports a GSS-API InitialContextToken framing (0x60 + OID)
 	// around the outermost message.
 	GSSWrapped bool
@@ -188,10 +188,10 @@ type KRBError struct {
 	SName   PrincipalName
 	SPN     string
 	CRealm  string        `json:",omitempty"`
-	CName   PrincipalName `json:",omitempty"`
+	CName   PrincipalName `json:",omitzero"`
 	STime   time.Time
 	SUSec   int
-	CTime   time.Time `json:",omitempty"`
+	CTime   time.Time `json:",omitzero"`
 	EText   string    `json:",omitempty"`
 	EData   []byte    `json:",omitempty"`
 }
@@ -243,5 +243,5 @@ type NTLM struct {
 
 	// Timestamp is MsvAvTimestamp from TargetInfo (CHALLENGE) or the
 	// client's AV pairs (AUTHENTICATE).
-	Timestamp time.Time `json:",omitempty"`
+	Timestamp time.Time `json:",omitzero"`
 }

@@ -2,6 +2,7 @@ package negotiate
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -222,4 +223,26 @@ func FuzzDecodeToken(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestTokenJSON(t *testing.T) {
+	tok, err := DecodeToken(readCorpusToken(t, "pyspnego_ntlm_negotiate.b64"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	for _, want := range []string{`"Kind":"NTLM NEGOTIATE"`, `"Flags":3792208567`, `"Build":17763`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("JSON lacks %s: %s", want, s)
+		}
+	}
+	for _, unwanted := range []string{"InnerKind", "Timestamp", "0001-01-01"} {
+		if strings.Contains(s, unwanted) {
+			t.Errorf("JSON has zero field %s: %s", unwanted, s)
+		}
+	}
 }
