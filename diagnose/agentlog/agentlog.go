@@ -230,6 +230,10 @@ func Scan(ctx context.Context, name string, r io.Reader) (*Summary, error) {
 			if errors.Is(err, io.EOF) {
 				break
 			}
+			if errors.Is(err, textenc.ErrOddLength) {
+				s.warn(s.sum.Lines, "UTF-16 text ends with an odd byte (truncated file)")
+				break
+			}
 			return nil, fmt.Errorf("agentlog: %s: %w", name, err)
 		}
 	}

@@ -219,6 +219,10 @@ func streamTally(ctx context.Context, name string, order int, r io.Reader, o *Op
 			if errors.Is(err, io.EOF) {
 				break
 			}
+			if errors.Is(err, textenc.ErrOddLength) {
+				p.warn(p.ln, "UTF-16 text ends with an odd byte (truncated file)")
+				break
+			}
 			return nil, fmt.Errorf("w3clog: %s: %w", name, err)
 		}
 	}
