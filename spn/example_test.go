@@ -84,3 +84,30 @@ func ExampleDuplicates() {
 	// http/PORTAL.corp.example.com [CORP\svc-web CORP\WEB02$]
 	// complete: false error: true
 }
+
+func ExampleNewOfflineDirectory() {
+	// setspn -L for the computer account: its SPNs, nothing about others.
+	list, _ := spn.ParseSetspn("web01.txt", strings.NewReader(
+		"Registered ServicePrincipalNames for CN=WEB01,OU=Servers,DC=corp,DC=example,DC=com:\n"+
+			"\tHOST/WEB01\n\tHOST/web01.corp.example.com\n"))
+	// setspn -F -Q for the portal name, with the command line echoed.
+	query, _ := spn.ParseSetspn("portal.txt", strings.NewReader(
+		"C:\\>setspn -F -Q HTTP/portal.corp.example.com\n"+
+			"Checking forest DC=corp,DC=example,DC=com\n"+
+			"Operation will be performed forestwide, it might take a while.\n\n"+
+			"No such SPN found.\n"))
+	dir := spn.NewOfflineDirectory(spn.OfflineInput{Setspn: []*spn.SetspnOutput{list, query}})
+	ctx := context.Background()
+	for _, s := range []string{"HOST/web01.corp.example.com", "HTTP/portal.corp.example.com", "HTTP/intranet"} {
+		ans, _ := dir.Owners(ctx, s)
+		var names []string
+		for _, a := range ans.Accounts {
+			names = append(names, a.Name)
+		}
+		fmt.Printf("%s: %v complete=%v\n", s, names, ans.Complete)
+	}
+	// Output:
+	// HOST/web01.corp.example.com: [CORP\WEB01$] complete=false
+	// HTTP/portal.corp.example.com: [] complete=true
+	// HTTP/intranet: [] complete=false
+}

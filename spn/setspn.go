@@ -241,6 +241,9 @@ func (p *setspnParser) handle(raw string) {
 		p.flush()
 		return
 	case isSetspnError(lower):
+		if p.cur == nil && p.pending.set {
+			p.start(0) // the echoed command failed: keep it as a run with the error
+		}
 		if p.cur != nil {
 			p.cur.Errors = append(p.cur.Errors, line)
 		}

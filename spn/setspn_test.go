@@ -175,3 +175,14 @@ func FuzzParseSetspn(f *testing.F) {
 		_ = NewOfflineDirectory(OfflineInput{Setspn: []*SetspnOutput{o}})
 	})
 }
+
+func TestParseSetspnFailedCommand(t *testing.T) {
+	in := "C:\\>setspn -L WEB09\r\nFindDomainForAccount: Call to DsGetDcNameWithAccountW failed with return value 0x00000525\r\nCould not find account WEB09\r\n"
+	o, err := ParseSetspn("f.txt", strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.Runs) != 1 || o.Runs[0].Kind != SetspnList || o.Runs[0].Target != "WEB09" || o.Runs[0].Complete() || len(o.Runs[0].Errors) != 2 {
+		t.Errorf("runs = %+v", o.Runs)
+	}
+}
