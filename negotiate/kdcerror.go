@@ -145,6 +145,7 @@ func newKDCErrorText(code int32, etext string, err error) *KDCError {
 	return e
 }
 
+// Error describes the error: name, code, SPN, meaning, e-text and cause.
 func (e *KDCError) Error() string {
 	var b strings.Builder
 	b.WriteString("kerberos: ")

@@ -177,6 +177,7 @@ type ProbeError struct {
 	Err  error
 }
 
+// Error describes the failed step and its cause.
 func (e *ProbeError) Error() string {
 	return fmt.Sprintf("negotiate: probe %s: %s: %v", e.URL, e.Step, e.Err)
 }
