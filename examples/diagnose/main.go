@@ -15,8 +15,13 @@
 // Evidence flags (-config, -host, -setspn, -klist, -ldif, -http, -iislog,
 // -agentlog, -smplog) take a file, a directory (every file in it) or a
 // comma-separated list, and may be repeated; with -bundle they add to the
-// bundle. Exit status: 0 no error findings, 1 error findings, 2 could not
-// run.
+// bundle. Live sources: -ldap URL (Active Directory instead of setspn
+// output; simple bind with the password in an environment variable,
+// Kerberos or, on Windows, SSPI), -probe URL (a real Negotiate handshake
+// with -krb5conf and -ccache/-keytab, NTLM fallback with -ntlm-user),
+// -request-tickets (klist get for HTTP/<host names>) and -dns (CNAME
+// lookups). Passwords are only read from environment variables. Exit
+// status: 0 no error findings, 1 error findings, 2 could not run.
 package main
 
 import (
@@ -78,6 +83,7 @@ type config struct {
 	checks, disable                             listFlag
 	verbose                                     bool
 	ntlmDisabled, nonDomain, tlsInspect, fwUser bool
+	live                                        liveFlags
 }
 
 // run is main without the process: it returns the exit status. color says
@@ -106,6 +112,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, color boo
 	fl.BoolVar(&c.nonDomain, "non-domain-clients", false, "scenario: some clients are not domain members (CEM, workgroup)")
 	fl.BoolVar(&c.tlsInspect, "tls-inspection", false, "scenario: a device inspects or terminates TLS in front of IIS")
 	fl.BoolVar(&c.fwUser, "firewall-service-account", false, "scenario: the firewall shows a service/system account instead of the user")
+	c.live.register(fl)
 	fl.Usage = func() {
 		fmt.Fprintf(stderr, "usage: diagnose [-bundle DIR] [evidence flags] [-profile itms|generic] [-format text|json|markdown] [-o FILE]\n\n")
 		fmt.Fprintf(stderr, "With no evidence flags it analyses the built-in sample bundle. Exit status: 0 no error findings, 1 error findings, 2 could not run.\n\n")
@@ -145,6 +152,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, color boo
 	}
 
 	ev, err := loadEvidence(ctx, &c, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "diagnose:", err)
+		return exitFailed
+	}
+	cleanup, err := c.live.apply(ctx, ev, stderr)
+	defer cleanup()
 	if err != nil {
 		fmt.Fprintln(stderr, "diagnose:", err)
 		return exitFailed
@@ -242,7 +255,7 @@ func loadEvidence(ctx context.Context, c *config, stderr io.Writer) (*diagnose.E
 			return nil, fmt.Errorf("evidence bundle %s: not a directory", c.bundle)
 		}
 		base = os.DirFS(c.bundle)
-	case len(files) == 0:
+	case len(files) == 0 && !c.live.any():
 		sub, err := fs.Sub(sampleFS, "sample-bundle")
 		if err != nil {
 			return nil, err
@@ -250,7 +263,7 @@ func loadEvidence(ctx context.Context, c *config, stderr io.Writer) (*diagnose.E
 		fmt.Fprintln(stderr, "diagnose: no evidence given; analysing the built-in sample bundle (an ITMS Notification Server). Use -bundle DIR for yours.")
 		base = sub
 	}
-	if len(files) == 0 {
+	if len(files) == 0 && base != nil {
 		return diagnose.LoadBundleFS(ctx, base)
 	}
 	return diagnose.LoadBundleFS(ctx, newOverlay(base, files))
