@@ -460,3 +460,39 @@ func TestIntegrationCurlNTLM(t *testing.T) {
 		t.Error("password in curl output")
 	}
 }
+
+type aliasResolver map[string]string
+
+func (a aliasResolver) LookupCNAME(_ context.Context, host string) (string, error) {
+	if c, ok := a[host]; ok {
+		return c + ".", nil
+	}
+	return host + ".", nil
+}
+
+// TestIntegrationProbeSPNChoice: a site reached through a CNAME needs the SPN
+// of the canonical name (what browsers ask for), and a port in the SPN (the
+// EnableAuthNegotiatePort policy) asks for an SPN nobody registered.
+func TestIntegrationProbeSPNChoice(t *testing.T) {
+	e := requireKrb(t)
+	v := testenv.Require(t, "IISKERB_HTTP_URL_UNBOUND", "IISKERB_HTTP_SPN")
+	canonical := strings.TrimPrefix(v[1], "HTTP/")
+	alias := strings.Replace(v[0], canonical, "intranet.example.test", 1)
+	o := probeOpts(e, e.client(t))
+	o.Resolver = aliasResolver{"intranet.example.test": canonical}
+	tr, err := negotiate.Probe(context.Background(), alias, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.SPN != v[1] || !strings.Contains(tr.SPNSource, "CNAME") || tr.Mechanism != "Kerberos" {
+		t.Errorf("alias: SPN %q (%s): %s", tr.SPN, tr.SPNSource, tr.Verdict())
+	}
+	o.IncludePort = true
+	tr, err = negotiate.Probe(context.Background(), alias, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(tr.SPN, v[1]+":") || tr.Authenticated || tr.KerberosError == nil || tr.KerberosError.Code != 7 {
+		t.Errorf("with port: SPN %q: %s", tr.SPN, tr.Verdict())
+	}
+}

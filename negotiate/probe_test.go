@@ -309,6 +309,25 @@ func TestProbeTimeoutAndErrors(t *testing.T) {
 	}
 }
 
+func TestProbeTLS(t *testing.T) {
+	srv := httptest.NewTLSServer(newFake("NTLM"))
+	defer srv.Close()
+	_, err := Probe(context.Background(), srv.URL, ProbeOptions{NTLM: bob})
+	var pe *ProbeError
+	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("unverified certificate accepted: %v", err)
+	}
+	tr, err := Probe(context.Background(), srv.URL, ProbeOptions{NTLM: bob, InsecureSkipVerify: true})
+	if err != nil || tr.Mechanism != "NTLM" || len(tr.Notes) == 0 || !strings.Contains(strings.Join(tr.Notes, " "), "verification was turned off") {
+		t.Errorf("insecure: %v %+v", err, tr)
+	}
+	// a caller's transport (here trusting the test CA) is used as is
+	tr, err = Probe(context.Background(), srv.URL, ProbeOptions{NTLM: bob, Transport: srv.Client().Transport})
+	if err != nil || tr.Mechanism != "NTLM" || tr.ReauthOnSameConnection == nil || *tr.ReauthOnSameConnection {
+		t.Errorf("custom transport: %v %+v", err, tr)
+	}
+}
+
 type fakeResolver map[string]string
 
 func (f fakeResolver) LookupCNAME(_ context.Context, host string) (string, error) {
