@@ -3,8 +3,11 @@ package iisconfig
 import (
 	"os"
 	"path/filepath"
+	"runtime"
+	"sort"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/beevik/etree"
 
@@ -64,6 +67,73 @@ func BenchmarkResolveAll(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkRatio measures the bare etree parse and parse+resolve-all of the
+// same file alternately in each iteration (each after a forced GC, so both
+// start from the same heap). It reports wall and process CPU time of both
+// (CPU time includes the garbage collector's threads and is far less
+// sensitive to other load on the machine) and the median per-iteration
+// ratios. Pairing makes the ratios robust to load that drifts during the run.
+func BenchmarkRatio(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run("N="+strconv.Itoa(n), func(b *testing.B) {
+			path := genFile(b, b.TempDir(), n)
+			var et, rs, etCPU, rsCPU time.Duration
+			var ratios, cpuRatios []float64
+			b.ResetTimer()
+			for b.Loop() {
+				b.StopTimer()
+				runtime.GC()
+				b.StartTimer()
+				c0, t0 := processCPU(), time.Now()
+				doc := etree.NewDocument()
+				if err := doc.ReadFromFile(path); err != nil {
+					b.Fatal(err)
+				}
+				t1, c1 := time.Now(), processCPU()
+				b.StopTimer()
+				doc = nil
+				runtime.GC()
+				b.StartTimer()
+				c2, t2 := processCPU(), time.Now()
+				c, err := ParseFile(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if got := len(c.Applications()); got != 4*n {
+					b.Fatalf("resolved %d paths, want %d", got, 4*n)
+				}
+				t3, c3 := time.Now(), processCPU()
+				et += t1.Sub(t0)
+				rs += t3.Sub(t2)
+				etCPU += c1 - c0
+				rsCPU += c3 - c2
+				ratios = append(ratios, float64(t3.Sub(t2))/float64(t1.Sub(t0)))
+				if c1 > c0 {
+					cpuRatios = append(cpuRatios, float64(c3-c2)/float64(c1-c0))
+				}
+				_ = doc
+			}
+			per := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(b.N) }
+			b.ReportMetric(per(et), "etree-ns/op")
+			b.ReportMetric(per(rs), "resolve-ns/op")
+			b.ReportMetric(median(ratios), "median-ratio")
+			if len(cpuRatios) > 0 {
+				b.ReportMetric(per(etCPU), "etree-cpu-ns/op")
+				b.ReportMetric(per(rsCPU), "resolve-cpu-ns/op")
+				b.ReportMetric(median(cpuRatios), "median-cpu-ratio")
+			}
+		})
+	}
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	sort.Float64s(v)
+	return v[len(v)/2]
 }
 
 // TestGenerated checks the generator's output parses and resolves as
