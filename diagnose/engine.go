@@ -170,11 +170,14 @@ func Diagnose(ctx context.Context, ev *Evidence, opts *Options) (*Report, error)
 	return rep, nil
 }
 
+// reasonNotSelected is the skip reason of a check Options.Checks left out.
+const reasonNotSelected = "not selected"
+
 // runOne runs one check; the error is non-nil only for cancellation.
 func runOne(ctx context.Context, c *Check, ev *Evidence, prof *Profile, rs *runState, pl *plan) (CheckResult, []Finding, error) {
 	res := CheckResult{CheckID: c.ID}
 	if pl.selected != nil && !pl.selected[c.ID] {
-		res.Status, res.Reason = StatusSkipped, "not selected"
+		res.Status, res.Reason = StatusSkipped, reasonNotSelected
 		return res, nil, nil
 	}
 	if reason, ok := pl.disabled[c.ID]; ok {

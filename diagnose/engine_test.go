@@ -448,7 +448,7 @@ func sampleReport() *Report {
 				`%windir%\system32\inetsrv\appcmd.exe set config "Default Web Site/Altiris/TaskManagement/CTAgent" -section:system.webServer/security/authentication/windowsAuthentication /authPersistNonNTLM:"True" /commit:apphost`}}},
 		}, {CheckID: "TST002", Severity: Warning, Subject: "HTTP/ns01", Message: "a|b",
 			Remediation: []Remedy{{Summary: "Put NTLM first", Tradeoff: "NTLM is weaker"}}}},
-		Results:  []CheckResult{{CheckID: "TST001", Status: StatusFailed, Reason: "1 finding"}, {CheckID: "TST003", Status: StatusSkipped, Reason: "missing evidence: tickets"}, {CheckID: "TST004", Status: StatusPassed}},
+		Results:  []CheckResult{{CheckID: "TST001", Status: StatusFailed, Reason: "1 finding"}, {CheckID: "TST003", Status: StatusSkipped, Reason: "missing evidence: tickets"}, {CheckID: "TST004", Status: StatusPassed}, {CheckID: "TST005", Status: StatusSkipped, Reason: reasonNotSelected}},
 		Warnings: []EvidenceWarning{{Source: "setspn/x.txt", Message: "not recognised"}},
 		Notes:    []string{"profile path Default Web Site/Altiris/PS is not on this server"},
 	}
@@ -471,6 +471,7 @@ func TestWriteText(t *testing.T) {
 		"TST003 skipped missing evidence: tickets",
 		"setspn/x.txt: not recognised",
 		"profile path Default Web Site/Altiris/PS",
+		"(1 check not selected)",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text output lacks %q:\n%s", want, out)

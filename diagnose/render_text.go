@@ -120,8 +120,13 @@ func (r *Report) WriteText(w io.Writer, opts TextOptions) error {
 	counts := r.statusCounts()
 	t.line(0, t.paint(ansiBold, "CHECKS")+fmt.Sprintf(" %d passed, %d failed, %d skipped, %d error",
 		counts[StatusPassed], counts[StatusFailed], counts[StatusSkipped], counts[StatusError]))
+	notSelected := 0
 	for _, res := range r.Results {
 		if res.Status == StatusPassed && !opts.Verbose {
+			continue
+		}
+		if res.Status == StatusSkipped && res.Reason == reasonNotSelected && !opts.Verbose {
+			notSelected++
 			continue
 		}
 		st := string(res.Status)
@@ -136,6 +141,9 @@ func (r *Report) WriteText(w io.Writer, opts TextOptions) error {
 			line += " " + firstLine(res.Reason)
 		}
 		t.line(1, line)
+	}
+	if notSelected > 0 {
+		t.line(1, fmt.Sprintf("(%s not selected)", plural(notSelected, "check", "checks")))
 	}
 	if len(r.Warnings) > 0 {
 		t.line(0, "")
