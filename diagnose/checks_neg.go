@@ -27,10 +27,9 @@ output from a client that has just used the site should list such a ticket; when
 client fell back to NTLM (or did not reach the site). A ticket request that fails carries the KDC's
 reason: KDC_ERR_S_PRINCIPAL_UNKNOWN means no account holds the SPN, KDC_ERR_PRINCIPAL_NOT_UNIQUE
 means two accounts hold it, KDC_ERR_ETYPE_NOSUPP means no common encryption type.`,
-			Severity:    Error,
-			Requires:    []EvidenceKind{EvTickets},
-			RequiresAny: nil,
-			Run:         runKRB001,
+			Severity: Error,
+			Requires: []EvidenceKind{EvTickets},
+			Run:      runKRB001,
 		},
 		{
 			ID:   "KRB002",
@@ -143,15 +142,15 @@ func runKRB001(ctx context.Context, p *Pass) error {
 			continue
 		}
 		src := klistSource(ev, i)
-		var http []negotiate.Ticket
+		var httpTickets []negotiate.Ticket
 		for _, t := range k.Tickets {
 			if strings.HasPrefix(strings.ToLower(t.Server), "http/") {
-				http = append(http, t)
+				httpTickets = append(httpTickets, t)
 			}
 		}
 		if len(want) == 0 {
 			// Host unknown: any HTTP ticket shows Kerberos to some web server.
-			if len(http) == 0 {
+			if len(httpTickets) == 0 {
 				p.Report(Finding{
 					Subject:  src,
 					Severity: Warning,
