@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/iiskerb/iiskerb/iisconfig"
@@ -185,8 +186,13 @@ func buildSPNPlan(ctx context.Context, p *Pass) (*spnPlan, error) {
 			if !ok {
 				continue // IIS008 reports unusable or unknown identities
 			}
-			why := EvidenceRef{Source: src, Locator: ev.Config.Describe(s.Origin("windowsAuthentication", "useAppPoolCredentials")),
-				Detail: "decrypting account " + owner.Account + ": " + s.Decrypting.Reason}
+			why := EvidenceRef{Source: src, Detail: "decrypting account " + owner.Account + ": " + s.Decrypting.Reason}
+			switch o := s.Origin("windowsAuthentication", "useAppPoolCredentials"); o.Kind {
+			case iisconfig.Location, iisconfig.ServerLevel:
+				why.Locator = ev.Config.Describe(o)
+			default:
+				why.Detail += " (useAppPoolCredentials: schema default)"
+			}
 			g := groupFor(s.Site, owner, why)
 			g.paths = append(g.paths, s.Path)
 			for _, b := range s.Bindings {
@@ -200,7 +206,7 @@ func buildSPNPlan(ctx context.Context, p *Pass) (*spnPlan, error) {
 				k := strings.ToLower(b.Host)
 				if _, ok := g.bindings[k]; !ok {
 					g.hosts.Bindings = append(g.hosts.Bindings, b.Host)
-					g.bindings[k] = EvidenceRef{Source: src, Locator: sitePosition(ev.Config, s.Site),
+					g.bindings[k] = EvidenceRef{Source: src, Locator: siteLine(ev.Config, s.Site),
 						Detail: fmt.Sprintf("site %q binding %s", s.Site, b.String())}
 				}
 			}
@@ -324,10 +330,13 @@ func configSource(ev *Evidence) string {
 	return ev.Config.FileName()
 }
 
-func sitePosition(cfg *iisconfig.Config, site string) string {
+// siteLine returns the line of the <site> element as a locator ("18").
+func siteLine(cfg *iisconfig.Config, site string) string {
 	for _, s := range cfg.Sites {
 		if strings.EqualFold(s.Name, site) {
-			return cfg.Position(s.Locator)
+			if n := cfg.Line(s.Locator); n > 0 {
+				return strconv.Itoa(n)
+			}
 		}
 	}
 	return ""
@@ -482,8 +491,9 @@ func runDuplicateSPN(ctx context.Context, p *Pass) error {
 }
 
 // decryptingComplete reports whether the plan's account-level verdicts rest
-// on complete answers (every decrypting account fully known).
-func decryptingComplete(ctx context.Context, p *Pass, plan *spnPlan) bool {
+// on complete answers (every decrypting account fully known; with encTypes,
+// also its msDS-SupportedEncryptionTypes, which setspn output cannot show).
+func decryptingComplete(ctx context.Context, p *Pass, plan *spnPlan, encTypes bool) bool {
 	if len(plan.groups) == 0 {
 		return false
 	}
@@ -492,13 +502,18 @@ func decryptingComplete(ctx context.Context, p *Pass, plan *spnPlan) bool {
 		if err != nil || !ans.Complete || len(ans.Accounts) == 0 {
 			return false
 		}
+		for _, a := range ans.Accounts {
+			if encTypes && a.EncTypesUnknown && !a.EncTypesSet {
+				return false
+			}
+		}
 	}
 	return true
 }
 
 // reportPartialAudit records how far SPN004/SPN006 could look: an Info note
 // when the decrypting accounts were fully known, else a Warning.
-func reportPartialAudit(ctx context.Context, p *Pass, au *spn.Audit, plan *spnPlan, what string) {
+func reportPartialAudit(ctx context.Context, p *Pass, au *spn.Audit, plan *spnPlan, what string, encTypes bool) {
 	if au.Complete {
 		return
 	}
@@ -508,13 +523,13 @@ func reportPartialAudit(ctx context.Context, p *Pass, au *spn.Audit, plan *spnPl
 		Message:  fmt.Sprintf("%s checked only on the %d account(s) in the directory evidence: %s", what, au.Accounts, au.Reason),
 		Evidence: []EvidenceRef{{Source: dir, Detail: au.Reason}},
 	}
-	if plan != nil && decryptingComplete(ctx, p, plan) {
+	if plan != nil && decryptingComplete(ctx, p, plan, encTypes) {
 		f.Message += "; the decrypting accounts were fully checked"
 		p.ReportAs(Info, f)
 		return
 	}
 	f.Message = "Not verified: " + f.Message
-	f.Remediation = []Remedy{{Summary: "Give the SPN lists of the decrypting accounts or a complete export",
+	f.Remediation = []Remedy{{Summary: "Give an ldifde export (it carries msDS-SupportedEncryptionTypes and every SPN holder) or query the directory over LDAP",
 		Commands: []string{`setspn -L <DOMAIN\account>`, `ldifde -f spns.ldf -r "(servicePrincipalName=*)" -l servicePrincipalName,sAMAccountName,userAccountControl,msDS-SupportedEncryptionTypes,objectClass`}}}
 	p.ReportAs(Warning, f)
 }
@@ -558,7 +573,7 @@ func runMalformedSPN(ctx context.Context, p *Pass) error {
 			Evidence:    []EvidenceRef{{Source: dir, Detail: "held by " + strings.Join(v.Owners, ", ")}},
 			Remediation: []Remedy{{Summary: "Replace the value with the SPN clients request", Commands: v.Fix}}})
 	}
-	reportPartialAudit(ctx, p, au, plan, "Malformed SPNs were")
+	reportPartialAudit(ctx, p, au, plan, "Malformed SPNs were", false)
 	return nil
 }
 
@@ -645,6 +660,6 @@ func runRC4OnlyOwner(ctx context.Context, p *Pass) error {
 			Evidence:    []EvidenceRef{{Source: dir, Detail: "msDS-SupportedEncryptionTypes of " + v.Account}},
 			Remediation: []Remedy{{Summary: "Allow AES for the account", Commands: v.Fix, Tradeoff: v.Note}}})
 	}
-	reportPartialAudit(ctx, p, au, plan, "RC4-only owners were")
+	reportPartialAudit(ctx, p, au, plan, "RC4-only owners were", true)
 	return nil
 }

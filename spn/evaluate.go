@@ -184,7 +184,7 @@ func evaluateOne(ctx context.Context, dir Directory, e Expectation) ([]Verdict, 
 	v.Completeness = comp
 	if !comp.Complete {
 		v.Kind = Unverified
-		v.Detail = fmt.Sprintf("no account holding %s was seen in %s, but that evidence is incomplete (%s)", name, dir.Describe(), comp.Reason)
+		v.Detail = fmt.Sprintf("no account holding %s was seen, but the evidence cannot rule one out: %s", name, comp.Reason)
 		v.Fix = []string{"setspn -Q " + quoteArg(name)}
 		return []Verdict{v}, nil
 	}

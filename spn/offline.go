@@ -197,11 +197,11 @@ func (d *OfflineDirectory) Owners(ctx context.Context, spn string) (Answer, erro
 	for _, i := range d.index[key] {
 		ans.Accounts = append(ans.Accounts, cloneAccount(&d.accounts[i].Account))
 	}
-	ans.Completeness = d.ownersCompleteness(key, len(ans.Accounts))
+	ans.Completeness = d.ownersCompleteness(key, strings.TrimSpace(spn), len(ans.Accounts))
 	return ans, nil
 }
 
-func (d *OfflineDirectory) ownersCompleteness(key string, owners int) Completeness {
+func (d *OfflineDirectory) ownersCompleteness(key, spn string, owners int) Completeness {
 	if d.ldifAll {
 		return Completeness{Complete: true}
 	}
@@ -215,7 +215,7 @@ func (d *OfflineDirectory) ownersCompleteness(key string, owners int) Completene
 			return Completeness{Complete: true}
 		}
 	}
-	return Completeness{Reason: fmt.Sprintf("%s lists only some accounts; another account may hold %s (give setspn -Q for it, setspn -X, or a complete ldifde export)", d.desc, key)}
+	return Completeness{Reason: fmt.Sprintf("%s lists only some accounts, so another account may hold %s (give setspn -F -Q for it, setspn -F -X, or a complete ldifde export)", d.desc, spn)}
 }
 
 // Account implements [Directory]. The answer is complete when the account
