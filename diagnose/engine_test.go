@@ -95,9 +95,7 @@ func TestDiagnoseStatuses(t *testing.T) {
 		}),
 		testCheck("TST003", Error, func(ctx context.Context, p *Pass) error {
 			order = append(order, "TST003")
-			var m map[string]int
-			m["x"] = 1 // panics: nil map
-			return nil
+			panic(errors.New("boom"))
 		}),
 		testCheck("TST004", Error, func(ctx context.Context, p *Pass) error {
 			order = append(order, "TST004")

@@ -92,7 +92,7 @@ func (l *liveFlags) apply(ctx context.Context, ev *diagnose.Evidence, stderr io.
 		cleanup = krb.Destroy
 	} else if l.krb5conf != "" || l.requestTickets || l.ldapKerberos {
 		if l.requestTickets || l.ldapKerberos {
-			return cleanup, fmt.Errorf("Kerberos needs -krb5conf and one of -ccache, -keytab or -krb-password-env")
+			return cleanup, fmt.Errorf("-request-tickets and -ldap-kerberos need -krb5conf and one of -ccache, -keytab or -krb-password-env")
 		}
 	}
 
