@@ -202,6 +202,20 @@ func TestIntegrationProbeMissingSPN(t *testing.T) {
 	if !strings.Contains(tr.KerberosFailure, "no service ticket") || tr.FinalStatus != 401 || len(tr.Rounds) != 1 {
 		t.Errorf("failure %q, status %d, %d rounds", tr.KerberosFailure, tr.FinalStatus, len(tr.Rounds))
 	}
+
+	// a wrong password fails at login, before any SPN is involved
+	bad, err := negotiate.NewClient(negotiate.ClientConfig{Krb5Conf: e.conf, User: e.user, Password: "not-" + e.password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err = negotiate.Probe(context.Background(), v[0], probeOpts(e, bad))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ke := tr.KerberosError
+	if tr.Authenticated || ke == nil || ke.Code != 24 || ke.SPN != "krbtgt/"+e.realm || !strings.Contains(tr.KerberosFailure, "could not log in") {
+		t.Errorf("wrong password: %s (%+v)", tr.KerberosFailure, ke)
+	}
 }
 
 func TestIntegrationProbeStaleKeytab(t *testing.T) {

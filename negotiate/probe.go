@@ -479,14 +479,23 @@ func (p *prober) kerberos(last *Round) error {
 		if p.ctx.Err() != nil {
 			return &ProbeError{URL: t.URL, Step: "kerberos ticket", Err: err}
 		}
+		var le *loginError
+		login := errors.As(err, &le)
+		what := "no service ticket for " + t.SPN
+		if login {
+			what = fmt.Sprintf("could not log in as %s@%s (no TGT)", cl.Credentials.UserName(), cl.Credentials.Domain())
+		}
 		if ke, ok := AsKDCError(err); ok {
 			if ke.SPN == "" {
 				ke.SPN = t.SPN
+				if login {
+					ke.SPN = "krbtgt/" + cl.Credentials.Domain()
+				}
 			}
 			t.KerberosError = ke
-			t.KerberosFailure = fmt.Sprintf("no service ticket for %s: %s: %s", t.SPN, ke.Name, ke.Meaning)
+			t.KerberosFailure = fmt.Sprintf("%s: %s: %s", what, ke.Name, ke.Meaning)
 		} else {
-			t.KerberosFailure = fmt.Sprintf("no service ticket for %s: %v", t.SPN, err)
+			t.KerberosFailure = fmt.Sprintf("%s: %v", what, err)
 		}
 		return nil
 	}
@@ -544,7 +553,14 @@ func (p *prober) kerberos(last *Round) error {
 	return nil
 }
 
-// serviceTicket gets a ticket with gokrb5, abandoning it when ctx ends.
+// loginError marks a failure to obtain the TGT (before any SPN is involved).
+type loginError struct{ err error }
+
+func (e *loginError) Error() string { return e.err.Error() }
+func (e *loginError) Unwrap() error { return e.err }
+
+// serviceTicket logs in if needed and gets a ticket with gokrb5, abandoning
+// both when ctx ends. A login failure is a *loginError.
 func serviceTicket(ctx context.Context, cl *client.Client, spn string) (tkt messages.Ticket, key types.EncryptionKey, err error) {
 	type result struct {
 		tkt messages.Ticket
@@ -553,6 +569,10 @@ func serviceTicket(ctx context.Context, cl *client.Client, spn string) (tkt mess
 	}
 	ch := make(chan result, 1)
 	go func() {
+		if err := cl.AffirmLogin(); err != nil {
+			ch <- result{err: &loginError{err}}
+			return
+		}
 		tkt, key, err := cl.GetServiceTicket(spn)
 		ch <- result{tkt, key, err}
 	}()
