@@ -68,6 +68,18 @@ func decodeKerberos(t *Token, b []byte, base, depth int, clip **DecodeError) err
 	gokrb5Err := func(what string, err error) error {
 		return &DecodeError{Offset: e.off, Field: what, Err: fmt.Errorf("%w: %v", ErrMalformed, err)}
 	}
+	return kerberosFromGokrb5(t, k, mt, msg, depth, gokrb5Err)
+}
+
+// kerberosFromGokrb5 unmarshals a complete Kerberos message with gokrb5. A
+// panic inside gokrb5's ASN.1 code on hostile input becomes an error: the
+// package promises never to panic.
+func kerberosFromGokrb5(t *Token, k *Kerberos, mt int, msg []byte, depth int, gokrb5Err func(string, error) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = gokrb5Err("Kerberos message", fmt.Errorf("ASN.1 decoder failed: %v", r))
+		}
+	}()
 	switch mt {
 	case msgAPReq:
 		var m messages.APReq
