@@ -264,9 +264,9 @@ func Probe(ctx context.Context, rawURL string, opts ProbeOptions) (*Transcript, 
 		}
 	}
 	if t.Authenticated {
-		if v, ok := PersistentAuthHeaderValue(last.Header); ok {
-			t.PersistentAuthHeader = v
-			t.Persistent = strings.EqualFold(v, "true")
+		if persistent, ok := PersistentAuth(last.Header); ok {
+			t.PersistentAuthHeader = strconv.FormatBool(persistent)
+			t.Persistent = persistent
 		}
 		if !opts.SkipReuseCheck {
 			if err := p.reuseCheck(last); err != nil {
@@ -275,16 +275,6 @@ func Probe(ctx context.Context, rawURL string, opts ProbeOptions) (*Transcript, 
 		}
 	}
 	return t, nil
-}
-
-// PersistentAuthHeaderValue returns the Persistent-Auth response header IIS
-// (and mod_auth_gssapi with GssapiSignalPersistentAuth) sends.
-func PersistentAuthHeaderValue(h http.Header) (string, bool) {
-	v := h.Values("Persistent-Auth")
-	if len(v) == 0 {
-		return "", false
-	}
-	return strings.TrimSpace(v[len(v)-1]), true
 }
 
 type prober struct {

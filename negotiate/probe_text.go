@@ -121,8 +121,8 @@ func (t *Transcript) WriteText(w io.Writer) error {
 				ew.printf("    %s\n", tokenLine(r.Tokens[j]))
 			}
 		}
-		if v, ok := PersistentAuthHeaderValue(r.Header); ok {
-			ew.printf("  < Persistent-Auth: %s\n", v)
+		if v, ok := PersistentAuth(r.Header); ok {
+			ew.printf("  < Persistent-Auth: %v\n", v)
 		}
 		for _, e := range r.DecodeErrors {
 			ew.printf("  ! %s\n", e)
