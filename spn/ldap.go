@@ -748,7 +748,34 @@ func (d *LDAPDirectory) search(parent context.Context, op string, req *ldap.Sear
 
 // scanFilter is the streaming core: a paged SearchAsync per page, entries
 // decoded into one reused Account.
-func (d *LDAPDirectory) scanFilter(parent context.Context, op, base string, scope int, filter string, fn func(a *Account) error) (Completeness, error) {
+func (d *LDAPDirectory) scanFilter(ctx context.Context, op, base string, scope int, filter string, fn func(a *Account) error) (Completeness, error) {
+	var (
+		acc     Account
+		classes [8]string
+	)
+	return d.scanEntries(ctx, op, base, scope, filter, accountAttrs, func(e *ldap.Entry) error {
+		if err := d.decode(&acc, e, classes[:0]); err != nil {
+			return &badEntryError{dn: e.DN, err: err}
+		}
+		return fn(&acc)
+	})
+}
+
+// badEntryError is returned by an entry handler for an entry it cannot
+// decode; scanEntries turns it into an incomplete answer.
+type badEntryError struct {
+	dn  string
+	err error
+}
+
+func (e *badEntryError) Error() string { return "entry " + e.dn + ": " + e.err.Error() }
+func (e *badEntryError) Unwrap() error { return e.err }
+
+// scanEntries is the streaming core: one SearchAsync per page with the
+// paged-results control, entries handed to handle as they arrive (nothing is
+// buffered beyond scanBuffer entries). An error from handle stops the scan
+// and is returned unchanged (a *badEntryError becomes an incomplete answer).
+func (d *LDAPDirectory) scanEntries(parent context.Context, op, base string, scope int, filter string, attrs []string, handle func(e *ldap.Entry) error) (Completeness, error) {
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
 	// Watchdog: cancel when the server sends nothing for d.timeout (reset
@@ -760,12 +787,9 @@ func (d *LDAPDirectory) scanFilter(parent context.Context, op, base string, scop
 	watchdog := time.AfterFunc(timeout, func() { cancel(errNoResponse) })
 	defer watchdog.Stop()
 	var (
-		acc     Account
-		n       int
-		refs    []string
-		cookie  []byte
-		pages   int
-		classes [8]string
+		n      int
+		refs   []string
+		cookie []byte
 	)
 	incomplete := func(reason string, err error) (Completeness, error) {
 		r := fmt.Sprintf("%s stopped after %d entries: %s", op, n, reason)
@@ -779,7 +803,7 @@ func (d *LDAPDirectory) scanFilter(parent context.Context, op, base string, scop
 		if !d.gc && scope != ldap.ScopeBaseObject {
 			controls = append(controls, ldap.NewControlString(domainScopeOID, false, ""))
 		}
-		req := ldap.NewSearchRequest(base, scope, ldap.NeverDerefAliases, 0, d.timeLimit, false, filter, accountAttrs, controls)
+		req := ldap.NewSearchRequest(base, scope, ldap.NeverDerefAliases, 0, d.timeLimit, false, filter, attrs, controls)
 		watchdog.Reset(timeout)
 		r := d.conn.SearchAsync(ctx, req, scanBuffer)
 		cookie = nil
@@ -797,11 +821,12 @@ func (d *LDAPDirectory) scanFilter(parent context.Context, op, base string, scop
 			if n&63 == 0 {
 				watchdog.Reset(timeout)
 			}
-			if err := d.decode(&acc, e, classes[:0]); err != nil {
-				return incomplete("undecodable entry "+e.DN, &LDAPError{Op: op, Err: err})
-			}
 			n++
-			if err := fn(&acc); err != nil {
+			if err := handle(e); err != nil {
+				var be *badEntryError
+				if errors.As(err, &be) {
+					return incomplete("undecodable "+be.Error(), &LDAPError{Op: op, Err: err})
+				}
 				return Completeness{Reason: fmt.Sprintf("%s stopped by the caller after %d entries", op, n)}, err
 			}
 		}
@@ -835,7 +860,6 @@ func (d *LDAPDirectory) scanFilter(parent context.Context, op, base string, scop
 			}
 			return incomplete(reason, &LDAPError{Op: op, Code: code, Err: err})
 		}
-		pages++
 		if len(cookie) == 0 {
 			break
 		}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/iiskerb/iiskerb/internal/testenv"
+)
+
+func runCmd(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, &out, &errb, func(k string) string { return env[k] })
+	return code, out.String(), errb.String()
+}
+
+func TestUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{},                                   // no subcommand
+		{"-X", "-L", "x", "-offline", "a"},   // two subcommands
+		{"-X"},                               // no source
+		{"-X", "-ldap", "ldap://x", "f.txt"}, // two sources
+		{"-expect", "-offline", "f.txt"},     // -expect without -host
+		{"-X", "-format", "xml", "f.txt"},    // bad format
+		{"-nosuchflag"},
+	} {
+		if code, _, _ := runCmd(t, nil, args...); code != 2 {
+			t.Errorf("%q: exit %d, want 2", args, code)
+		}
+	}
+}
+
+func TestOfflineDuplicates(t *testing.T) {
+	// a finished setspn -X run proves its duplicate list
+	code, out, errs := runCmd(t, nil, "-X", "-offline", "testdata/setspn-X.txt")
+	if !strings.Contains(out, "HTTP/portal.corp.example.com is registered on these accounts:") {
+		t.Errorf("exit %d\n%s\n%s", code, out, errs)
+	}
+	// a complete LDIF export proves everything; duplicates found case-insensitively
+	code, out, errs = runCmd(t, nil, "-X", "-ldif-complete", "-format", "json", "testdata/export.ldf")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var res struct {
+		Duplicates []struct {
+			SPN    string   `json:"spn"`
+			Owners []string `json:"owners"`
+		} `json:"duplicates"`
+		Completeness struct {
+			Complete bool `json:"complete"`
+		} `json:"completeness"`
+		Accounts int `json:"accounts_scanned"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !res.Completeness.Complete || res.Accounts != 3 || len(res.Duplicates) != 1 || len(res.Duplicates[0].Owners) != 2 ||
+		!strings.EqualFold(res.Duplicates[0].SPN, "HTTP/portal.corp.example.com") {
+		t.Errorf("%+v", res)
+	}
+	// without -ldif-complete the same export proves nothing about absence: exit 1
+	if code, _, errs := runCmd(t, nil, "-X", "testdata/export.ldf"); code != 1 || !strings.Contains(errs, "incomplete") {
+		t.Errorf("incomplete LDIF: exit %d %s", code, errs)
+	}
+}
+
+func TestOfflineListQueryExpect(t *testing.T) {
+	code, out, errs := runCmd(t, nil, "-L", `CORP\svc-web`, "-ldif-complete", "testdata/export.ldf")
+	if code != 0 || !strings.Contains(out, "\tHTTP/portal.corp.example.com") || !strings.Contains(out, "RC4 only") {
+		t.Errorf("-L: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, _ = runCmd(t, nil, "-Q", "HTTP/PORTAL.corp.example.com", "-ldif-complete", "testdata/export.ldf")
+	if code != 0 || !strings.Contains(out, "DUPLICATE: HTTP/PORTAL.corp.example.com is held by 2 accounts") {
+		t.Errorf("-Q: exit %d\n%s", code, out)
+	}
+	code, out, _ = runCmd(t, nil, "-Q", "HTTP/nothing.corp.example.com", "-ldif-complete", "testdata/export.ldf")
+	if code != 0 || !strings.Contains(out, "No such SPN found.") {
+		t.Errorf("-Q absent: exit %d\n%s", code, out)
+	}
+	// portal is on svc-web and WEB02$: for svc-web as the decrypting account
+	// that is a duplicate, and svc-web is RC4-only
+	code, out, _ = runCmd(t, nil, "-expect", "-host", "web01,web01.corp.example.com,portal.corp.example.com",
+		"-account", `CORP\svc-web`, "-ldif-complete", "-format", "json", "testdata/export.ldf")
+	var res struct {
+		Owner    string `json:"decrypting_account"`
+		Verdicts []struct {
+			Kind string   `json:"kind"`
+			SPN  string   `json:"spn"`
+			Fix  []string `json:"fix"`
+		} `json:"verdicts"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("exit %d %v\n%s", code, err, out)
+	}
+	kinds := map[string]bool{}
+	for _, v := range res.Verdicts {
+		kinds[v.Kind] = true
+	}
+	if !kinds["duplicated"] || !kinds["rc4-only"] || !strings.Contains(res.Owner, `CORP\svc-web`) {
+		t.Errorf("expect verdicts: %s", out)
+	}
+}
+
+func TestLDAPAgainstSlapd(t *testing.T) {
+	v := testenv.Require(t, "IISKERB_SLAPD_URL", "IISKERB_SLAPD_CA", "IISKERB_SLAPD_BIND_DN", "IISKERB_SLAPD_BIND_PW")
+	env := map[string]string{passwordEnv: v[3]}
+	base := []string{"-ldap", v[0], "-starttls", "-ca", v[1], "-bind-dn", v[2]}
+
+	code, out, errs := runCmd(t, env, append(base, "-X", "-progress", "1ms")...)
+	if code != 0 || !strings.Contains(out, "found 2 group(s) of duplicate SPNs.") ||
+		!strings.Contains(out, "HTTP/intranet.example.test is registered on these accounts:") {
+		t.Errorf("-X: exit %d\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(errs, "entries/s") || !strings.Contains(errs, "SPNs") {
+		t.Errorf("no progress on stderr: %q", errs)
+	}
+	if strings.Contains(out+errs, v[3]) {
+		t.Error("password printed")
+	}
+
+	code, out, _ = runCmd(t, env, append(base, "-L", `EXAMPLE\svc-old`)...)
+	if code != 0 || !strings.Contains(out, "disabled") || !strings.Contains(out, "RC4 only") {
+		t.Errorf("-L: exit %d\n%s", code, out)
+	}
+
+	// password from a file
+	pw := t.TempDir() + "/pw"
+	if err := os.WriteFile(pw, []byte(v[3]+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = runCmd(t, nil, append(base, "-password-file", pw, "-Q", "HTTP/app.example.test", "-format", "json")...)
+	if code != 0 || !strings.Contains(out, `"name": "EXAMPLE\\gmsa-web$"`) || !strings.Contains(out, `"kind": "group managed service account"`) {
+		t.Errorf("-Q json: exit %d\n%s%s", code, out, errs)
+	}
+
+	// expectations with the directory's real sPNMappings: HOST/web01 on
+	// WEB01$ covers HTTP/web01
+	code, out, errs = runCmd(t, env, append(base, "-expect", "-host", "web01,web01.example.test")...)
+	if code != 0 || !strings.Contains(out, "sPNMappings read from the directory") || !strings.Contains(out, `EXAMPLE\WEB01$`) {
+		t.Errorf("-expect: exit %d\n%s%s", code, out, errs)
+	}
+
+	// a size-limited (non-paged) scan is reported as incomplete, exit 1
+	code, out, errs = runCmd(t, env, append(base, "-X", "-page-size", "-1")...)
+	if code != 1 || !strings.Contains(out, "INCOMPLETE") || !strings.Contains(strings.ToLower(errs), "size limit") {
+		t.Errorf("non-paged -X: exit %d\n%s%s", code, out, errs)
+	}
+
+	// wrong password: exit 1, a bind error, no password echoed
+	code, _, errs = runCmd(t, map[string]string{passwordEnv: "wrong-pw-123"}, append(base, "-X")...)
+	if code != 1 || !strings.Contains(errs, "bind") || strings.Contains(errs, "wrong-pw-123") {
+		t.Errorf("bad password: exit %d %s", code, errs)
+	}
+}

@@ -1,0 +1,288 @@
+package spn
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/go-ldap/ldap/v3"
+)
+
+var _ DuplicateFinder = (*LDAPDirectory)(nil)
+
+// dupAttrs is all a duplicate scan needs from each SPN holder.
+var dupAttrs = []string{attrSAM, attrSPN}
+
+// FindDuplicates scans every SPN holder, like [Duplicates] over Scan, but
+// reads only sAMAccountName and servicePrincipalName and keeps its index
+// free of Go pointers: each distinct SPN costs its lower-case bytes in an
+// arena plus a 12-byte hash-table slot, and each account its name in another
+// arena, so the garbage collector never has to trace millions of strings
+// while go-ldap's per-entry garbage forces frequent collections. [Duplicates]
+// calls it automatically for an *LDAPDirectory.
+//
+// As with Duplicates, a scan cut short returns the duplicates seen so far
+// (each is real) with an incomplete Completeness and an error matching
+// [ErrIncomplete].
+func (d *LDAPDirectory) FindDuplicates(ctx context.Context) ([]Duplicate, Completeness, error) {
+	return d.ScanDuplicates(ctx, nil)
+}
+
+// ScanDuplicates is FindDuplicates with a progress callback, called from the
+// scanning goroutine after every 1000 accounts with the accounts and SPNs
+// seen so far (nil: no callback).
+func (d *LDAPDirectory) ScanDuplicates(ctx context.Context, progress func(accounts, spns int)) ([]Duplicate, Completeness, error) {
+	x := newSPNIndex()
+	var key []byte
+	var accounts, spnCount int
+	c, err := d.scanEntries(ctx, "duplicate scan", d.base, ldap.ScopeWholeSubtree, "("+attrSPN+"=*)", dupAttrs,
+		func(e *ldap.Entry) error {
+			var sam string
+			var spns []string
+			for _, at := range e.Attributes {
+				switch {
+				case strings.EqualFold(at.Name, attrSPN):
+					spns = at.Values
+				case strings.EqualFold(at.Name, attrSAM) && len(at.Values) > 0:
+					sam = at.Values[0]
+				}
+			}
+			if len(spns) == 0 {
+				return nil
+			}
+			accounts++
+			spnCount += len(spns)
+			if progress != nil && accounts%1000 == 0 {
+				progress(accounts, spnCount)
+			}
+			owner := x.addOwner(d.ownerName(e.DN, sam))
+			for _, s := range spns {
+				key = foldKey(key[:0], s)
+				x.add(key, owner, s)
+			}
+			return nil
+		})
+	if progress != nil {
+		progress(accounts, spnCount)
+	}
+	dups := x.result()
+	if err == nil && x.err != nil {
+		c = Completeness{Reason: "duplicate index full: " + x.err.Error()}
+		err = &IncompleteError{Reason: "duplicate scan of " + d.Describe() + " stopped", Err: x.err}
+	}
+	if err != nil {
+		if !errors.Is(err, ErrIncomplete) {
+			err = &IncompleteError{Reason: "duplicate scan of " + d.Describe() + " cut short", Err: err}
+		}
+		if c.Reason == "" {
+			c = Completeness{Reason: err.Error()}
+		}
+		return dups, c, err
+	}
+	return dups, c, nil
+}
+
+// ownerName returns "DOMAIN\sam" for an entry (the CN when sAMAccountName
+// is missing).
+func (d *LDAPDirectory) ownerName(dn, sam string) string {
+	dom := d.domain
+	if d.gc || dom == "" {
+		dom = d.domainOf(dn)
+	}
+	if sam == "" {
+		sam = cnFromDN(dn)
+	}
+	if dom == "" {
+		return sam
+	}
+	return dom + `\` + sam
+}
+
+// foldKey appends the case-folded form of s to dst: ASCII letters lowered in
+// place, anything else through strings.ToLower (rare in SPNs).
+func foldKey(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return append(dst, strings.ToLower(s)...)
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// arena stores byte strings in 1 MiB chunks, each string prefixed by its
+// 4-byte length; a reference is chunk<<20 | offset. Chunks hold no pointers.
+type arena struct {
+	chunks [][]byte
+}
+
+const (
+	arenaChunkBits = 20
+	arenaChunk     = 1 << arenaChunkBits
+	arenaMaxChunks = 1 << (32 - arenaChunkBits)
+)
+
+// errArenaFull is returned when an arena would exceed 4 GiB.
+var errArenaFull = errors.New("spn: duplicate index exceeds 4 GiB")
+
+func (a *arena) add(b []byte) (uint32, error) {
+	need := len(b) + 4
+	n := len(a.chunks)
+	if n == 0 || len(a.chunks[n-1])+need > cap(a.chunks[n-1]) {
+		if n >= arenaMaxChunks {
+			return 0, errArenaFull
+		}
+		size := arenaChunk
+		if need > size {
+			// an oversized value gets a chunk of its own; only offset 0 of
+			// it is ever referenced
+			size = need
+		}
+		a.chunks = append(a.chunks, make([]byte, 0, size))
+		n++
+	}
+	c := a.chunks[n-1]
+	off := len(c)
+	c = binary.LittleEndian.AppendUint32(c, uint32(len(b)))
+	c = append(c, b...)
+	a.chunks[n-1] = c
+	return uint32(n-1)<<arenaChunkBits | uint32(off), nil
+}
+
+func (a *arena) get(ref uint32) []byte {
+	c := a.chunks[ref>>arenaChunkBits]
+	off := int(ref & (arenaChunk - 1))
+	n := int(binary.LittleEndian.Uint32(c[off:]))
+	return c[off+4 : off+4+n]
+}
+
+// spnSlot is one open-addressing hash-table slot: ref+1 of the key in the
+// key arena (0 = empty), the first owner's id and the key's 32-bit hash.
+type spnSlot struct {
+	ref, owner, hash uint32
+}
+
+// dupOwners records the holders of an SPN once a second one is seen.
+type dupOwners struct {
+	spelling string // the SPN as registered on the second holder
+	first    uint32
+	others   []uint32
+}
+
+// spnIndex maps case-folded SPNs to their first owner, with a side table
+// for the (few) duplicated ones.
+type spnIndex struct {
+	seed   maphash.Seed
+	slots  []spnSlot
+	used   int
+	keys   arena
+	names  arena
+	owners []uint32 // owner id -> ref of its name in names
+	dups   map[uint32]*dupOwners
+	err    error
+}
+
+func newSPNIndex() *spnIndex {
+	return &spnIndex{seed: maphash.MakeSeed(), slots: make([]spnSlot, 1<<16), dups: map[uint32]*dupOwners{}}
+}
+
+func (x *spnIndex) addOwner(name string) uint32 {
+	ref, err := x.names.add([]byte(name))
+	if err != nil && x.err == nil {
+		x.err = err
+	}
+	x.owners = append(x.owners, ref)
+	return uint32(len(x.owners) - 1)
+}
+
+func (x *spnIndex) add(key []byte, owner uint32, spelling string) {
+	h := uint32(maphash.Bytes(x.seed, key))
+	mask := uint32(len(x.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := &x.slots[i]
+		if s.ref == 0 {
+			ref, err := x.keys.add(key)
+			if err != nil {
+				if x.err == nil {
+					x.err = err
+				}
+				return
+			}
+			*s = spnSlot{ref: ref + 1, owner: owner, hash: h}
+			x.used++
+			if x.used*4 > len(x.slots)*3 {
+				x.grow()
+			}
+			return
+		}
+		if s.hash != h || !bytes.Equal(x.keys.get(s.ref-1), key) {
+			continue
+		}
+		if s.owner == owner {
+			return
+		}
+		d := x.dups[s.ref]
+		if d == nil {
+			d = &dupOwners{spelling: strings.Clone(spelling), first: s.owner}
+			x.dups[s.ref] = d
+		}
+		for _, o := range d.others {
+			if o == owner {
+				return
+			}
+		}
+		d.others = append(d.others, owner)
+		return
+	}
+}
+
+func (x *spnIndex) grow() {
+	old := x.slots
+	x.slots = make([]spnSlot, 2*len(old))
+	mask := uint32(len(x.slots) - 1)
+	for _, s := range old {
+		if s.ref == 0 {
+			continue
+		}
+		i := s.hash & mask
+		for x.slots[i].ref != 0 {
+			i = (i + 1) & mask
+		}
+		x.slots[i] = s
+	}
+}
+
+func (x *spnIndex) name(owner uint32) string { return string(x.names.get(x.owners[owner])) }
+
+func (x *spnIndex) result() []Duplicate {
+	if len(x.dups) == 0 {
+		return nil
+	}
+	out := make([]Duplicate, 0, len(x.dups))
+	for _, d := range x.dups {
+		dup := Duplicate{SPN: d.spelling, Owners: []string{x.name(d.first)}}
+		for _, o := range d.others {
+			dup.Owners = append(dup.Owners, x.name(o))
+		}
+		out = append(out, dup)
+	}
+	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].SPN) < strings.ToLower(out[j].SPN) })
+	return out
+}
+
+// String summarises the index size (for benchmarks and debugging).
+func (x *spnIndex) String() string {
+	return fmt.Sprintf("%d SPNs, %d owners, %d duplicated, %d slots", x.used, len(x.owners), len(x.dups), len(x.slots))
+}
