@@ -111,9 +111,15 @@ reset the password of accounts whose password predates Windows Server 2008 domai
 	}
 }
 
-// webSPNClasses are the service classes SPN004 and SPN006 consider across
-// the whole directory (HOST covers HTTP through sPNMappings).
-var webSPNClasses = []string{"HTTP", "HTTPS", "WWW", "HOST"}
+// spnAuditOptions limit the directory-wide part of SPN004 to web and HOST
+// SPNs (HOST covers HTTP through sPNMappings) and of SPN006 to holders of
+// HTTP SPNs (every computer holds HOST SPNs).
+func spnAuditOptions() spn.AuditOptions {
+	return spn.AuditOptions{MalformedClasses: []string{"HTTP", "HTTPS", "WWW", "HOST"}, RC4Classes: []string{"HTTP", "HTTPS", "WWW"}}
+}
+
+// maxListed bounds the accounts named in one aggregated finding.
+const maxListed = 10
 
 // spnGroup is one decrypting account serving one site's host names.
 type spnGroup struct {
@@ -144,7 +150,7 @@ func (p *Pass) spnPlan(ctx context.Context) (*spnPlan, error) {
 
 func (p *Pass) spnAudit(ctx context.Context) (*spn.Audit, error) {
 	v, err := p.Shared("spn:audit", func() (any, error) {
-		au, err := spn.AuditDirectory(ctx, p.Evidence.Directory, webSPNClasses)
+		au, err := spn.AuditDirectory(ctx, p.Evidence.Directory, spnAuditOptions())
 		if err != nil && !errors.Is(err, spn.ErrIncomplete) {
 			return nil, fmt.Errorf("scanning %s: %w", p.Evidence.Directory.Describe(), err)
 		}
@@ -650,15 +656,40 @@ func runRC4OnlyOwner(ctx context.Context, p *Pass) error {
 	dir := p.Evidence.Directory.Describe()
 	rc4 := append([]spn.Verdict(nil), au.RC4Only...)
 	sort.SliceStable(rc4, func(i, j int) bool { return strings.ToLower(rc4[i].Account) < strings.ToLower(rc4[j].Account) })
+	var assumed []string
 	for _, v := range rc4 {
 		k := strings.ToLower(v.Account)
 		if seen[k] {
 			continue
 		}
 		seen[k] = true
-		p.Report(Finding{Subject: v.Account, Message: v.Detail + " (it holds HTTP or HOST SPNs)",
+		if v.Assumed {
+			assumed = append(assumed, v.Account)
+			continue
+		}
+		p.Report(Finding{Subject: v.Account, Message: v.Detail + " (it holds HTTP SPNs)",
 			Evidence:    []EvidenceRef{{Source: dir, Detail: "msDS-SupportedEncryptionTypes of " + v.Account}},
 			Remediation: []Remedy{{Summary: "Allow AES for the account", Commands: v.Fix, Tradeoff: v.Note}}})
+	}
+	if len(assumed) > 0 {
+		// Accounts other than the decrypting ones without the attribute:
+		// one informational finding, not one per account.
+		listed := assumed
+		if len(listed) > maxListed {
+			listed = listed[:maxListed]
+		}
+		more := ""
+		if len(assumed) > len(listed) {
+			more = fmt.Sprintf(" and %d more", len(assumed)-len(listed))
+		}
+		p.ReportAs(Info, Finding{
+			Subject: dir,
+			Message: fmt.Sprintf("%d other account(s) holding HTTP SPNs have no msDS-SupportedEncryptionTypes, so a classic AD KDC issues RC4 tickets for them (AES becomes the default with Windows Server's 2026 hardening, CVE-2026-20833): %s%s",
+				len(assumed), strings.Join(listed, ", "), more),
+			Evidence: []EvidenceRef{{Source: dir, Detail: "msDS-SupportedEncryptionTypes absent"}},
+			Remediation: []Remedy{{Summary: "List them and allow AES where the service supports it",
+				Commands: []string{`Get-ADObject -LDAPFilter "(&(servicePrincipalName=HTTP/*)(!(msDS-SupportedEncryptionTypes=*)))" -Properties servicePrincipalName`}}},
+		})
 	}
 	reportPartialAudit(ctx, p, au, plan, "RC4-only owners were", true)
 	return nil

@@ -26,18 +26,26 @@ type Audit struct {
 	Completeness
 }
 
+// AuditOptions limits what AuditDirectory collects besides duplicates.
+type AuditOptions struct {
+	// MalformedClasses limits Malformed to values of these service classes
+	// (case-insensitive, e.g. "HTTP", "HOST"); nil means all.
+	MalformedClasses []string
+	// RC4Classes limits RC4Only to accounts holding an SPN of these classes;
+	// nil means all.
+	RC4Classes []string
+}
+
 // AuditDirectory scans dir once and collects duplicates, malformed SPNs and
-// RC4-only accounts. classes limits the malformed and RC4-only results to
-// values and accounts with SPNs of those service classes (case-insensitive,
-// e.g. "HTTP", "HOST"); nil means all. Duplicates are always forest/domain
-// wide as the directory sees them. A directory implementing
+// RC4-only accounts, limited as opts says. Duplicates are always every
+// duplicate the directory can see. A directory implementing
 // [DuplicateFinder] answers the duplicate question itself.
 //
 // When the scan was cut short or the directory is partial, the partial audit
 // is returned with an error matching [ErrIncomplete]; check
 // DuplicatesCompleteness and Completeness to see which parts are proven.
-func AuditDirectory(ctx context.Context, dir Directory, classes []string) (*Audit, error) {
-	wanted := func(class string) bool {
+func AuditDirectory(ctx context.Context, dir Directory, opts AuditOptions) (*Audit, error) {
+	wanted := func(classes []string, class string) bool {
 		if classes == nil {
 			return true
 		}
@@ -63,10 +71,10 @@ func AuditDirectory(ctx context.Context, dir Directory, classes []string) (*Audi
 		rc4 := false
 		for _, s := range a.SPNs {
 			class, _, _ := strings.Cut(strings.TrimSpace(s), "/")
-			if !wanted(class) {
+			rc4 = rc4 || wanted(opts.RC4Classes, class)
+			if !wanted(opts.MalformedClasses, class) {
 				continue
 			}
-			rc4 = true
 			if v, ok := MalformedVerdict(s, displayName(a)); ok {
 				v.Account = displayName(a)
 				au.Malformed = append(au.Malformed, v)

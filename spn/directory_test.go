@@ -172,7 +172,7 @@ func TestAuditDirectory(t *testing.T) {
 	ctx := context.Background()
 	accts := testAccounts()
 	accts[1].SPNs = append(accts[1].SPNs, "HTTP/portal.corp.example.com.", "MSSQLSvc/sql:x")
-	au, err := AuditDirectory(ctx, NewMemoryDirectory(accts, true), []string{"http", "HOST"})
+	au, err := AuditDirectory(ctx, NewMemoryDirectory(accts, true), AuditOptions{MalformedClasses: []string{"http", "HOST"}, RC4Classes: []string{"HTTP"}})
 	if err != nil || !au.Complete || !au.DuplicatesCompleteness.Complete {
 		t.Fatal(au, err)
 	}
@@ -186,7 +186,7 @@ func TestAuditDirectory(t *testing.T) {
 	if len(au.RC4Only) != 1 || au.RC4Only[0].Account != `CORP\svc-web` {
 		t.Errorf("rc4 = %+v", au.RC4Only)
 	}
-	all, _ := AuditDirectory(ctx, NewMemoryDirectory(accts, true), nil)
+	all, _ := AuditDirectory(ctx, NewMemoryDirectory(accts, true), AuditOptions{})
 	if len(all.Malformed) != 2 {
 		t.Errorf("all classes: %+v", all.Malformed)
 	}
@@ -194,11 +194,11 @@ func TestAuditDirectory(t *testing.T) {
 	// Offline: a finished setspn -X proves the duplicate set while the scan
 	// is partial.
 	d := NewOfflineDirectory(OfflineInput{Setspn: []*SetspnOutput{parseSetspnFile(t, "setspn-L.txt"), parseSetspnFile(t, "setspn-X.txt")}})
-	au, err = AuditDirectory(ctx, d, []string{"HTTP"})
+	au, err = AuditDirectory(ctx, d, AuditOptions{MalformedClasses: []string{"HTTP"}})
 	if !errors.Is(err, ErrIncomplete) || au.Complete || !au.DuplicatesCompleteness.Complete || len(au.Duplicates) != 2 || len(au.Malformed) != 1 {
 		t.Errorf("offline audit = %+v, %v", au, err)
 	}
-	_, err = AuditDirectory(ctx, failingDir{NewMemoryDirectory(accts, true), 1}, nil)
+	_, err = AuditDirectory(ctx, failingDir{NewMemoryDirectory(accts, true), 1}, AuditOptions{})
 	if !errors.Is(err, ErrIncomplete) {
 		t.Errorf("cut short: %v", err)
 	}

@@ -77,6 +77,9 @@ type Verdict struct {
 	Fix []string
 	// Note states side effects of the fix, when there are any.
 	Note string
+	// Assumed is true for an RC4Only verdict that rests on the classic
+	// default for an absent msDS-SupportedEncryptionTypes.
+	Assumed bool
 	// Completeness of the directory answers the verdict rests on. Problems
 	// seen (WrongAccount, Duplicated) are real even when incomplete; OK and
 	// absence are only proven when Complete.
@@ -244,7 +247,11 @@ func decide(base Verdict, holders []Account, via string, comp Completeness) []Ve
 				v.Fix = append(v.Fix, SetspnDelete(found, o))
 			}
 			v.Fix = append(v.Fix, SetspnAdd(name, base.Account))
-			v.Note = "Alternatively make " + others[0] + " decrypt the tickets (run the application pool as that account with useAppPoolCredentials=true) instead of moving the SPN"
+			if !strings.HasSuffix(others[0], "$") {
+				v.Note = "Alternatively make " + others[0] + " decrypt the tickets (run the application pool as that account with useAppPoolCredentials=true) instead of moving the SPN"
+			} else {
+				v.Note = "If " + others[0] + " is the server that should answer " + spnHost(name) + ", point the DNS name at it instead of moving the SPN"
+			}
 		}
 		out = append(out, v)
 	}
@@ -308,7 +315,7 @@ func RC4Verdict(a *Account) (Verdict, bool) {
 		return Verdict{}, false
 	}
 	name := displayName(a)
-	v := Verdict{Kind: RC4Only, Account: name, Owners: []string{name}}
+	v := Verdict{Kind: RC4Only, Account: name, Owners: []string{name}, Assumed: assumed}
 	if assumed {
 		v.Detail = fmt.Sprintf("%s has no msDS-SupportedEncryptionTypes, so a classic AD KDC issues RC4 tickets for it; Windows Server's 2026 hardening (CVE-2026-20833) makes AES the default and RC4-only owners fail", name)
 	} else {
@@ -355,4 +362,10 @@ func problemList(ps []Problem) string {
 		s[i] = p.Kind.String()
 	}
 	return strings.Join(s, ", ")
+}
+
+// spnHost returns the host part of an SPN string.
+func spnHost(spn string) string {
+	_, h, _ := strings.Cut(spn, "/")
+	return h
 }
