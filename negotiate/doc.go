@@ -70,8 +70,9 @@
 //
 // # klist
 //
-// [ParseKlist] and [ParseKlistFile] read the output of Windows klist.exe and
-// of MIT klist (also -e and -f), recognised by content, in UTF-8 or UTF-16LE
+// [ParseKlist] and [ParseKlistFile] read the output of Windows klist.exe
+// (klist, klist tickets, klist tgt) and of MIT klist (also -e and -f),
+// recognised by content, in UTF-8 or UTF-16LE
 // (PowerShell redirection) with LF or CRLF line ends. The [Klist] lists
 // [Ticket] values with client, server SPN and realm, encryption type (name
 // and number, see [EncTypeName], [EncTypeID] and [IsRC4]), flags and times;
@@ -79,6 +80,8 @@
 // browsing to a site means the client never got Kerberos for it; an RC4
 // ticket means the SPN owner has no AES keys or the client asked for RC4.
 // Output in neither format gives a [*KlistError] wrapping [ErrUnknownFormat].
+// Session keys and encoded tickets that klist tgt prints are skipped, never
+// kept.
 //
 // # Tickets and probes
 //

@@ -137,8 +137,8 @@ func ParseKlistFile(path string) (*Klist, error) {
 	return k, err
 }
 
-// ParseKlist parses the output of Windows klist.exe (klist, klist tickets)
-// or MIT klist (klist, klist -e, klist -f, klist -ef), recognising which from
+// ParseKlist parses the output of Windows klist.exe (klist, klist tickets,
+// klist tgt) or MIT klist (klist, klist -e, klist -f, klist -ef), recognising which from
 // the content. The text may be UTF-8 (with or without a byte-order mark) or
 // UTF-16LE as PowerShell redirection writes it, with LF or CRLF line ends.
 //
@@ -186,6 +186,88 @@ type klistParser struct {
 	cur  *Ticket // ticket being filled (Windows) or last ticket (MIT)
 	// Windows: "Cached Tickets: (N)" count to check against.
 	declared int
+	// tgt: Windows "klist tgt" output (key : value lines).
+	tgt bool
+}
+
+func isKlistMessage(line string) bool {
+	for _, p := range []string{"Error ", "klist failed", "A ticket to ", "Failed ", "The "} {
+		if strings.HasPrefix(line, p) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	hexDumpLine = regexp.MustCompile(`^[0-9a-fA-F]{4}\s{2}`)
+	tgtKeyType  = regexp.MustCompile(`KeyType\s+0x([0-9a-fA-F]+)`)
+	tgtFlags    = regexp.MustCompile(`^0x([0-9a-fA-F]+)\s*(?:->\s*(.*))?$`)
+)
+
+// windowsTGT reads a line of Windows "klist tgt" output. The session key
+// and the encoded ticket it prints are skipped and never kept.
+func (p *klistParser) windowsTGT(line string) error {
+	if strings.HasPrefix(line, ":") || hexDumpLine.MatchString(line) {
+		return nil // continuation of Session Key, or the EncodedTicket hex dump
+	}
+	key, val, ok := strings.Cut(line, ":")
+	if !ok {
+		return nil
+	}
+	key, val = strings.TrimSpace(key), strings.TrimSpace(val)
+	t := p.cur
+	switch key {
+	case "ServiceName":
+		t.Server = val
+	case "ClientName":
+		t.Client = val
+	case "DomainName":
+		if t.Client != "" && !strings.Contains(t.Client, "@") {
+			t.Client += "@" + val
+		}
+		if p.k.Client == "" {
+			p.k.Client = t.Client
+		}
+	case "TargetDomainName":
+		t.Realm = val
+		if strings.EqualFold(t.Server, "krbtgt") {
+			t.Server = "krbtgt/" + val
+		}
+	case "Ticket Flags":
+		if m := tgtFlags.FindStringSubmatch(val); m != nil {
+			v, err := strconv.ParseUint(m[1], 16, 32)
+			if err != nil {
+				return p.errf(ErrMalformed, "ticket flags %q", m[1])
+			}
+			t.FlagsValue = uint32(v)
+			if strings.TrimSpace(m[2]) != "" {
+				t.Flags = strings.Fields(m[2])
+			} else {
+				t.Flags = klistTicketFlags(uint32(v))
+			}
+		}
+	case "Session Key":
+		if m := tgtKeyType.FindStringSubmatch(val); m != nil {
+			if v, err := strconv.ParseInt(m[1], 16, 32); err == nil {
+				t.SessionKeyType = EncTypeName(int32(v))
+			}
+		}
+	case "StartTime", "EndTime", "RenewUntil":
+		tm, err := parseKlistTime(strings.TrimSpace(strings.TrimSuffix(val, "(local)")))
+		if err != nil {
+			return p.errf(ErrMalformed, "%s %q: %v", key, val, err)
+		}
+		switch key {
+		case "StartTime":
+			t.Start = tm
+		case "EndTime":
+			t.End = tm
+		default:
+			t.Renew = tm
+		}
+	}
+	return nil
 }
 
 func (p *klistParser) errf(cause error, format string, a ...any) error {
@@ -218,7 +300,7 @@ func (p *klistParser) feed(raw string) error {
 // detect recognises the format from the first meaningful lines.
 func (p *klistParser) detect(line string) error {
 	switch {
-	case strings.HasPrefix(line, "Current LogonId is"), winCached.MatchString(line), winTicketStart.MatchString(line):
+	case strings.HasPrefix(line, "Current LogonId is"), winCached.MatchString(line), winTicketStart.MatchString(line), line == "Cached TGT:":
 		p.k.Format = KlistWindows
 		return p.windows(line)
 	case strings.HasPrefix(line, "Ticket cache:"), strings.HasPrefix(line, "Default principal:"),
@@ -253,10 +335,25 @@ func (p *klistParser) windows(line string) error {
 		}
 		return nil
 	}
+	if line == "Cached TGT:" {
+		// klist tgt: one key : value block for the TGT.
+		k.Tickets = append(k.Tickets, Ticket{Line: p.line})
+		p.cur = &k.Tickets[len(k.Tickets)-1]
+		p.tgt = true
+		p.declared = len(k.Tickets)
+		return nil
+	}
+	if p.tgt {
+		return p.windowsTGT(line)
+	}
 	if p.cur == nil {
-		// Text before the first ticket that is not a header: an error
-		// message from klist such as "Error calling API LsaCallAuthenticationPackage".
-		k.Notes = append(k.Notes, line)
+		// Text before the first ticket: keep klist's own messages ("Error
+		// calling API LsaCallAuthenticationPackage ...", "klist failed with
+		// 0x...", "A ticket to ... has been retrieved successfully."); other
+		// lines are dropped, never echoed.
+		if isKlistMessage(line) {
+			k.Notes = append(k.Notes, clip(line))
+		}
 		return nil
 	}
 	t := p.cur

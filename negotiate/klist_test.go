@@ -1,7 +1,9 @@
 package negotiate
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -198,4 +200,35 @@ func FuzzParseKlist(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestParseKlistWindowsTGT(t *testing.T) {
+	k, err := ParseKlistFile("testdata/klist/windows_tgt.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Format != KlistWindows || len(k.Tickets) != 1 || k.Client != "alice@CORP.EXAMPLE" || len(k.Notes) != 0 {
+		t.Fatalf("%+v", k)
+	}
+	tk := k.Tickets[0]
+	if tk.Server != "krbtgt/CORP.EXAMPLE" || tk.Realm != "CORP.EXAMPLE" || !tk.IsTGT() || tk.SessionKeyType != "aes256-cts-hmac-sha1-96" ||
+		tk.FlagsValue != 0x40e10000 || len(tk.Flags) != 5 || tk.End.Hour() != 18 || tk.Renew.Day() != 1 {
+		t.Fatalf("%+v", tk)
+	}
+	// The session key and the encoded ticket klist prints are never kept.
+	b, _ := json.Marshal(k)
+	if strings.Contains(string(b), "5e 1f 9a") || strings.Contains(string(b), "61 82 04") || strings.Contains(fmt.Sprintf("%+v", k), "5e 1f 9a") {
+		t.Fatalf("key material kept: %s", b)
+	}
+}
+
+func TestParseKlistDropsUnknownPreamble(t *testing.T) {
+	in := "Current LogonId is 0:0x3e7\nsome secret-looking line\nklist failed with 0xc000018b/-1073741429: The SAM database on the Windows Server does not have a computer account for this workstation trust relationship.\nCached Tickets: (0)\n"
+	k, err := ParseKlist(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(k.Notes) != 1 || !strings.HasPrefix(k.Notes[0], "klist failed with 0xc000018b") {
+		t.Fatalf("%q", k.Notes)
+	}
 }
