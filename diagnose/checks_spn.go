@@ -136,8 +136,9 @@ type spnGroup struct {
 
 // spnPlan is the shared expectation/evaluation of SPN001, 002, 004, 005, 006.
 type spnPlan struct {
-	groups []*spnGroup
-	dir    string // directory description; "" without a directory
+	groups  []*spnGroup
+	skipped []Finding // paths in scope that cannot be checked, as info findings
+	dir     string    // directory description; "" without a directory
 }
 
 func (p *Pass) spnPlan(ctx context.Context) (*spnPlan, error) {
@@ -185,12 +186,24 @@ func buildSPNPlan(ctx context.Context, p *Pass) (*spnPlan, error) {
 		src := configSource(ev)
 		for _, t := range p.Scope() {
 			s := t.Settings
-			if s == nil || !s.WindowsAuth.Enabled || !offersNegotiate(s.WindowsAuth.Providers) {
+			if s == nil || !s.WindowsAuth.Enabled {
+				continue
+			}
+			if !offersNegotiate(s.WindowsAuth.Providers) {
+				plan.skipped = append(plan.skipped, Finding{Subject: s.Path,
+					Message:  "Not checked: the path offers no Negotiate provider, so clients never use Kerberos (IIS004)",
+					Evidence: []EvidenceRef{{Source: src, Detail: "providers: " + strings.Join(s.WindowsAuth.Providers, ", ")}}})
 				continue
 			}
 			owner, ok := ownerOf(ev, s.Decrypting)
 			if !ok {
-				continue // IIS008 reports unusable or unknown identities
+				msg := "Not checked: the account that decrypts tickets is " + s.Decrypting.String() + ": " + s.Decrypting.Reason
+				if s.Decrypting.Kind == iisconfig.ComputerAccount {
+					msg = "Not checked: the computer account decrypts tickets but its name is unknown (give the host's computer name or FQDN)"
+				}
+				plan.skipped = append(plan.skipped, Finding{Subject: s.Path, Message: msg,
+					Evidence: []EvidenceRef{{Source: src, Detail: "application pool " + s.AppPoolName}}})
+				continue
 			}
 			why := EvidenceRef{Source: src, Detail: "decrypting account " + owner.Account + ": " + s.Decrypting.Reason}
 			switch o := s.Origin("windowsAuthentication", "useAppPoolCredentials"); o.Kind {
@@ -404,6 +417,9 @@ func runMissingSPN(ctx context.Context, p *Pass) error {
 	plan, err := p.spnPlan(ctx)
 	if err != nil {
 		return err
+	}
+	for _, f := range plan.skipped {
+		p.ReportAs(Info, f)
 	}
 	for _, g := range plan.groups {
 		for _, v := range g.verdicts {

@@ -244,3 +244,36 @@ func TestSPNChecksHostHeadersResolverMappings(t *testing.T) {
 		t.Errorf("no warning for the failed CNAME lookup: %+v", rep.Warnings)
 	}
 }
+
+func TestSPNChecksWithoutDirectoryOrOwner(t *testing.T) {
+	// DNS evidence without a directory: SPN005 still explains the CNAME.
+	ev := &Evidence{Host: Host{Computer: "WEB01", FQDN: "web01.corp.example.com", Domain: "CORP",
+		Aliases: []string{"portal.corp.example.com"}, CNAMEs: map[string]string{"portal.corp.example.com": "lb01.corp.example.com"}}}
+	rep, err := Diagnose(context.Background(), ev, &Options{Checks: []string{"SPN*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := rep.FindingsOf("SPN005")
+	if len(fs) != 1 || fs[0].Severity != Warning || !strings.Contains(fs[0].Message, "no directory evidence") {
+		t.Errorf("SPN005 = %+v", fs)
+	}
+	if res, _ := rep.Result("SPN001"); res.Status != StatusSkipped {
+		t.Errorf("SPN001 = %+v", res)
+	}
+
+	// A LocalService pool: the path cannot be checked, and SPN001 says so.
+	raw, err := os.ReadFile("testdata/scenarios/SPN006-rc4/applicationHost.config")
+	if err != nil {
+		t.Fatal(err)
+	}
+	xml := strings.Replace(string(raw), `identityType="SpecificUser"`, `identityType="LocalService"`, 1)
+	ev = &Evidence{Config: loadConfig(t, xml), Host: Host{Computer: "WEB01"}, Directory: spn.NewMemoryDirectory(nil, true)}
+	rep, err = Diagnose(context.Background(), ev, &Options{Checks: []string{"SPN001"}, Profile: GenericProfile()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs = rep.FindingsOf("SPN001")
+	if len(fs) != 1 || fs[0].Severity != Info || !strings.Contains(fs[0].Message, "Not checked") || fs[0].Subject != "Default Web Site" {
+		t.Errorf("SPN001 = %+v", fs)
+	}
+}
