@@ -313,6 +313,20 @@ func TestIntegrationProbeNTLM(t *testing.T) {
 		}
 	}
 
+	// the server rejects the ticket (stale keytab), NTLM still works
+	if u := os.Getenv("IISKERB_HTTP_URL_STALE_NTLM"); u != "" || testenv.Strict() {
+		o = probeOpts(e, cl)
+		o.NTLM = creds
+		tr, err = negotiate.Probe(context.Background(), u, o)
+		check("stale keytab", tr, err, true)
+		if tr.KerberosError == nil || !tr.KerberosError.Service || !strings.Contains(strings.Join(tr.Notes, " "), "rejected the Kerberos ticket") {
+			t.Errorf("stale keytab: %+v %v", tr.KerberosError, tr.Notes)
+		}
+		if !strings.HasPrefix(tr.SPN, "HTTP/stale.") {
+			t.Errorf("stale keytab: SPN %q", tr.SPN)
+		}
+	}
+
 	// wrong NTLM password: NTLM fails, reported as such
 	o = probeOpts(e, nil)
 	o.NTLM = &negotiate.NTLMCredentials{User: v[1], Password: "wrong-" + v[2], Domain: v[3]}

@@ -652,6 +652,9 @@ func (p *prober) ntlm(last *Round) error {
 	}
 	t.Authenticated, t.Mechanism, t.NTLMUsed = true, "NTLM", true
 	t.FellBackToNTLM = t.KerberosAttempted
+	if t.KerberosError != nil && t.KerberosError.Service {
+		t.Notes = append(t.Notes, "the server rejected the Kerberos ticket before NTLM succeeded: Windows clients fall back to NTLM silently when they get no ticket, but after a rejected ticket they usually fail or prompt instead, so users may not get this NTLM fallback")
+	}
 	return nil
 }
 

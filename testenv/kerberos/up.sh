@@ -178,8 +178,8 @@ cp "$KRB/setup.ccache" "$KRB/$USER_PRINC.ccache"
 rm -f "$KRB/setup.ccache"
 
 # Apache
-mkdir -p "$APACHE/htdocs"/{public,unbound,bound,stale,ntlm}
-for d in public unbound bound stale ntlm; do echo "hello from /$d/" >"$APACHE/htdocs/$d/hello.txt"; done
+mkdir -p "$APACHE/htdocs"/{public,unbound,bound,stale,ntlm,stale-ntlm}
+for d in public unbound bound stale ntlm stale-ntlm; do echo "hello from /$d/" >"$APACHE/htdocs/$d/hello.txt"; done
 RUN_USER=www-data RUN_GROUP=www-data
 if [ "$(id -u)" != 0 ]; then RUN_USER=$(id -un) RUN_GROUP=$(id -gn); fi
 if [ "$(id -u)" = 0 ]; then chown -R "$RUN_USER:$RUN_GROUP" "$APACHE/rcache" "$APACHE/logs"; fi
@@ -218,6 +218,7 @@ IISKERB_HTTP_URL_UNBOUND=http://web.example.test:$HTTP_PORT/unbound/hello.txt
 IISKERB_HTTP_URL_BOUND=http://web.example.test:$HTTP_PORT/bound/hello.txt
 IISKERB_HTTP_URL_STALE=http://stale.example.test:$HTTP_PORT/stale/hello.txt
 IISKERB_HTTP_URL_NTLM=http://web.example.test:$HTTP_PORT/ntlm/hello.txt
+IISKERB_HTTP_URL_STALE_NTLM=http://stale.example.test:$HTTP_PORT/stale-ntlm/hello.txt
 IISKERB_STALE_SPN=HTTP/stale.example.test
 IISKERB_OLDKVNO_SPN=HTTP/oldkvno.example.test
 IISKERB_RC4ONLY_SPN=HTTP/rc4only.example.test
