@@ -109,19 +109,21 @@ func (s NegState) MarshalText() ([]byte, error) { return []byte(s.String()), nil
 
 // SPNEGO holds the fields of a NegTokenInit, NegTokenInit2 or NegTokenResp
 // (RFC 4178, MS-SPNG). Absent optional fields are nil/empty; NegState is
-// NegStateAbsent when missing.
+// NegStateAbsent when missing. The raw mechanism tokens are left out of JSON:
+// a captured AP-REQ or NTLM response can be replayed or cracked, and their
+// decoded fields are on the Token.
 type SPNEGO struct {
 	// NegTokenInit / NegTokenInit2
 	MechTypes       []asn1.ObjectIdentifier `json:",omitempty"`
 	ReqFlags        []string                `json:",omitempty"` // names of the ContextFlags bits set
 	ReqFlagsPresent bool                    `json:",omitempty"`
-	MechToken       []byte                  `json:",omitempty"`
+	MechToken       []byte                  `json:"-"`          // raw; decoded into Token (not in JSON: an AP-REQ or NTLM response is a credential)
 	HintName        string                  `json:",omitempty"` // NegTokenInit2 negHints.hintName
 	HintAddress     []byte                  `json:",omitempty"` // NegTokenInit2 negHints.hintAddress
 	// NegTokenResp
 	NegState      NegState
 	SupportedMech asn1.ObjectIdentifier `json:",omitempty"`
-	ResponseToken []byte                `json:",omitempty"`
+	ResponseToken []byte                `json:"-"` // raw; decoded into Token (not in JSON)
 	// Both
 	MechListMIC []byte `json:",omitempty"`
 
@@ -214,7 +216,9 @@ type OSVersion struct {
 }
 
 // NTLM holds the fields of an NTLM message (MS-NLMP 2.2.1). Which fields are
-// set depends on MessageType (1, 2 or 3).
+// set depends on MessageType (1, 2 or 3). NTProofStr and the encrypted
+// session key are left out of JSON (NTProofStr with the server challenge is
+// what offline password cracking needs).
 type NTLM struct {
 	MessageType uint32
 	Flags       uint32
@@ -235,11 +239,11 @@ type NTLM struct {
 	User              string   `json:",omitempty"`
 	LMResponseLen     int      `json:",omitempty"`
 	NTResponseLen     int      `json:",omitempty"`
-	NTProofStr        []byte   `json:",omitempty"` // NTLMv2 only
+	NTProofStr        []byte   `json:"-"`          // NTLMv2 only; not in JSON (with the challenge it can be cracked offline)
 	ClientAVPairs     []AVPair `json:",omitempty"` // NTLMv2 only
 	MIC               []byte   `json:",omitempty"`
 	SessionKeyPresent bool     `json:",omitempty"`
-	SessionKey        []byte   `json:",omitempty"` // EncryptedRandomSessionKey (encrypted; not a secret in itself)
+	SessionKey        []byte   `json:"-"` // EncryptedRandomSessionKey; not in JSON
 
 	// Timestamp is MsvAvTimestamp from TargetInfo (CHALLENGE) or the
 	// client's AV pairs (AUTHENTICATE).

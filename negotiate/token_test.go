@@ -246,3 +246,21 @@ func TestTokenJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestTokenJSONOmitsCredentials(t *testing.T) {
+	for _, name := range []string{"pyspnego_ntlm_authenticate.b64", "pyspnego_initial_context_token_neg_token_init.b64"} {
+		tok, err := DecodeToken(readCorpusToken(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, unwanted := range []string{"MechToken", "NTProofStr", `"SessionKey"`, "xUPMDRoPvZ7AXhqrB3GxJA", "YIIFXgYJ"} {
+			if strings.Contains(string(b), unwanted) {
+				t.Errorf("%s: JSON has %s", name, unwanted)
+			}
+		}
+	}
+}
