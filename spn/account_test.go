@@ -127,3 +127,49 @@ func TestSPNMappings(t *testing.T) {
 		t.Error("SPNMappingsDN")
 	}
 }
+
+func FuzzParseEncTypes(f *testing.F) {
+	for _, s := range []string{"4", "28", "-2147483644", "0x1c", "", "0x", "-", "+4", " 24 "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		e, err := ParseEncTypes(s)
+		if err != nil {
+			return
+		}
+		if e.RC4Only() && e.HasAES() {
+			t.Fatalf("%v is both RC4-only and AES", e)
+		}
+		if e.String() == "" {
+			t.Fatal("empty String")
+		}
+		var a Account
+		if err := a.SetAttribute("msDS-SupportedEncryptionTypes", []string{s}); err != nil || a.EncTypes != e || !a.EncTypesSet {
+			t.Fatalf("SetAttribute disagrees: %v %v", a, err)
+		}
+	})
+}
+
+func FuzzParseSPNMappings(f *testing.F) {
+	f.Add(defaultSPNMappingValue, "ldap=ldap,otherldap")
+	f.Add("host=", "=x")
+	f.Add("a b=c", "x=,,,")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		m, err := ParseSPNMappings([]string{a, b})
+		if err != nil {
+			return
+		}
+		// Values round-trip.
+		m2, err := ParseSPNMappings(m.Values())
+		if err != nil || !reflect.DeepEqual(m.Values(), m2.Values()) {
+			t.Fatalf("round trip: %q -> %q (%v)", m.Values(), m2.Values(), err)
+		}
+		for _, r := range m {
+			for _, c := range r.Classes {
+				if got, ok := m.AliasFor(c); !ok || got == "" {
+					t.Fatalf("AliasFor(%q) = %q, %v", c, got, ok)
+				}
+			}
+		}
+	})
+}

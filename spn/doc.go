@@ -41,7 +41,9 @@
 // account cannot show that nobody else holds an SPN, a truncated setspn -X
 // proves nothing, and an LDAP scan that hit a size limit or lost its
 // connection returns what it saw, Complete=false and an error matching
-// [ErrIncomplete] ([*IncompleteError]).
+// [ErrIncomplete] ([*IncompleteError]). Completeness is relative to the
+// scope the source covers: one domain (an LDAP domain search, setspn without
+// -F) or the forest (the Global Catalog, setspn -F).
 //
 // # Offline evidence
 //
