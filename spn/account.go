@@ -20,6 +20,8 @@ const (
 	GroupManagedServiceAccount                    // objectClass msDS-GroupManagedServiceAccount (gMSA)
 )
 
+// String returns "user", "computer", "managed service account",
+// "group managed service account" or "unknown".
 func (k AccountKind) String() string {
 	switch k {
 	case User:
@@ -81,6 +83,8 @@ func (e EncTypes) HasAES() bool { return e&(EncAES128|EncAES256) != 0 }
 // (DES bits do not count: DES is disabled by default since Windows 7/2008 R2).
 func (e EncTypes) RC4Only() bool { return e&EncRC4 != 0 && !e.HasAES() }
 
+// String lists the allowed encryption types ("RC4-HMAC, AES128, AES256"),
+// "none" for zero.
 func (e EncTypes) String() string {
 	if e == 0 {
 		return "none"

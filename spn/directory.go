@@ -73,6 +73,7 @@ type IncompleteError struct {
 	Err error
 }
 
+// Error describes what was cut short and why.
 func (e *IncompleteError) Error() string {
 	msg := "spn: incomplete answer"
 	if e.Reason != "" {

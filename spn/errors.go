@@ -17,6 +17,7 @@ type ParseError struct {
 	Err  error
 }
 
+// Error returns "spn: file:line: cause".
 func (e *ParseError) Error() string {
 	if e.Line > 0 {
 		return fmt.Sprintf("spn: %s:%d: %v", e.File, e.Line, e.Err)
@@ -35,4 +36,5 @@ type Warning struct {
 	Message string
 }
 
+// String returns "file:line: message".
 func (w Warning) String() string { return fmt.Sprintf("%s:%d: %s", w.File, w.Line, w.Message) }

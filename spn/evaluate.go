@@ -34,6 +34,7 @@ const (
 	Unverified
 )
 
+// String returns the kind in lower case with dashes ("wrong-account").
 func (k VerdictKind) String() string {
 	switch k {
 	case OK:

@@ -37,6 +37,7 @@ const (
 	OwnerDomainAccount                      // a domain user or managed service account (app pool identity)
 )
 
+// String returns "computer account" or "domain account".
 func (k OwnerKind) String() string {
 	switch k {
 	case OwnerComputer:
@@ -68,6 +69,7 @@ func ComputerOwner(domain, computer string) Owner {
 // AccountOwner returns the owner for a domain account "DOMAIN\sam".
 func AccountOwner(account string) Owner { return Owner{Kind: OwnerDomainAccount, Account: account} }
 
+// String returns the account and its kind: `CORP\WEB01$ (computer account)`.
 func (o Owner) String() string { return o.Account + " (" + o.Kind.String() + ")" }
 
 // Expectation is one SPN that must resolve to the decrypting account.

@@ -20,6 +20,7 @@ const (
 	SetspnDuplicates                       // setspn -X (with or without -F)
 )
 
+// String returns the command: "setspn -L", "setspn -Q" or "setspn -X".
 func (k SetspnKind) String() string {
 	switch k {
 	case SetspnList:

@@ -40,6 +40,7 @@ const (
 	ProblemHostCharacters                        // characters that cannot appear in a host name
 )
 
+// String names the problem ("URL scheme", "trailing dot").
 func (k ProblemKind) String() string {
 	switch k {
 	case ProblemNoClass:
@@ -68,6 +69,7 @@ type Problem struct {
 	Detail string
 }
 
+// String returns "kind: detail".
 func (p Problem) String() string { return p.Kind.String() + ": " + p.Detail }
 
 // ErrMalformed is matched (errors.Is) by every [*SyntaxError].
@@ -80,6 +82,7 @@ type SyntaxError struct {
 	Problems []Problem
 }
 
+// Error lists the value and its problems.
 func (e *SyntaxError) Error() string {
 	parts := make([]string, len(e.Problems))
 	for i, p := range e.Problems {
