@@ -206,11 +206,25 @@ func Probe(ctx context.Context, rawURL string, opts ProbeOptions) (*Transcript, 
 	t := &Transcript{URL: rawURL}
 	defer func() { t.Elapsed = time.Since(start) }()
 	u, err := url.Parse(rawURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
-		if err == nil {
-			err = errors.New("want an http:// or https:// URL with a host")
+	if err != nil {
+		// url.Error repeats the URL, which may hold a password: keep only the cause
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
 		}
-		return t, &ProbeError{URL: rawURL, Step: "url", Err: err}
+		if strings.Contains(rawURL, "@") {
+			t.URL = "(URL not shown: it may contain credentials)"
+		}
+		return t, &ProbeError{URL: t.URL, Step: "url", Err: err}
+	}
+	if u.User != nil {
+		// net/http would send these as Basic credentials: never
+		t.URL = u.Redacted()
+		u.User = nil
+		t.Notes = append(t.Notes, "credentials in the URL were ignored")
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
+		return t, &ProbeError{URL: t.URL, Step: "url", Err: errors.New("want an http:// or https:// URL with a host")}
 	}
 	timeout := opts.Timeout
 	if timeout <= 0 {

@@ -304,6 +304,20 @@ func TestProbeTimeoutAndErrors(t *testing.T) {
 	if _, err := Probe(ctx, srv.URL, ProbeOptions{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
 	}
+	// credentials in the URL are never sent (net/http would send Basic) nor shown
+	var gotAuth string
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { gotAuth = r.Header.Get("Authorization") }))
+	defer echo.Close()
+	withPw := strings.Replace(echo.URL, "http://", "http://bob:Hunter2-secret@", 1)
+	tr, err = Probe(context.Background(), withPw, ProbeOptions{})
+	js, _ := json.Marshal(tr)
+	if err != nil || gotAuth != "" || strings.Contains(string(js), "Hunter2") {
+		t.Errorf("URL credentials: err %v, sent %q, transcript %s", err, gotAuth, js)
+	}
+	_, err = Probe(context.Background(), "http://bob:Hunter2-secret@[::1", ProbeOptions{})
+	if err == nil || strings.Contains(err.Error(), "Hunter2") {
+		t.Errorf("bad URL with credentials: %v", err)
+	}
 	for _, u := range []string{"", "ftp://x/", "http://", "::"} {
 		if _, err := Probe(context.Background(), u, ProbeOptions{}); !errors.As(err, &pe) || pe.Step != "url" {
 			t.Errorf("%q: %v", u, err)
