@@ -554,6 +554,7 @@ func TestWriteMarkdown(t *testing.T) {
 		"| Agents cannot register with Task Server | no | Investigate | TST001 | because |",
 		"### Agents cannot register with Task Server",
 		"- **error** `TST001` `Default Web Site/Altiris/TaskManagement/CTAgent`: authPersistNonNTLM is false",
+		"  - evidence: `applicationHost.config:412`: authPersistNonNTLM=\"false\"",
 		"    ```\n    %windir%",
 		"a|b",
 		"| TST003 | skipped | missing evidence: tickets |",
@@ -561,6 +562,23 @@ func TestWriteMarkdown(t *testing.T) {
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestEvidenceWhere(t *testing.T) {
+	for _, c := range []struct {
+		ref  EvidenceRef
+		want string
+	}{
+		{EvidenceRef{Source: "applicationHost.config", Locator: "412"}, "applicationHost.config:412"},
+		{EvidenceRef{Source: "applicationHost.config", Locator: "applicationHost.config:28"}, "applicationHost.config:28"},
+		{EvidenceRef{Source: "applicationHost.config", Locator: "schema default"}, "applicationHost.config (schema default)"},
+		{EvidenceRef{Source: "setspn/a.txt"}, "setspn/a.txt"},
+		{EvidenceRef{Locator: "line 3"}, "line 3"},
+	} {
+		if got := c.ref.Where(); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.ref, got, c.want)
 		}
 	}
 }

@@ -108,3 +108,18 @@ func (r *Report) statusCounts() map[Status]int {
 	}
 	return m
 }
+
+// Where returns the evidence location for people: "source:line" when the
+// locator is a line number, the locator alone when it already names the
+// source, else "source (locator)".
+func (e EvidenceRef) Where() string {
+	switch {
+	case e.Locator == "":
+		return e.Source
+	case e.Source == "" || strings.HasPrefix(e.Locator, e.Source+":") || strings.HasPrefix(e.Locator, e.Source+" "):
+		return e.Locator
+	case e.Locator[0] >= '0' && e.Locator[0] <= '9':
+		return e.Source + ":" + e.Locator
+	}
+	return e.Source + " (" + e.Locator + ")"
+}

@@ -53,10 +53,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			}
 			p("- **%s** `%s` %s: %s\n", f.Severity, f.CheckID, mdInline(subj), strings.ReplaceAll(f.Message, "\n", " "))
 			for _, ev := range f.Evidence {
-				s := mdInline(ev.Source)
-				if ev.Locator != "" {
-					s += " at " + mdInline(ev.Locator)
-				}
+				s := mdInline(ev.Where())
 				if ev.Detail != "" {
 					s += ": " + strings.ReplaceAll(ev.Detail, "\n", " ")
 				}

@@ -165,10 +165,7 @@ func (r *Report) WriteText(w io.Writer, opts TextOptions) error {
 func (t *textWriter) writeFinding(f Finding) {
 	t.line(2, t.sev(f.Severity)+" "+t.paint(ansiBold, f.CheckID)+" "+indentRest(f.Message, 3))
 	for _, e := range f.Evidence {
-		s := e.Source
-		if e.Locator != "" {
-			s += ":" + e.Locator
-		}
+		s := e.Where()
 		if e.Detail != "" {
 			s += ": " + e.Detail
 		}
