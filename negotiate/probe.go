@@ -437,9 +437,19 @@ func (p *prober) round(step, authorization string) (Round, error) {
 	return r, nil
 }
 
-// redactHeader copies h with cookie values replaced.
+// redactHeader copies h with cookie values and non-token credentials
+// (Basic, Digest, Bearer...) replaced.
 func redactHeader(h http.Header) http.Header {
 	out := h.Clone()
+	for _, k := range []string{"Authorization", "Proxy-Authorization"} {
+		vs := out.Values(k)
+		for i, v := range vs {
+			scheme, _, _ := strings.Cut(strings.TrimSpace(v), " ")
+			if !tokenScheme(scheme) {
+				vs[i] = scheme + " (redacted)"
+			}
+		}
+	}
 	for _, k := range []string{"Cookie", "Set-Cookie"} {
 		if vs := out.Values(k); len(vs) > 0 {
 			out.Del(k)

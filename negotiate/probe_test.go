@@ -309,9 +309,9 @@ func TestProbeTimeoutAndErrors(t *testing.T) {
 	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { gotAuth = r.Header.Get("Authorization") }))
 	defer echo.Close()
 	withPw := strings.Replace(echo.URL, "http://", "http://bob:Hunter2-secret@", 1)
-	tr, err = Probe(context.Background(), withPw, ProbeOptions{})
+	tr, err = Probe(context.Background(), withPw, ProbeOptions{Header: http.Header{"Proxy-Authorization": {"Basic Ym9iOkh1bnRlcjItc2VjcmV0"}}})
 	js, _ := json.Marshal(tr)
-	if err != nil || gotAuth != "" || strings.Contains(string(js), "Hunter2") {
+	if err != nil || gotAuth != "" || strings.Contains(string(js), "Hunter2") || strings.Contains(string(js), "Ym9iOkh1bnRlcjI") {
 		t.Errorf("URL credentials: err %v, sent %q, transcript %s", err, gotAuth, js)
 	}
 	_, err = Probe(context.Background(), "http://bob:Hunter2-secret@[::1", ProbeOptions{})
