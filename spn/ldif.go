@@ -25,19 +25,25 @@ type LDIFExport struct {
 	Encoding textenc.Encoding
 	Accounts []Account
 	Warnings []Warning
+	// Incomplete is non-empty when the file itself shows that entries are
+	// missing: an ldapsearch "result:" other than 0 (size or time limit), a
+	// search reference ("ref:") that was not followed, a ranged attribute.
+	// [NewOfflineDirectory] never treats such an export as complete.
+	Incomplete string
 }
 
 // ParseLDIF reads a whole LDIF export into memory. See [ScanLDIF] for the
 // syntax it accepts.
 func ParseLDIF(name string, r io.Reader) (*LDIFExport, error) {
 	out := &LDIFExport{Name: name}
-	enc, warns, err := ScanLDIF(context.Background(), name, r, func(a *Account) error {
+	var sc ldifScanner
+	enc, warns, err := scanLDIF(context.Background(), &sc, name, r, func(a *Account) error {
 		c := *a
 		c.SPNs = append([]string(nil), a.SPNs...)
 		out.Accounts = append(out.Accounts, c)
 		return nil
 	})
-	out.Encoding, out.Warnings = enc, warns
+	out.Encoding, out.Warnings, out.Incomplete = enc, warns, sc.incomplete
 	if err != nil {
 		return nil, err
 	}
@@ -53,12 +59,22 @@ func ParseLDIF(name string, r io.Reader) (*LDIFExport, error) {
 // modify/delete/modrdn records are skipped with a warning. Text may be UTF-8
 // or UTF-16LE (ldifde -u). Syntax errors stop the scan with a [*ParseError];
 // an error from fn stops it and is returned unchanged.
+//
+// Output of OpenLDAP's ldapsearch is accepted too: its "search:" and
+// "result:" trailer lines are read (a result other than "0 Success" means the
+// export is truncated and becomes a warning), and search references ("ref:")
+// are reported as warnings.
 func ScanLDIF(ctx context.Context, name string, r io.Reader, fn func(a *Account) error) (textenc.Encoding, []Warning, error) {
+	var s ldifScanner
+	return scanLDIF(ctx, &s, name, r, fn)
+}
+
+func scanLDIF(ctx context.Context, s *ldifScanner, name string, r io.Reader, fn func(a *Account) error) (textenc.Encoding, []Warning, error) {
 	tr, enc, err := textenc.NewReader(r)
 	if err != nil {
 		return enc, nil, &ParseError{File: name, Err: err}
 	}
-	s := ldifScanner{name: name, fn: fn, ctx: ctx}
+	*s = ldifScanner{name: name, fn: fn, ctx: ctx}
 	sc := bufio.NewScanner(tr)
 	sc.Buffer(make([]byte, 0, 64*1024), maxLine)
 	for sc.Scan() {
@@ -76,7 +92,7 @@ func ScanLDIF(ctx context.Context, name string, r io.Reader, fn func(a *Account)
 	if err := s.endRecord(); err != nil {
 		return enc, s.warns, err
 	}
-	if s.records == 0 {
+	if s.records == 0 && s.incomplete == "" {
 		return enc, s.warns, &ParseError{File: name, Line: 1, Err: fmt.Errorf("no LDIF entries: %w", ErrUnrecognized)}
 	}
 	return enc, s.warns, nil
@@ -93,16 +109,23 @@ type ldifScanner struct {
 	logicalLine int             // its first physical line; 0 when none
 	comment     bool            // the current logical line is a comment
 
-	inRecord bool
-	skip     bool // record is not an add
-	recLine  int
-	acct     Account
-	records  int
-	valueBuf []string
+	inRecord   bool
+	skip       bool // record is not an add
+	recLine    int
+	acct       Account
+	records    int
+	valueBuf   []string
+	incomplete string // why the file shows entries are missing
 }
 
 func (s *ldifScanner) warn(line int, format string, a ...any) {
 	s.warns = append(s.warns, Warning{File: s.name, Line: line, Message: fmt.Sprintf(format, a...)})
+}
+
+func (s *ldifScanner) markIncomplete(reason string) {
+	if s.incomplete == "" {
+		s.incomplete = reason
+	}
 }
 
 func (s *ldifScanner) physical(l string) error {
@@ -171,7 +194,17 @@ func (s *ldifScanner) attrLine(line int, text string) error {
 
 	if !s.inRecord {
 		switch lower {
-		case "version":
+		case "version", "search":
+			return nil
+		case "result":
+			if v := strings.TrimSpace(value); !strings.HasPrefix(v, "0 ") && v != "0" {
+				s.warn(line, "the export ended with result %q: entries are missing", v)
+				s.markIncomplete("ldapsearch result " + v)
+			}
+			return nil
+		case "ref":
+			s.warn(line, "search reference %s was not followed: entries under it are missing", value)
+			s.markIncomplete("unfollowed search reference " + value)
 			return nil
 		case "dn":
 			s.inRecord, s.skip, s.recLine = true, false, line
@@ -196,6 +229,7 @@ func (s *ldifScanner) attrLine(line int, text string) error {
 	}
 	if opts != "" && strings.Contains(strings.ToLower(opts), "range=") {
 		s.warn(line, "%s has a ranged (truncated) value list; re-export with a larger MaxValRange", base)
+		s.markIncomplete(base + " values of " + s.acct.DN + " are ranged (truncated)")
 	}
 	if !utf8.ValidString(value) {
 		value = strings.ToValidUTF8(value, "\uFFFD")

@@ -140,3 +140,24 @@ func FuzzParseLDIF(f *testing.F) {
 		}
 	})
 }
+
+func TestParseLDIFFromLdapsearch(t *testing.T) {
+	in := "# extended LDIF\n#\n# LDAPv3\n\n# web01, Computers, example.test\ndn: CN=WEB01,CN=Computers,DC=example,DC=test\n" +
+		"sAMAccountName: WEB01$\nservicePrincipalName: HOST/web01\n\n# search reference\nref: ldap://child.example.test/DC=child,DC=example,DC=test\n\n" +
+		"# search result\nsearch: 2\nresult: 4 Size limit exceeded\n\n# numResponses: 2\n"
+	x, err := ParseLDIF("ldapsearch.txt", strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(x.Accounts) != 1 || x.Incomplete == "" || len(x.Warnings) != 2 {
+		t.Fatalf("export = %+v", x)
+	}
+	d := NewOfflineDirectory(OfflineInput{LDIF: []*LDIFExport{x}, LDIFComplete: true})
+	if ans, _ := d.Owners(context.Background(), "HTTP/none"); ans.Complete {
+		t.Error("a truncated export proves absence")
+	}
+	ok := "dn: CN=a,DC=x\nservicePrincipalName: HTTP/a\n\nsearch: 2\nresult: 0 Success\n"
+	if x, err := ParseLDIF("ok.txt", strings.NewReader(ok)); err != nil || x.Incomplete != "" || len(x.Warnings) != 0 {
+		t.Errorf("clean ldapsearch output: %+v %v", x, err)
+	}
+}

@@ -18,7 +18,8 @@ type OfflineInput struct {
 	// holder of the scope (exported with -r "(servicePrincipalName=*)" from
 	// the domain root, or from the Global Catalog for a forest). Only then can
 	// the directory prove that an SPN has no (other) owner. The parser cannot
-	// know the filter that was used, so the caller must say so.
+	// know the filter that was used, so the caller must say so; an export
+	// whose Incomplete is set is never taken as complete.
 	LDIFComplete bool
 	// Domain is the NetBIOS domain name used to name accounts known only by
 	// DN ("CORP"); empty means the first DC= of each DN, upper-cased.
@@ -30,14 +31,15 @@ type OfflineInput struct {
 // account says nothing about who else holds an SPN; a finished setspn -Q for
 // exactly that SPN, a finished setspn -X, or a complete LDIF export can.
 type OfflineDirectory struct {
-	accounts []offAccount
-	byKey    map[string]int
-	index    map[string][]int32 // lower-case SPN -> accounts
-	queries  []offQuery
-	dupRuns  []offDupRun
-	ldifAll  bool
-	desc     string
-	warnings []Warning
+	accounts  []offAccount
+	byKey     map[string]int
+	index     map[string][]int32 // lower-case SPN -> accounts
+	queries   []offQuery
+	dupRuns   []offDupRun
+	ldifAll   bool
+	truncated string // why a given LDIF export is known to be truncated
+	desc      string
+	warnings  []Warning
 }
 
 type offAccount struct {
@@ -65,6 +67,12 @@ type offDupRun struct {
 // matched by DN (then by name) across files; their SPN lists are merged.
 func NewOfflineDirectory(in OfflineInput) *OfflineDirectory {
 	d := &OfflineDirectory{byKey: map[string]int{}, index: map[string][]int32{}, ldifAll: in.LDIFComplete && len(in.LDIF) > 0}
+	for _, l := range in.LDIF {
+		if l != nil && l.Incomplete != "" {
+			d.ldifAll = false // the export itself shows it is truncated
+			d.truncated = l.Name + ": " + l.Incomplete
+		}
+	}
 	var names []string
 	for _, o := range in.Setspn {
 		if o == nil {
@@ -263,6 +271,9 @@ func (d *OfflineDirectory) Scan(ctx context.Context, fn func(a *Account) error) 
 	}
 	if d.ldifAll {
 		return Completeness{Complete: true}, nil
+	}
+	if d.truncated != "" {
+		return Completeness{Reason: d.desc + " does not list every SPN holder (" + d.truncated + ")"}, nil
 	}
 	return Completeness{Reason: d.desc + " does not list every SPN holder (no complete ldifde export)"}, nil
 }
