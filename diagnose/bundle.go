@@ -22,18 +22,21 @@ import (
 
 // HostFile is the content of a bundle's host.json. Every key is optional.
 type HostFile struct {
+	// Computer, FQDN, Domain, Realm, Role, Aliases and CNAMEs fill Host
+	// (see Host for their meaning).
 	Computer string            `json:"computer"`
-	FQDN     string            `json:"fqdn"`
-	Domain   string            `json:"domain"`
-	Realm    string            `json:"realm"`
-	Role     string            `json:"role"`
-	Aliases  []string          `json:"aliases"`
-	CNAMEs   map[string]string `json:"cnames"`
-	// Scenario facts.
+	FQDN     string            `json:"fqdn"`    // see Computer
+	Domain   string            `json:"domain"`  // see Computer
+	Realm    string            `json:"realm"`   // see Computer
+	Role     string            `json:"role"`    // see Computer
+	Aliases  []string          `json:"aliases"` // see Computer
+	CNAMEs   map[string]string `json:"cnames"`  // see Computer
+	// NTLMDisabled, NonDomainClients, TLSInspection and
+	// FirewallShowsServiceAccount fill Scenario.
 	NTLMDisabled                bool `json:"ntlm_disabled"`
-	NonDomainClients            bool `json:"non_domain_clients"`
-	TLSInspection               bool `json:"tls_inspection"`
-	FirewallShowsServiceAccount bool `json:"firewall_service_account"`
+	NonDomainClients            bool `json:"non_domain_clients"`       // see NTLMDisabled
+	TLSInspection               bool `json:"tls_inspection"`           // see NTLMDisabled
+	FirewallShowsServiceAccount bool `json:"firewall_service_account"` // see NTLMDisabled
 	// LDIFComplete declares that ldif/*.ldf hold every SPN holder of the
 	// domain (exported with -r "(servicePrincipalName=*)" from its root), so
 	// the absence of an SPN owner is proven.

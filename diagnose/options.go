@@ -41,6 +41,7 @@ type OptionsError struct {
 	Problem string
 }
 
+// Error renders "diagnose: options: Field "value": problem".
 func (e *OptionsError) Error() string {
 	return fmt.Sprintf("diagnose: options: %s %q: %s", e.Field, e.Value, e.Problem)
 }

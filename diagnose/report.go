@@ -61,8 +61,10 @@ const (
 
 // CheckResult is the outcome of one check in a run.
 type CheckResult struct {
+	// CheckID is the check's ID.
 	CheckID string `json:"check_id"`
-	Status  Status `json:"status"`
+	// Status is passed, failed, skipped or error.
+	Status Status `json:"status"`
 	// Reason explains a skip ("no evidence: directory"), an error, or
 	// summarises the findings ("2 findings").
 	Reason string `json:"reason,omitempty"`

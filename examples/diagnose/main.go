@@ -354,7 +354,7 @@ func (o *overlay) ReadDir(name string) ([]fs.DirEntry, error) {
 		seen[e.Name()] = true
 		out = append(out, e)
 	}
-	var errB error = fs.ErrNotExist
+	errB := fs.ErrNotExist
 	if o.base != nil {
 		var b []fs.DirEntry
 		b, errB = fs.ReadDir(o.base, name)
