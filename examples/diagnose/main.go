@@ -63,8 +63,10 @@ const (
 // listFlag collects repeated and comma-separated values.
 type listFlag []string
 
+// String joins the values with commas (flag.Value).
 func (l *listFlag) String() string { return strings.Join(*l, ",") }
 
+// Set adds the comma-separated values of v (flag.Value).
 func (l *listFlag) Set(v string) error {
 	for _, s := range strings.Split(v, ",") {
 		if s = strings.TrimSpace(s); s != "" {
