@@ -1,6 +1,7 @@
 package negotiate
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -262,5 +263,82 @@ func TestTokenJSONOmitsCredentials(t *testing.T) {
 				t.Errorf("%s: JSON has %s", name, unwanted)
 			}
 		}
+	}
+}
+
+// der builds a DER element (test helper).
+func der(tag byte, body ...[]byte) []byte {
+	var b []byte
+	for _, x := range body {
+		b = append(b, x...)
+	}
+	n := len(b)
+	switch {
+	case n < 0x80:
+		return append([]byte{tag, byte(n)}, b...)
+	case n < 0x100:
+		return append([]byte{tag, 0x81, byte(n)}, b...)
+	default:
+		return append([]byte{tag, 0x82, byte(n >> 8), byte(n)}, b...)
+	}
+}
+
+var (
+	derKerberosOID = []byte{0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02}
+	derNTLMOID     = []byte{0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x0a}
+	derSPNEGOOID   = []byte{0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02}
+)
+
+func TestNegTokenInitReqFlagsAndMIC(t *testing.T) {
+	// NegTokenInit { mechTypes [Kerberos, NTLM], reqFlags mutual|integ, mechListMIC }.
+	init := der(0xa0, der(0x30,
+		der(0xa0, der(0x30, derKerberosOID, derNTLMOID)),
+		der(0xa1, []byte{0x03, 0x02, 0x01, 0x42}), // BIT STRING, 1 unused bit, 0x42 = mutual(1) + integ(6)
+		der(0xa3, der(0x04, []byte{1, 2, 3, 4})),
+	))
+	tok, err := DecodeToken(der(0x60, derSPNEGOOID, init))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := tok.SPNEGO
+	if tok.Kind != SPNEGOInit || !s.ReqFlagsPresent || strings.Join(s.ReqFlags, ",") != "mutual,integ" ||
+		string(s.MechListMIC) != "\x01\x02\x03\x04" || tok.Mechanism() != "Kerberos" {
+		t.Fatalf("%v %+v", tok.Kind, s)
+	}
+}
+
+func TestNegTokenRespCarryingKRBError(t *testing.T) {
+	// A server rejecting an AP-REQ: NegTokenResp { reject, Kerberos, GSS(0300 KRB-ERROR) }.
+	krbErr := readCorpusToken(t, "gokrb5_testdata_mit_krb_error.hex")
+	gss := der(0x60, derKerberosOID, []byte{0x03, 0x00}, krbErr)
+	resp := der(0xa1, der(0x30,
+		der(0xa0, []byte{0x0a, 0x01, 0x02}),
+		der(0xa1, derKerberosOID),
+		der(0xa2, der(0x04, gss)),
+	))
+	tok, err := DecodeToken(resp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.Kind != SPNEGOResp || tok.SPNEGO.NegState != Reject || tok.InnerKind != KerberosError ||
+		tok.Kerberos.Error.Code != 60 || tok.Kerberos.Error.EText != "krb5data" {
+		t.Fatalf("%v %v %+v", tok.Kind, tok.InnerKind, tok.Kerberos)
+	}
+	// The same message with a TOK_ID that says AP-REP is inconsistent.
+	gss[bytes.Index(gss, derKerberosOID)+len(derKerberosOID)] = 0x02 // TOK_ID 0200
+	bad := der(0xa1, der(0x30, der(0xa2, der(0x04, gss))))
+	if _, err := DecodeToken(bad); !errors.Is(err, ErrInconsistent) {
+		t.Fatalf("TOK_ID mismatch: %v", err)
+	}
+}
+
+func TestRawNTLMInsideGSS(t *testing.T) {
+	ntlm := readCorpusToken(t, "pyspnego_ntlm_negotiate.b64")
+	tok, err := DecodeToken(der(0x60, derNTLMOID, ntlm))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tok.GSSWrapped || tok.NTLM == nil || tok.NTLM.MessageType != 1 || tok.Mechanism() != "NTLM" {
+		t.Fatalf("%+v", tok)
 	}
 }
