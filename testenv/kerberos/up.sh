@@ -2,8 +2,8 @@
 # up.sh STATE_DIR: a throwaway MIT Kerberos realm and an Apache/mod_auth_gssapi
 # Negotiate server on 127.0.0.1, for the negotiate package's integration tests.
 #
-#   KDC     127.0.0.1:18888 udp+tcp (KDC_PORT), realm EXAMPLE.TEST
-#   Apache  127.0.0.1:18080 (HTTP_PORT), locations described in httpd.conf.in
+#   KDC     127.0.0.1:18888 udp+tcp (KERBEROS_KDC_PORT), realm EXAMPLE.TEST
+#   Apache  127.0.0.1:18080 (KERBEROS_HTTP_PORT), locations described in httpd.conf.in
 #   (the next free port when the default is taken; STATE_DIR/env has the ones used)
 #
 # Principals:
@@ -32,8 +32,8 @@ mkdir -p "$1"
 S=$(cd "$1" && pwd)
 
 REALM=EXAMPLE.TEST
-KDC_PORT=${KDC_PORT:-18888}
-HTTP_PORT=${HTTP_PORT:-18080}
+KDC_PORT=${KERBEROS_KDC_PORT:-18888}
+HTTP_PORT=${KERBEROS_HTTP_PORT:-18080}
 HOST=127.0.0.1
 USER_PRINC=alice
 NTLM_DOMAIN=EXAMPLE
