@@ -166,6 +166,9 @@ func TestIntegrationProbeConnectionBound(t *testing.T) {
 		if tr.SPN != v[2] || tr.Ticket == nil || tr.Ticket.Server != v[2] {
 			t.Errorf("%s: SPN %q ticket %+v", tc.url, tr.SPN, tr.Ticket)
 		}
+		if !strings.Contains(tr.ObserverSees, "not the user") {
+			t.Errorf("%s: observer sees %q", tc.url, tr.ObserverSees)
+		}
 		if !tr.MutualAuth || !tr.MutualAuthVerified {
 			t.Errorf("%s: mutual auth %v verified %v", tc.url, tr.MutualAuth, tr.MutualAuthVerified)
 		}
@@ -277,6 +280,9 @@ func TestIntegrationProbeNTLM(t *testing.T) {
 		}
 		if auth == nil || auth.NTLM == nil || !strings.EqualFold(auth.NTLM.User, v[1]) || auth.NTLM.Workstation != "PROBE01" {
 			t.Fatalf("%s: AUTHENTICATE token %+v", name, auth)
+		}
+		if !strings.Contains(tr.ObserverSees, v[1]) {
+			t.Errorf("%s: observer sees %q", name, tr.ObserverSees)
 		}
 		if vis := auth.Visible(); !vis.ClientIdentityVisible {
 			t.Errorf("%s: NTLM AUTHENTICATE visibility %+v", name, vis)

@@ -159,13 +159,17 @@ type Transcript struct {
 	// same kept-alive connection was challenged again (IIS
 	// authPersistNonNTLM=false / Apache GssapiConnectionBound Off), false
 	// when it was served; nil when not tested (ReuseNote says why).
-	ReauthOnSameConnection *bool    `json:",omitempty"`
-	ReuseNote              string   `json:",omitempty"`
-	Persistent             bool     // Persistent-Auth: true on the authenticated response
-	PersistentAuthHeader   string   `json:",omitempty"`
-	FinalStatus            int      // status of the last authentication round
-	Notes                  []string `json:",omitempty"`
-	Elapsed                time.Duration
+	ReauthOnSameConnection *bool  `json:",omitempty"`
+	ReuseNote              string `json:",omitempty"`
+	Persistent             bool   // Persistent-Auth: true on the authenticated response
+	PersistentAuthHeader   string `json:",omitempty"`
+	FinalStatus            int    // status of the last authentication round
+	// ObserverSees is what a proxy or identity-aware firewall on the path
+	// can read from the token that authenticated (Token.Visible): the user
+	// for NTLM, only the service for Kerberos.
+	ObserverSees string   `json:",omitempty"`
+	Notes        []string `json:",omitempty"`
+	Elapsed      time.Duration
 }
 
 // ProbeError is returned when the probe could not complete (bad URL,
@@ -278,6 +282,9 @@ func Probe(ctx context.Context, rawURL string, opts ProbeOptions) (*Transcript, 
 		}
 	}
 	if t.Authenticated {
+		if last.Sent != nil {
+			t.ObserverSees = last.Sent.Visible().Summary
+		}
 		if persistent, ok := PersistentAuth(last.Header); ok {
 			t.PersistentAuthHeader = strconv.FormatBool(persistent)
 			t.Persistent = persistent

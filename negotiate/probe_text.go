@@ -65,6 +65,9 @@ func (t *Transcript) WriteText(w io.Writer) error {
 		mech = "none (not authenticated)"
 	}
 	ew.printf("Mechanism:  %s\n", mech)
+	if t.ObserverSees != "" {
+		ew.printf("Observer:   %s\n", t.ObserverSees)
+	}
 	if t.Ticket != nil {
 		ew.printf("Ticket:     %s@%s %s kvno %d\n", t.Ticket.Server, t.Ticket.Realm, t.Ticket.EncType, t.Ticket.KVNO)
 	}
