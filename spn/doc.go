@@ -57,12 +57,16 @@
 //
 // [ParseSetspn] recognises -L, -Q and -X output by content (several commands
 // in one file are fine), in UTF-8, UTF-8 with BOM or UTF-16LE as PowerShell
-// redirection writes it, with CRLF or LF. Echoed command lines ("C:\>setspn -Q
-// HTTP/portal") tell it which SPN a -Q answered, so keep them. [ParseLDIF]
-// (and the streaming [ScanLDIF]) read ldifde exports with folded lines and
-// base64 values. [NewOfflineDirectory] merges everything: an owner list is
-// complete when a finished setspn -Q for that SPN, a finished setspn -X, or an
-// LDIF export declared complete ([OfflineInput].LDIFComplete) proves it.
+// redirection writes it, with CRLF or LF. An echoed command line
+// ("C:\>setspn -Q HTTP/portal") tells it which SPN a -Q answered; when the
+// file lacks it, set [SetspnRun].Target before building the directory, or the
+// answer cannot prove absence. [ParseLDIF] (and the streaming [ScanLDIF])
+// read ldifde exports with folded lines and base64 values, and OpenLDAP
+// ldapsearch output, whose trailer shows a size limit or an unfollowed
+// referral ([LDIFExport].Incomplete). [NewOfflineDirectory] merges
+// everything: an owner list is complete when a finished setspn -Q for that
+// SPN, a finished setspn -X, or an LDIF export declared complete
+// ([OfflineInput].LDIFComplete) proves it.
 // Parsers report problems as [*ParseError] (file and line) and [Warning]s.
 //
 // # Which SPNs must exist
@@ -97,4 +101,6 @@
 // and a small owner number), with owner names packed in one buffer - about
 // 85 MiB for 2.5 million SPNs. A scan that was cut short returns the duplicates it found with an
 // incomplete marker and an error - never an empty "no duplicates".
+// [AuditDirectory] does the same scan once for duplicates, malformed values
+// and RC4-only SPN holders, as the diagnose package's SPN checks need.
 package spn
