@@ -342,3 +342,25 @@ func TestRawNTLMInsideGSS(t *testing.T) {
 		t.Fatalf("%+v", tok)
 	}
 }
+
+func TestTruncatedAPReqPrefix(t *testing.T) {
+	full := readCorpusToken(t, "gokrb5_krb5token_apreq.hex")
+	tok, err := DecodeToken(full[:140]) // ends inside the ticket's cipher text
+	var de *DecodeError
+	if !errors.As(err, &de) || !errors.Is(err, ErrTruncated) || de.Offset != 0 || tok == nil || !tok.Truncated {
+		t.Fatalf("got %+v, %v", tok, err)
+	}
+	a := tok.Kerberos.APReq
+	if tok.Kind != KerberosAPReq || a.Realm != "TEST.GOKRB5" || a.SPN != "HTTP/host.test.gokrb5" || a.TicketEncType != 18 || a.TicketKVNO != 3 {
+		t.Fatalf("%+v", a)
+	}
+	if v := tok.Visible(); v.EncType != "aes256-cts-hmac-sha1-96" || !strings.Contains(v.Summary, "truncated") {
+		t.Errorf("%+v", v)
+	}
+	// Every prefix decodes without panicking and reports truncation.
+	for n := 1; n < len(full); n++ {
+		if _, err := DecodeToken(full[:n]); !errors.Is(err, ErrTruncated) {
+			t.Fatalf("prefix %d: %v", n, err)
+		}
+	}
+}
