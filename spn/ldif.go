@@ -194,7 +194,7 @@ func (s *ldifScanner) attrLine(line int, text string) error {
 
 	if !s.inRecord {
 		switch lower {
-		case "version", "search":
+		case "version", "search", "control", "pagedresults", "text", "matcheddn":
 			return nil
 		case "result":
 			if v := strings.TrimSpace(value); !strings.HasPrefix(v, "0 ") && v != "0" {

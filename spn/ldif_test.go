@@ -156,7 +156,9 @@ func TestParseLDIFFromLdapsearch(t *testing.T) {
 	if ans, _ := d.Owners(context.Background(), "HTTP/none"); ans.Complete {
 		t.Error("a truncated export proves absence")
 	}
-	ok := "dn: CN=a,DC=x\nservicePrincipalName: HTTP/a\n\nsearch: 2\nresult: 0 Success\n"
+	ok := "dn: CN=a,DC=x\nservicePrincipalName: HTTP/a\n\n# search result\nsearch: 2\nresult: 0 Success\n" +
+		"control: 1.2.840.113556.1.4.319 false MAUCAQAEAA==\npagedresults: cookie=\n# extended LDIF\n\n" +
+		"dn: CN=b,DC=x\nservicePrincipalName: HTTP/b\n"
 	if x, err := ParseLDIF("ok.txt", strings.NewReader(ok)); err != nil || x.Incomplete != "" || len(x.Warnings) != 0 {
 		t.Errorf("clean ldapsearch output: %+v %v", x, err)
 	}
