@@ -141,7 +141,7 @@ func fileTally(ctx context.Context, path string, order int, o *Options) (*tally,
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := newChunker(f, size, base, cs)
+			c := newChunker(f, size, base)
 			for j := range jobs {
 				if ctx.Err() != nil {
 					results <- chunkRes{job: j, err: ctx.Err()}
@@ -180,7 +180,7 @@ func fileTally(ctx context.Context, path string, order int, o *Options) (*tally,
 			}
 			if r.job.i > 0 && r.prefixData && (r.job.assumed == nil || !r.job.assumed.equal(endLay)) {
 				if redo == nil {
-					redo = newChunker(f, size, base, cs)
+					redo = newChunker(f, size, base)
 				}
 				j := r.job
 				j.assumed = endLay
@@ -210,51 +210,60 @@ func fileTally(ctx context.Context, path string, order int, o *Options) (*tally,
 
 // chunker reads lines of one file for one worker.
 type chunker struct {
-	f         io.ReaderAt
-	size      int64
-	base      int64
-	buf       []byte
-	bufOff    int64 // absolute offset of buf[0]
-	n         int   // valid bytes in buf
-	pos       int64 // absolute offset of the next line
-	chunkSize int64
+	f      io.ReaderAt
+	size   int64
+	base   int64
+	buf    []byte
+	bufOff int64 // absolute offset of buf[0]
+	n      int   // valid bytes in buf
+	pos    int64 // absolute offset of the next line
 }
 
-func newChunker(f io.ReaderAt, size, base, chunkSize int64) *chunker {
-	return &chunker{f: f, size: size, base: base, chunkSize: chunkSize}
+func newChunker(f io.ReaderAt, size, base int64) *chunker {
+	return &chunker{f: f, size: size, base: base}
 }
 
-// fill reads want bytes (at least maxLine+1, as available) from c.pos.
-func (c *chunker) fill(want int64) error {
-	want = min(max(want, maxLine+1), c.size-c.pos)
-	if int64(cap(c.buf)) < want {
-		c.buf = make([]byte, want)
+// readSize is the size of one read: small enough that the buffer stays
+// in the CPU cache while its lines are classified.
+const readSize = 256 << 10
+
+// fill keeps the buffered bytes from c.pos and reads more after them, so
+// that at least maxLine+1 bytes from c.pos (or everything up to EOF) are
+// buffered.
+func (c *chunker) fill() error {
+	if c.buf == nil {
+		c.buf = make([]byte, readSize+maxLine+1)
 	}
-	c.buf = c.buf[:want]
-	n, err := c.f.ReadAt(c.buf, c.pos)
+	keep := 0
+	if c.pos >= c.bufOff && c.pos < c.bufOff+int64(c.n) {
+		keep = copy(c.buf, c.buf[c.pos-c.bufOff:c.n])
+	}
+	from := c.pos + int64(keep)
+	want := min(int64(len(c.buf)-keep), c.size-from)
+	n, err := c.f.ReadAt(c.buf[keep:keep+int(want)], from)
 	if err != nil && !(errors.Is(err, io.EOF) && int64(n) == want) {
 		return err
 	}
-	c.bufOff, c.n = c.pos, n
+	c.bufOff, c.n = c.pos, keep+n
 	return nil
 }
 
 // ensure makes at least maxLine+1 bytes from c.pos (or up to EOF) buffered.
-func (c *chunker) ensure(want int64) error {
+func (c *chunker) ensure() error {
 	have := c.bufOff + int64(c.n) - c.pos
 	if c.pos >= c.bufOff && (have > maxLine || c.bufOff+int64(c.n) == c.size) {
 		return nil
 	}
-	return c.fill(want)
+	return c.fill()
 }
 
 // next returns the line at c.pos (without newline) or tooLong. ok is false
 // at EOF.
-func (c *chunker) next(want int64) (line []byte, tooLong, ok bool, err error) {
+func (c *chunker) next() (line []byte, tooLong, ok bool, err error) {
 	if c.pos >= c.size {
 		return nil, false, false, nil
 	}
-	if err := c.ensure(want); err != nil {
+	if err := c.ensure(); err != nil {
 		return nil, false, false, err
 	}
 	b := c.buf[c.pos-c.bufOff : c.n]
@@ -274,13 +283,13 @@ func (c *chunker) next(want int64) (line []byte, tooLong, ok bool, err error) {
 		return b, false, true, nil
 	}
 	// More than maxLine bytes without a newline.
-	return nil, true, true, c.skipLine(want)
+	return nil, true, true, c.skipLine()
 }
 
 // skipLine moves c.pos past the next newline (or to EOF).
-func (c *chunker) skipLine(want int64) error {
+func (c *chunker) skipLine() error {
 	for c.pos < c.size {
-		if err := c.ensure(want); err != nil {
+		if err := c.ensure(); err != nil {
 			return err
 		}
 		b := c.buf[c.pos-c.bufOff : c.n]
@@ -293,28 +302,25 @@ func (c *chunker) skipLine(want int64) error {
 	return nil
 }
 
-const lookaheadRead = 256 << 10
-
 // run classifies the lines that start in [j.start, j.end), then reads on
 // (lookahead) until the NTLM challenge legs of the chunk are settled.
 func (c *chunker) run(ctx context.Context, path string, order int, o *Options, j chunkJob, speculative bool) chunkRes {
 	p := newProc(path, order, o, j.assumed)
 	p.speculative = speculative
 	res := chunkRes{job: j}
-	want := c.chunkSize + maxLine + 2
 	c.pos = j.start
 	c.bufOff, c.n = 0, 0
 	if j.start > c.base {
 		// A line belongs to the chunk it starts in: skip the tail of the
 		// line that straddles the boundary.
 		c.pos = j.start - 1
-		if err := c.skipLine(want); err != nil {
+		if err := c.skipLine(); err != nil {
 			res.err = fmt.Errorf("w3clog: %s: %w", path, err)
 			return res
 		}
 	}
 	for c.pos < j.end {
-		line, long, ok, err := c.next(want)
+		line, long, ok, err := c.next()
 		if err != nil {
 			res.err = fmt.Errorf("w3clog: %s: %w", path, err)
 			return res
@@ -343,7 +349,7 @@ func (c *chunker) run(ctx context.Context, path string, order int, o *Options, j
 			res.err = ctx.Err()
 			return res
 		}
-		line, long, ok, err := c.next(lookaheadRead)
+		line, long, ok, err := c.next()
 		if err != nil {
 			res.err = fmt.Errorf("w3clog: %s: %w", path, err)
 			return res

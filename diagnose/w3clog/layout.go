@@ -113,9 +113,9 @@ func (l *layout) equal(o *layout) bool {
 	return true
 }
 
-// locate fills starts/ends for the fields the layout needs. line must have
-// exactly l.n space-separated fields.
-func (l *layout) locate(line []byte, starts, ends []int) {
+// locateFwd fills starts/ends of fields [0, l.fwd). line must have exactly
+// l.n space-separated fields.
+func (l *layout) locateFwd(line []byte, starts, ends []int) {
 	pos := 0
 	for k := 0; k < l.fwd; k++ {
 		starts[k] = pos
@@ -128,6 +128,10 @@ func (l *layout) locate(line []byte, starts, ends []int) {
 		ends[k] = pos + j
 		pos += j + 1
 	}
+}
+
+// locateBack fills starts/ends of fields [l.n-l.back, l.n).
+func (l *layout) locateBack(line []byte, starts, ends []int) {
 	end := len(line)
 	for k := l.n - 1; k >= l.n-l.back; k-- {
 		ends[k] = end

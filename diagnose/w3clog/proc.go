@@ -72,6 +72,7 @@ type proc struct {
 	sawFields    bool
 	lookahead    bool // past the chunk end: only resolve pending legs
 	starts, ends []int
+	fwdDone      bool // fields [0, lay.fwd) of the current line are located
 	kbuf         []byte
 	pend         map[string]int
 	queue        []pendLeg
@@ -167,7 +168,10 @@ func (p *proc) line(b []byte) {
 		}
 		return
 	}
-	l.locate(b, p.starts, p.ends)
+	// Fields at the end of the line are located now; those at the start
+	// only when a 401 or a pending handshake needs them (see field).
+	l.locateBack(b, p.starts, p.ends)
+	p.fwdDone = l.fwd == 0
 	if p.lookahead {
 		if p.qhead < len(p.queue) {
 			st, ok := p.num(b, kStatus)
@@ -218,9 +222,14 @@ func (p *proc) line(b []byte) {
 // field returns the bytes of a known field, or nil when the layout lacks it
 // or the value is "-".
 func (p *proc) field(b []byte, k int) []byte {
-	i := p.lay.idx[k]
+	l := p.lay
+	i := l.idx[k]
 	if i < 0 {
 		return nil
+	}
+	if !p.fwdDone && i < l.n-l.back {
+		l.locateFwd(b, p.starts, p.ends)
+		p.fwdDone = true
 	}
 	f := b[p.starts[i]:p.ends[i]]
 	if len(f) == 1 && f[0] == '-' {
