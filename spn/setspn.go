@@ -311,6 +311,12 @@ func (p *setspnParser) queryLine(r *SetspnRun, line string, indented bool) {
 
 func (p *setspnParser) dupLine(r *SetspnRun, line string, indented bool) {
 	if !indented && !looksLikeDN(line) {
+		if !strings.Contains(line, "/") {
+			// Not an SPN: boilerplate such as "Operation completed
+			// successfully." must not become a duplicate group.
+			p.warn("unexpected line in setspn -X output: %q", clip(line))
+			return
+		}
 		s := line
 		if i := strings.Index(strings.ToLower(s), " is registered on these accounts"); i >= 0 {
 			s = strings.TrimSpace(s[:i])

@@ -109,6 +109,12 @@ func TestParseSetspnVariants(t *testing.T) {
 		t.Errorf("count mismatch not reported: %+v", r)
 	}
 
+	// Boilerplate without a slash is not an SPN group.
+	o, err = ParseSetspn("b.txt", strings.NewReader("Checking domain DC=x\nProcessing entry 0\nOperation completed successfully.\nfound 0 group of duplicate SPNs.\n"))
+	if err != nil || len(o.Runs[0].Duplicates) != 0 || !o.Runs[0].Complete() || len(o.Warnings) != 1 {
+		t.Errorf("boilerplate: %+v %v %v", o.Runs, o.Warnings, err)
+	}
+
 	// setspn errors make a run incomplete and become warnings.
 	in = "C:\\>setspn -Q HTTP/x\nChecking domain DC=corp,DC=example,DC=com\nLdap Error(0x51 -- Server Down): ldap_connect\nFailed to retrieve DN for domain \"corp\" : 0x00000051\n"
 	o, err = ParseSetspn("e.txt", strings.NewReader(in))
