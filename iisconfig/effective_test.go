@@ -371,3 +371,32 @@ func TestOriginNames(t *testing.T) {
 		t.Error("providers origin")
 	}
 }
+
+// TestConcurrentUse resolves and asks for lines from many goroutines (run
+// with -race): the lazily built line table must be safe.
+func TestConcurrentUse(t *testing.T) {
+	c := loadCorpus(t, "01")
+	apps := c.Applications()
+	done := make(chan int)
+	for g := 0; g < 8; g++ {
+		go func() {
+			sum := 0
+			for _, s := range apps {
+				sum += c.Line(s.Origin("windowsAuthentication", "enabled").Locator)
+				if _, err := c.Effective(s.Path); err != nil && s.Site != "" {
+					t.Error(err)
+				}
+			}
+			done <- sum
+		}()
+	}
+	first := <-done
+	for g := 1; g < 8; g++ {
+		if got := <-done; got != first {
+			t.Errorf("line sums differ: %d vs %d", got, first)
+		}
+	}
+	if first == 0 {
+		t.Error("no lines")
+	}
+}

@@ -249,7 +249,8 @@ type WindowsAuth struct {
 	// Enabled is the enabled attribute (schema default false).
 	Enabled bool
 	// Providers lists the providers in order ("Negotiate", "NTLM", ...);
-	// empty when no providers collection applies.
+	// empty when no providers collection applies. The slice may be shared
+	// with other Settings: copy it before modifying it.
 	Providers []string
 	// UseKernelMode is the useKernelMode attribute (default true).
 	UseKernelMode bool
@@ -271,7 +272,7 @@ type ExtendedProtection struct {
 	// Flags is the flags attribute normalised to a comma-separated list of
 	// flag names ("None", "Proxy,NoServiceNameCheck").
 	Flags string
-	// SPNs lists the <spn name> values in order.
+	// SPNs lists the <spn name> values in order (shared like Providers).
 	SPNs []string
 }
 
