@@ -364,3 +364,18 @@ func TestTruncatedAPReqPrefix(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkDecodeToken(b *testing.B) {
+	for _, name := range []string{"pyspnego_initial_context_token_neg_token_init.b64", "pyspnego_ntlm_authenticate.b64"} {
+		tok := readCorpusToken(b, name)
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(tok)))
+			for b.Loop() {
+				if _, err := DecodeToken(tok); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
