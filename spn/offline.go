@@ -37,7 +37,8 @@ type OfflineDirectory struct {
 	queries   []offQuery
 	dupRuns   []offDupRun
 	ldifAll   bool
-	truncated string // why a given LDIF export is known to be truncated
+	truncated string   // why a given LDIF export is known to be truncated
+	notes     []string // why setspn -X runs prove nothing
 	desc      string
 	warnings  []Warning
 }
@@ -96,6 +97,13 @@ func NewOfflineDirectory(in OfflineInput) *OfflineDirectory {
 					for _, ow := range g.Owners {
 						d.add(setspnAccount(ow.DN, ow.Name, []string{g.SPN}), ow.Name, in.Domain, false, where)
 					}
+				}
+				if !r.Complete() {
+					why := "it ends before \"found N group of duplicate SPNs.\""
+					if len(r.Errors) > 0 {
+						why = "setspn reported: " + r.Errors[0]
+					}
+					d.notes = append(d.notes, fmt.Sprintf("%s is incomplete: %s", where, why))
 				}
 				if r.Complete() {
 					dr := offDupRun{keys: map[string]bool{}, scope: r.Scope, forest: r.Forest, where: where, groups: r.Duplicates}
@@ -274,6 +282,9 @@ func (d *OfflineDirectory) Scan(ctx context.Context, fn func(a *Account) error) 
 	}
 	if d.truncated != "" {
 		return Completeness{Reason: d.desc + " does not list every SPN holder (" + d.truncated + ")"}, nil
+	}
+	if len(d.notes) > 0 {
+		return Completeness{Reason: d.desc + " does not list every SPN holder (" + strings.Join(d.notes, "; ") + ")"}, nil
 	}
 	return Completeness{Reason: d.desc + " does not list every SPN holder (no complete ldifde export)"}, nil
 }
