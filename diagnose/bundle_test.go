@@ -173,10 +173,18 @@ func TestParseHTTPTraceCurl(t *testing.T) {
 	if toks[1].Header != "WWW-Authenticate" || toks[1].Token.Kind != negotiate.SPNEGOResp {
 		t.Errorf("token 1: %s %v", toks[1].Header, toks[1].Token.Kind)
 	}
-	// Kerberos on the wire puts the firewall row in the verdict.
-	ev := &Evidence{Tokens: toks}
+	// Kerberos that authenticated puts the firewall row in the verdict;
+	// the tokens alone (AP-REQ plus an AP-REP) do too.
+	rows0 := computeVerdict(&Evidence{Tokens: toks}, GenericProfile(), &Report{})
+	if len(rows0) != 1 || !strings.Contains(rows0[0].Reason, "AP-REP") {
+		t.Errorf("verdict from tokens %+v", rows0)
+	}
+	if rows := computeVerdict(&Evidence{Tokens: toks[:1]}, GenericProfile(), &Report{}); len(rows) != 0 {
+		t.Errorf("an AP-REQ alone proves nothing: %+v", rows)
+	}
+	ev := &Evidence{HTTPTraces: []*HTTPTrace{tr}}
 	rows := computeVerdict(ev, GenericProfile(), &Report{})
-	if len(rows) != 1 || rows[0].Scenario != ScenarioFirewallIdentity || !strings.Contains(rows[0].Reason, "http/curl-kerberos.txt:20") {
+	if len(rows) != 1 || rows[0].Scenario != ScenarioFirewallIdentity || !strings.Contains(rows[0].Reason, "http/curl-kerberos.txt:18 answered 200") {
 		t.Errorf("verdict %+v", rows)
 	}
 }

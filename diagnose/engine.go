@@ -167,6 +167,7 @@ func Diagnose(ctx context.Context, ev *Evidence, opts *Options) (*Report, error)
 	rep.Warnings = append(append([]EvidenceWarning{}, ev.Warnings...), rs.warnings...)
 	rep.Notes = append(rep.Notes, rs.notes...)
 	rep.Verdict = computeVerdict(ev, prof, rep)
+	rep.Exchanges = exchanges(ev)
 	return rep, nil
 }
 

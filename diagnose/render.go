@@ -36,8 +36,8 @@ func (r *Report) normalized() *Report {
 
 // findingGroup is a verdict row (or the rest) with its findings.
 type findingGroup struct {
-	row      *VerdictRow // nil for "other findings"
-	findings []Finding
+	Row      *VerdictRow // nil for "other findings"
+	Findings []Finding
 }
 
 // groupFindings puts each finding under the first verdict row that names
@@ -48,14 +48,14 @@ func (r *Report) groupFindings() []findingGroup {
 	used := make([]bool, len(r.Findings))
 	for i := range r.Verdict {
 		row := &r.Verdict[i]
-		g := findingGroup{row: row}
+		g := findingGroup{Row: row}
 		for j, f := range r.Findings {
 			if used[j] {
 				continue
 			}
 			for _, id := range row.Findings {
 				if id == f.CheckID {
-					g.findings = append(g.findings, f)
+					g.Findings = append(g.Findings, f)
 					used[j] = true
 					break
 				}
@@ -66,14 +66,14 @@ func (r *Report) groupFindings() []findingGroup {
 	rest := findingGroup{}
 	for j, f := range r.Findings {
 		if !used[j] {
-			rest.findings = append(rest.findings, f)
+			rest.Findings = append(rest.Findings, f)
 		}
 	}
-	if len(rest.findings) > 0 {
+	if len(rest.Findings) > 0 {
 		groups = append(groups, rest)
 	}
 	for _, g := range groups {
-		sortBySubject(g.findings)
+		sortBySubject(g.Findings)
 	}
 	return groups
 }

@@ -38,15 +38,15 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		p("None.\n\n")
 	}
 	for _, g := range r.groupFindings() {
-		if len(g.findings) == 0 {
+		if len(g.Findings) == 0 {
 			continue
 		}
-		if g.row != nil {
-			p("### %s\n\n", g.row.Scenario)
+		if g.Row != nil {
+			p("### %s\n\n", g.Row.Scenario)
 		} else if len(r.Verdict) > 0 {
 			p("### Other findings\n\n")
 		}
-		for _, f := range g.findings {
+		for _, f := range g.Findings {
 			subj := f.Subject
 			if subj == "" {
 				subj = "(server)"

@@ -92,18 +92,18 @@ func (r *Report) WriteText(w io.Writer, opts TextOptions) error {
 		t.line(0, "")
 	}
 	for _, g := range r.groupFindings() {
-		if len(g.findings) == 0 {
+		if len(g.Findings) == 0 {
 			continue
 		}
 		title := "OTHER FINDINGS"
-		if g.row != nil {
-			title = "FINDINGS: " + g.row.Scenario
+		if g.Row != nil {
+			title = "FINDINGS: " + g.Row.Scenario
 		} else if len(r.Verdict) == 0 {
 			title = "FINDINGS"
 		}
 		t.line(0, t.paint(ansiBold, title))
 		subject := "\x00"
-		for _, f := range g.findings {
+		for _, f := range g.Findings {
 			if !strings.EqualFold(f.Subject, subject) {
 				subject = f.Subject
 				s := subject

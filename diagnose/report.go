@@ -114,6 +114,10 @@ type Report struct {
 	Results []CheckResult `json:"results"`
 	// Warnings are problems with the evidence (unreadable files and the like).
 	Warnings []EvidenceWarning `json:"warnings"`
+	// Exchanges summarise the HTTP authentication exchanges in the evidence
+	// (probes and raw traces): what each request carried and what came
+	// back, as an observer sees it.
+	Exchanges []Exchange `json:"exchanges,omitempty"`
 	// Notes are informational lines about the run that are not findings,
 	// such as profile paths that do not exist on this server.
 	Notes []string `json:"notes,omitempty"`

@@ -142,23 +142,45 @@ func computeVerdict(ev *Evidence, prof *Profile, rep *Report) []VerdictRow {
 	return rows
 }
 
-// kerberosOnWire reports whether the evidence shows a Kerberos AP-REQ going
-// to the server, and where.
+// kerberosOnWire reports whether the evidence shows Kerberos authenticating
+// to the server, and where: a probe that authenticated with Kerberos, a
+// traced request carrying a Kerberos AP-REQ that was answered 2xx/3xx, or a
+// Kerberos AP-REP (mutual authentication: the server accepted the ticket).
+// An AP-REQ alone is not enough: it may have been refused.
 func kerberosOnWire(ev *Evidence) (bool, string) {
 	for _, t := range ev.Probes {
 		if t != nil && t.Authenticated && t.Mechanism == "Kerberos" {
 			return true, "probe of " + t.URL + " authenticated with Kerberos"
 		}
 	}
-	for _, t := range ev.Tokens {
-		if t.Token == nil {
+	for _, tr := range ev.HTTPTraces {
+		if tr == nil {
 			continue
 		}
-		if t.Token.Kind == negotiate.KerberosAPReq || t.Token.InnerKind == negotiate.KerberosAPReq {
-			return true, "Kerberos AP-REQ in " + t.Source
+		for i := 0; i+1 < len(tr.Messages); i++ {
+			req, resp := &tr.Messages[i], &tr.Messages[i+1]
+			if !req.IsRequest() || resp.IsRequest() || resp.Status < 200 || resp.Status >= 400 {
+				continue
+			}
+			c, err := negotiate.ParseAuthorization(req.Header.Get("Authorization"))
+			if err != nil || len(c.Token) == 0 {
+				continue
+			}
+			if tok, err := negotiate.DecodeToken(c.Token); err == nil && isKind(tok, negotiate.KerberosAPReq) {
+				return true, fmt.Sprintf("Kerberos AP-REQ in %s:%d answered %d", tr.Source, req.Line, resp.Status)
+			}
+		}
+	}
+	for _, t := range ev.Tokens {
+		if isKind(t.Token, negotiate.KerberosAPRep) {
+			return true, "Kerberos AP-REP (the server accepted the ticket) in " + t.Source
 		}
 	}
 	return false, ""
+}
+
+func isKind(t *negotiate.Token, k negotiate.TokenKind) bool {
+	return t != nil && (t.Kind == k || t.InnerKind == k)
 }
 
 func detectProfile(ev *Evidence) *Profile {

@@ -11,6 +11,7 @@
 //	go run ./examples/diagnose -bundle C:\evidence\ns01
 //	go run ./examples/diagnose -config applicationHost.config -setspn spn.txt -iislog C:\inetpub\logs\LogFiles
 //	go run ./examples/diagnose -bundle ns01 -format json -o report.json
+//	go run ./examples/diagnose -bundle ns01 -format html -o report.html
 //
 // Evidence flags (-config, -host, -setspn, -klist, -ldif, -http, -iislog,
 // -agentlog, -smplog) take a file, a directory (every file in it) or a
@@ -107,7 +108,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, color boo
 	fl.StringVar(&c.profile, "profile", "", "profile: itms or generic (default: detected from the evidence)")
 	fl.Var(&c.checks, "checks", "run only these check `IDs` or globs (IIS*,SPN001)")
 	fl.Var(&c.disable, "disable", "disable a check: `ID=reason` (the reason is required)")
-	fl.StringVar(&c.format, "format", "text", "output format: text, json or markdown")
+	fl.StringVar(&c.format, "format", "text", "output format: text, json, markdown or html (one self-contained page)")
 	fl.StringVar(&c.output, "o", "", "write the report to `FILE` instead of stdout")
 	fl.BoolVar(&c.verbose, "v", false, "text: list every check result, including the ones that passed")
 	fl.BoolVar(&c.ntlmDisabled, "ntlm-disabled", false, "scenario: NTLM is disabled in the domain")
@@ -116,7 +117,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, color boo
 	fl.BoolVar(&c.fwUser, "firewall-service-account", false, "scenario: the firewall shows a service/system account instead of the user")
 	c.live.register(fl)
 	fl.Usage = func() {
-		fmt.Fprintf(stderr, "usage: diagnose [-bundle DIR] [evidence flags] [-profile itms|generic] [-format text|json|markdown] [-o FILE]\n\n")
+		fmt.Fprintf(stderr, "usage: diagnose [-bundle DIR] [evidence flags] [-profile itms|generic] [-format text|json|markdown|html] [-o FILE]\n\n")
 		fmt.Fprintf(stderr, "With no evidence flags it analyses the built-in sample bundle. Exit status: 0 no error findings, 1 error findings, 2 could not run.\n\n")
 		fl.PrintDefaults()
 	}
@@ -131,9 +132,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, color boo
 		return exitFailed
 	}
 	switch c.format {
-	case "text", "json", "markdown", "md":
+	case "text", "json", "markdown", "md", "html":
 	default:
-		fmt.Fprintf(stderr, "diagnose: unknown -format %q (want text, json or markdown)\n", c.format)
+		fmt.Fprintf(stderr, "diagnose: unknown -format %q (want text, json, markdown or html)\n", c.format)
 		return exitFailed
 	}
 	opts := &diagnose.Options{Checks: c.checks}
@@ -190,6 +191,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, color boo
 		err = rep.WriteJSON(out)
 	case "markdown", "md":
 		err = rep.WriteMarkdown(out)
+	case "html":
+		err = rep.WriteHTML(out)
 	default:
 		err = rep.WriteText(out, diagnose.TextOptions{Color: color, Verbose: c.verbose})
 	}
