@@ -40,7 +40,7 @@ func WriteChecksMarkdown(w io.Writer, checks []*Check) error {
 	p("Findings put rows of the knowledge article's table (Broadcom article 434345) in the report's verdict:\n\n")
 	p("| Scenario | Expected | Action | Put in the verdict by |\n|---|---|---|---|\n")
 	why := map[string]string{
-		ScenarioFirewallIdentity:   "a Kerberos AP-REQ among the observed tokens, or the scenario fact `firewall_service_account`; informational NEG findings are listed",
+		ScenarioFirewallIdentity:   "Kerberos that authenticated (a probe, a traced AP-REQ answered 2xx/3xx, an AP-REP token), or the scenario fact `firewall_service_account`; informational NEG findings are listed",
 		ScenarioKerberosFallback:   "NEG002 findings",
 		ScenarioTaskServer:         "LOG001 findings, and any warning or error whose subject is a path or URL with the profile role `task-server`",
 		ScenarioRepeatedAuthErrors: "LOG001 and LOG002 warnings or errors",

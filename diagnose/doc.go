@@ -94,16 +94,19 @@
 // tradeoff]), one result per check (passed, failed, skipped or error, with
 // the reason), the verdict (the rows of the knowledge article's table that
 // apply, each with its scenario, expected yes/no, action and the IDs of the
-// checks behind it), evidence warnings and notes. WriteText groups findings
-// by verdict row and subject with the remediation commands ready to paste
-// (colour on request); WriteJSON uses exactly the keys above; WriteMarkdown
-// suits a ticket or a wiki.
+// checks behind it), evidence warnings, notes, and the HTTP authentication
+// exchanges of the evidence summarised as an observer sees them. WriteText
+// groups findings by verdict row and subject with the remediation commands
+// ready to paste (colour on request); WriteJSON uses exactly the keys above;
+// WriteMarkdown suits a ticket or a wiki; WriteHTML is one self-contained
+// page with the exchanges drawn as sequence diagrams (inline SVG).
 //
 // The verdict rows and what puts each in the report:
 //
 //	Firewall shows a service/system account, but the application functions correctly
-//	    yes, usually none: Kerberos tokens on the wire (an observer sees only realm
-//	    and SPN), or the scenario fact firewall_service_account
+//	    yes, usually none: Kerberos authenticated on the wire (a probe, a traced
+//	    AP-REQ answered 2xx, an AP-REP; an observer sees only realm and SPN), or
+//	    the scenario fact firewall_service_account
 //	Kerberos attempt fails, then NTLM succeeds
 //	    yes, optional tuning: NEG002
 //	Agents cannot register with Task Server
