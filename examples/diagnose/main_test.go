@@ -64,6 +64,17 @@ func TestSampleBundle(t *testing.T) {
 	}
 }
 
+// The sample config carries an (encrypted-looking) app pool password; no
+// output format may show it.
+func TestNoSecretsInAnyFormat(t *testing.T) {
+	for _, f := range []string{"text", "json", "markdown", "html"} {
+		_, out, _ := runArgs(t, "-format", f, "-v")
+		if strings.Contains(out, "c2FtcGxlLW5vdC1hLXJlYWwtc2VjcmV0") || strings.Contains(out, "[enc:") || strings.Contains(out, "password=") {
+			t.Errorf("%s output shows the app pool password", f)
+		}
+	}
+}
+
 func TestFormats(t *testing.T) {
 	code, out, _ := runArgs(t, "-format", "json")
 	if code == exitFailed {
