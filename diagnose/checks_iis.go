@@ -296,7 +296,7 @@ func poolRef(ev *Evidence, s *iisconfig.Settings) EvidenceRef {
 		ref.Locator = ev.Config.Position(s.AppPool.Locator)
 		ref.Detail = fmt.Sprintf("application pool %q: identityType=%s", s.AppPool.Name, s.AppPool.IdentityType)
 		if s.AppPool.IdentityType == iisconfig.SpecificUser {
-			ref.Detail += fmt.Sprintf(" userName=%q", s.AppPool.UserName)
+			ref.Detail += ` userName="` + s.AppPool.UserName + `"`
 		}
 		if s.AppPool.IdentityFromDefaults {
 			ref.Detail += " (identity from applicationPoolDefaults or the schema)"
@@ -613,7 +613,7 @@ func runAppPoolCredentials(ctx context.Context, p *Pass) error {
 					{Source: ev.Directory.Describe(), Detail: pool.UserName + " holds " + strings.Join(spns, ", ")}},
 				Remediation: []Remedy{
 					setBoolRemedy("Decrypt with the pool account: set useAppPoolCredentials to True on "+t.Path+" (KB 155783)", t.Path, "windowsAuthentication", "useAppPoolCredentials", true),
-					{Summary: "Or move the HTTP SPNs to the computer account (see SPN002)"},
+					{Summary: "Move the HTTP SPNs to the computer account instead (see SPN002)"},
 				},
 			})
 		case w.UseKernelMode && w.UseAppPoolCredentials && user:
@@ -627,7 +627,7 @@ func runAppPoolCredentials(ctx context.Context, p *Pass) error {
 				Evidence: []EvidenceRef{credRef, poolRef(ev, s), {Source: ev.Directory.Describe(), Detail: pool.UserName + " holds no HTTP SPN"}},
 				Remediation: []Remedy{
 					{Summary: "Register the site's HTTP SPNs on " + pool.UserName + " (see SPN001 for the exact setspn -S commands)"},
-					setBoolRemedy("Or decrypt with the computer account: set useAppPoolCredentials to False on "+t.Path, t.Path, "windowsAuthentication", "useAppPoolCredentials", false),
+					setBoolRemedy("Decrypt with the computer account instead: set useAppPoolCredentials to False on "+t.Path, t.Path, "windowsAuthentication", "useAppPoolCredentials", false),
 				},
 			})
 		case w.UseAppPoolCredentials && (!w.UseKernelMode || pool.IdentityType != iisconfig.SpecificUser):
@@ -692,7 +692,7 @@ func runUnusableIdentity(_ context.Context, p *Pass) error {
 				},
 				Tradeoff: "the application then accesses network resources as the computer account; grant it what the old identity had",
 			}, {
-				Summary: fmt.Sprintf("Or run pool %q as a domain account (SpecificUser) and register the HTTP SPNs on it with useAppPoolCredentials=true", s.AppPool.Name),
+				Summary: fmt.Sprintf("Run pool %q as a domain account (SpecificUser) instead, with the HTTP SPNs registered on it and useAppPoolCredentials=true", s.AppPool.Name),
 			}}
 		default:
 			continue
@@ -738,7 +738,7 @@ func runExtendedProtection(_ context.Context, p *Pass) error {
 			Remediation: []Remedy{
 				{Summary: "Exempt this host from TLS inspection on the intermediary (keeps extended protection)"},
 				{
-					Summary: "Or turn token checking off on " + t.Path,
+					Summary: "Turn token checking off on " + t.Path,
 					Commands: []string{
 						appcmdSet(t.Path, "windowsAuthentication", "extendedProtection.tokenChecking", "None"),
 						psSet(t.Path, "windowsAuthentication/extendedProtection", "tokenChecking", "'None'"),
