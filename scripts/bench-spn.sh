@@ -90,13 +90,19 @@ secs() { # h:mm:ss or m:ss.ss -> seconds
   awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }' <<<"$1"
 }
 results="$W/results.tsv"
-printf 'run\ttool\twall_s\tmaxrss_kib\textra\n' >"$results"
-measure() { # RUN LABEL COMMAND... : wall time and peak RSS of COMMAND, its stdout as extra
-  local run=$1 label=$2
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+printf 'run\ttool\twall_s\tmaxrss_kib\tclient_cpu_s\tslapd_cpu_s\textra\n' >"$results"
+slapd_ticks() { awk '{print $14 + $15}' "/proc/$(cat "$W/run/slapd.pid")/stat"; }
+measure() { # RUN LABEL COMMAND... : wall time, peak RSS and CPU of COMMAND (and slapd's CPU meanwhile)
+  local run=$1 label=$2 t0 t1
   shift 2
+  t0=$(slapd_ticks)
   /usr/bin/time -v -o "$W/t.txt" "$@" >"$W/out.txt"
-  printf '%s\t%s\t%s\t%s\t%s\n' "$run" "$label" "$(secs "$(field 'Elapsed (wall clock) time (h:mm:ss or m:ss)' "$W/t.txt")")" \
-    "$(field 'Maximum resident set size (kbytes)' "$W/t.txt")" "$(head -c 600 "$W/out.txt" | tr '\n' ' ')" >>"$results"
+  t1=$(slapd_ticks)
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$label" "$(secs "$(field 'Elapsed (wall clock) time (h:mm:ss or m:ss)' "$W/t.txt")")" \
+    "$(field 'Maximum resident set size (kbytes)' "$W/t.txt")" \
+    "$(echo "$(field 'User time (seconds)' "$W/t.txt") + $(field 'System time (seconds)' "$W/t.txt")" | bc)" \
+    "$(echo "scale=2; ($t1 - $t0) / $(getconf CLK_TCK)" | bc)" "$(head -c 600 "$W/out.txt" | tr '\n' ' ')" >>"$results"
 }
 LS=(ldapsearch -x -LLL -H "ldap://127.0.0.1:$PORT" -D "$BIND_DN" -w "$BENCH_BIND_PW" -b "$SUFFIX"
   -E pr=1000/noprompt '(servicePrincipalName=*)')
@@ -109,7 +115,7 @@ done
 # the general Scan (every account attribute, decoded into spn.Account), once
 measure 1 ldapsearch-scan sh -c '"$@" >/dev/null' sh "${LS[@]}" $ATTRS
 measure 1 go-scan "${GO[@]}" -mode scan
-echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+echo "load average at the start: $load0; at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs (other processes compete: compare CPU seconds too)"
 column -t -s $'\t' "$results" | cut -c1-400
 median() { awk -F'\t' -v t="$1" 'NR>1 && $2==t {print $3}' "$results" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 peak() { awk -F'\t' -v t="$1" 'NR>1 && $2==t && $4>m {m=$4} END {print m}' "$results"; }

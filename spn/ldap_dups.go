@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"runtime"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -38,6 +39,7 @@ func (d *LDAPDirectory) FindDuplicates(ctx context.Context) ([]Duplicate, Comple
 // scanning goroutine after every 1000 accounts with the accounts and SPNs
 // seen so far (nil: no callback).
 func (d *LDAPDirectory) ScanDuplicates(ctx context.Context, progress func(accounts, spns int)) ([]Duplicate, Completeness, error) {
+	defer runtime.KeepAlive(gcBallast())
 	x := newSPNIndex()
 	var key []byte
 	var accounts, spnCount int

@@ -204,3 +204,21 @@ func TestFoldKey(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDCSuffixStart checks that the DC= suffix finder never panics and
+// returns either -1 or an index where a "DC=" RDN starts.
+func FuzzDCSuffixStart(f *testing.F) {
+	for _, s := range []string{"CN=a,DC=b,DC=c", "cn=a\\,b,dc=x", "DC=", "\\", ",,,DC=a", "CN=x, DC=a", "ou=dc=x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, dn string) {
+		i := dcSuffixStart(dn)
+		if i == -1 {
+			return
+		}
+		if i < 0 || i+3 > len(dn) || !strings.EqualFold(dn[i:i+3], "DC=") {
+			t.Fatalf("dcSuffixStart(%q) = %d", dn, i)
+		}
+		_ = foldKey(nil, dn)
+	})
+}

@@ -54,7 +54,7 @@ func newKerberosClient(k *KerberosBind) (*gssapi.Client, string, error) {
 		return &gssapi.Client{Client: cl}, ident, nil
 	case k.KeytabFile != "":
 		if k.Username == "" {
-			return nil, ident, errors.New("Username is required with KeytabFile")
+			return nil, ident, errors.New("a Username is required with KeytabFile")
 		}
 		kt, err := keytab.Load(k.KeytabFile)
 		if err != nil {
@@ -63,7 +63,7 @@ func newKerberosClient(k *KerberosBind) (*gssapi.Client, string, error) {
 		return &gssapi.Client{Client: client.NewWithKeytab(k.Username, realmOr(k.Realm, cfg), kt, cfg, settings...)}, ident, nil
 	default:
 		if k.Username == "" {
-			return nil, ident, errors.New("Username is required with Password")
+			return nil, ident, errors.New("a Username is required with Password")
 		}
 		return &gssapi.Client{Client: client.NewWithPassword(k.Username, realmOr(k.Realm, cfg), string(k.Password), cfg, settings...)}, ident, nil
 	}
