@@ -28,6 +28,12 @@ type Options struct {
 	Workers int
 	// ChunkSize is the unit of work of AnalyzeFile in bytes. Default 4 MiB.
 	ChunkSize int64
+	// MaxGroups bounds memory: once this many distinct groups exist, the
+	// 401s of further URI/client/user combinations are counted in groups
+	// whose URI, ClientIP and User are "*" (one per status). Counts and
+	// totals stay exact; which groups keep their detail can then differ
+	// between the streaming and the parallel path. Default 100000.
+	MaxGroups int
 }
 
 func (o *Options) withDefaults() Options {
@@ -43,6 +49,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if r.ChunkSize <= 0 {
 		r.ChunkSize = 4 << 20
+	}
+	if r.MaxGroups <= 0 {
+		r.MaxGroups = 100000
 	}
 	if r.ChunkSize < 4096 {
 		r.ChunkSize = 4096
@@ -166,7 +175,7 @@ func (a *Analyzer) Add(ctx context.Context, name string, r io.Reader) error {
 		return err
 	}
 	a.files++
-	a.t.merge(t, 0, a.opts.MaxWarnings)
+	a.t.merge(t, 0, a.opts.MaxWarnings, a.opts.MaxGroups)
 	return nil
 }
 
@@ -178,7 +187,7 @@ func (a *Analyzer) AddFile(ctx context.Context, path string) error {
 		return err
 	}
 	a.files++
-	a.t.merge(t, 0, a.opts.MaxWarnings)
+	a.t.merge(t, 0, a.opts.MaxWarnings, a.opts.MaxGroups)
 	return nil
 }
 
@@ -231,7 +240,9 @@ func streamTally(ctx context.Context, name string, order int, r io.Reader, o *Op
 }
 
 // merge adds o into t. Line numbers of o are shifted by lineOff (chunks).
-func (t *tally) merge(o *tally, lineOff int64, maxWarn int) {
+// Beyond maxGroups groups, new groups are folded (see Options.MaxGroups),
+// earliest first.
+func (t *tally) merge(o *tally, lineOff int64, maxWarn, maxGroups int) {
 	t.lines += o.lines
 	t.requests += o.requests
 	t.directives += o.directives
@@ -242,24 +253,27 @@ func (t *tally) merge(o *tally, lineOff int64, maxWarn int) {
 	t.n401 += o.n401
 	t.hs += o.hs
 	t.failed += o.failed
-	for k, g := range o.groups {
-		g.line += lineOff
-		e := t.groups[k]
-		if e == nil {
-			t.groups[k] = g
-			continue
+	if len(t.groups)+len(o.groups) <= maxGroups {
+		for k, g := range o.groups {
+			t.mergeGroup(k, g, lineOff)
 		}
-		e.count += g.count
-		if g.hasTime {
-			if !e.hasTime {
-				e.first, e.last, e.hasTime = g.first, g.last, true
-			} else {
-				e.first = min(e.first, g.first)
-				e.last = max(e.last, g.last)
+	} else {
+		keys := make([]string, 0, len(o.groups))
+		for k := range o.groups {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, func(a, b string) int {
+			ga, gb := o.groups[a], o.groups[b]
+			return cmp.Or(cmp.Compare(ga.order, gb.order), cmp.Compare(ga.line, gb.line), cmp.Compare(a, b))
+		})
+		for _, k := range keys {
+			g := o.groups[k]
+			if _, ok := t.groups[k]; !ok && len(t.groups) >= maxGroups && g.uri+g.ip+g.user != folded+folded+folded {
+				g.uri, g.ip, g.user = folded, folded, folded
+				f := []byte(folded)
+				k = string(appendGroupKey(nil, groupFlags(g.hs, g.unanswered, g.win32Logged), g.status, g.sub, g.win32, f, f, f))
 			}
-		}
-		if g.order < e.order || (g.order == e.order && g.line < e.line) {
-			e.file, e.line, e.order = g.file, g.line, g.order
+			t.mergeGroup(k, g, lineOff)
 		}
 	}
 	for _, w := range o.warns {
@@ -270,6 +284,27 @@ func (t *tally) merge(o *tally, lineOff int64, maxWarn int) {
 		t.warns = append(t.warns, w)
 	}
 	t.nwarn += o.nwarn
+}
+
+func (t *tally) mergeGroup(k string, g *gacc, lineOff int64) {
+	g.line += lineOff
+	e := t.groups[k]
+	if e == nil {
+		t.groups[k] = g
+		return
+	}
+	e.count += g.count
+	if g.hasTime {
+		if !e.hasTime {
+			e.first, e.last, e.hasTime = g.first, g.last, true
+		} else {
+			e.first = min(e.first, g.first)
+			e.last = max(e.last, g.last)
+		}
+	}
+	if g.order < e.order || (g.order == e.order && g.line < e.line) {
+		e.file, e.line, e.order = g.file, g.line, g.order
+	}
 }
 
 // Result returns the summary of everything added so far.

@@ -36,8 +36,10 @@
 // first line is not a directive, or data comes before any #Fields) is a
 // *FormatError matching ErrNotW3C.
 //
-// [Analyzer] streams any io.Reader (UTF-8, UTF-8 with BOM or UTF-16) in
-// constant memory and can accumulate several files. [AnalyzeFile] (and
+// [Analyzer] streams any io.Reader (UTF-8, UTF-8 with BOM or UTF-16) and can
+// accumulate several files. Memory does not grow with the number of lines:
+// it is bounded by the number of distinct 401 groups, itself capped by
+// Options.MaxGroups (further combinations are counted in "*" groups). [AnalyzeFile] (and
 // [Analyzer.AddFile]) is the fast path for big files on disk: it splits the
 // file into chunks at line boundaries, classifies them on all cores with
 // byte-level field splitting (timestamps are parsed only for 401 lines),

@@ -196,7 +196,7 @@ func fileTally(ctx context.Context, path string, order int, o *Options) (*tally,
 			if r.endLay != nil || r.job.i == 0 {
 				endLay = r.endLay
 			}
-			total.merge(r.t, lineOff, o.MaxWarnings)
+			total.merge(r.t, lineOff, o.MaxWarnings, o.MaxGroups)
 			lineOff += r.t.lines
 			mu.Lock()
 			known = endLay

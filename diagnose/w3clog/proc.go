@@ -62,8 +62,9 @@ type proc struct {
 	t        *tally
 	file     string
 	order    int
-	window   int64
-	maxWarns int
+	window    int64
+	maxWarns  int
+	maxGroups int
 
 	ln           int64 // line number of the current line (file- or chunk-relative)
 	speculative  bool  // chunk with a guessed initial layout: no FormatError
@@ -87,6 +88,9 @@ func newProc(file string, order int, o *Options, initial *layout) *proc {
 		order:    order,
 		window:   int64(o.HandshakeWindow),
 		maxWarns: o.MaxWarnings,
+		// A chunk may hold more groups than the whole file keeps, so that
+		// chunk-level folding stays rare (see Options.MaxGroups).
+		maxGroups: 4 * o.MaxGroups,
 		pend:     make(map[string]int),
 	}
 	p.setLayout(initial)
@@ -273,8 +277,11 @@ func (p *proc) add(b []byte, ln int64, st, sub int64, w32 uint32, w32OK, hs, una
 	p.addGroup(uri, ip, user, int(st), int(sub), w32, w32OK, hs, unanswered, ts, hasTS, ln)
 }
 
-func (p *proc) addGroup(uri, ip, user []byte, st, sub int, w32 uint32, w32OK, hs, unanswered bool, ts int64, hasTS bool, ln int64) {
-	k := p.kbuf[:0]
+// folded is the URI, client and user of groups folded together once
+// Options.MaxGroups distinct groups exist.
+const folded = "*"
+
+func groupFlags(hs, unanswered, w32OK bool) byte {
 	var flags byte
 	if hs {
 		flags |= 1
@@ -285,6 +292,10 @@ func (p *proc) addGroup(uri, ip, user []byte, st, sub int, w32 uint32, w32OK, hs
 	if w32OK {
 		flags |= 4
 	}
+	return flags
+}
+
+func appendGroupKey(k []byte, flags byte, st, sub int, w32 uint32, uri, ip, user []byte) []byte {
 	k = append(k, flags)
 	k = binary.LittleEndian.AppendUint32(k, uint32(st))
 	k = binary.LittleEndian.AppendUint32(k, uint32(int32(sub)))
@@ -293,14 +304,24 @@ func (p *proc) addGroup(uri, ip, user []byte, st, sub int, w32 uint32, w32OK, hs
 	k = append(k, 0)
 	k = append(k, ip...)
 	k = append(k, 0)
-	k = append(k, user...)
-	p.kbuf = k
-	g := p.t.groups[string(k)]
+	return append(k, user...)
+}
+
+func (p *proc) addGroup(uri, ip, user []byte, st, sub int, w32 uint32, w32OK, hs, unanswered bool, ts int64, hasTS bool, ln int64) {
+	flags := groupFlags(hs, unanswered, w32OK)
+	p.kbuf = appendGroupKey(p.kbuf[:0], flags, st, sub, w32, uri, ip, user)
+	g := p.t.groups[string(p.kbuf)]
+	if g == nil && len(p.t.groups) >= p.maxGroups {
+		f := []byte(folded)
+		uri, ip, user = f, f, f
+		p.kbuf = appendGroupKey(p.kbuf[:0], flags, st, sub, w32, uri, ip, user)
+		g = p.t.groups[string(p.kbuf)]
+	}
 	if g == nil {
 		g = &gacc{uri: string(uri), ip: string(ip), user: string(user), status: st, sub: sub, win32: w32,
 			win32Logged: w32OK, hs: hs, unanswered: unanswered, file: p.file, line: ln, order: p.order,
 			first: ts, last: ts, hasTime: hasTS}
-		p.t.groups[string(k)] = g
+		p.t.groups[string(p.kbuf)] = g
 	} else if hasTS {
 		if !g.hasTime {
 			g.first, g.last, g.hasTime = ts, ts, true

@@ -344,3 +344,37 @@ func TestParseTimestamp(t *testing.T) {
 		}
 	}
 }
+
+func TestMaxGroups(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("#Fields: c-ip cs-uri-stem sc-status sc-substatus sc-win32-status\n")
+	for i := range 50 {
+		b.WriteString("10.0.0." + strconv.Itoa(i) + " /a 401 1 2148074252\n")
+	}
+	data := []byte(b.String())
+	for _, run := range []func() (*Summary, error){
+		func() (*Summary, error) { return stream(t, "x", data, &Options{MaxGroups: 3}) },
+		func() (*Summary, error) {
+			return AnalyzeFile(context.Background(), writeTemp(t, data), &Options{MaxGroups: 3, ChunkSize: 4096})
+		},
+	} {
+		s, err := run()
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := 0
+		var star *Group
+		for i, g := range s.Groups {
+			total += g.Count
+			if g.ClientIP == "*" {
+				star = &s.Groups[i]
+			}
+		}
+		if s.Failed != 50 || total != 50 || len(s.Groups) != 4 || star == nil || star.Count != 47 || star.Win32Name != "SEC_E_LOGON_DENIED" {
+			t.Fatalf("%s", brief(s))
+		}
+		if s.Groups[1].ClientIP != "10.0.0.0" && s.Groups[2].ClientIP != "10.0.0.0" && s.Groups[3].ClientIP != "10.0.0.0" {
+			t.Fatalf("earliest group not kept: %s", brief(s))
+		}
+	}
+}
