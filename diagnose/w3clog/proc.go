@@ -59,9 +59,9 @@ type pendLeg struct {
 // proc classifies lines. The streaming path feeds it every line of a file;
 // the parallel path uses one per chunk.
 type proc struct {
-	t        *tally
-	file     string
-	order    int
+	t         *tally
+	file      string
+	order     int
 	window    int64
 	maxWarns  int
 	maxGroups int
@@ -91,7 +91,7 @@ func newProc(file string, order int, o *Options, initial *layout) *proc {
 		// A chunk may hold more groups than the whole file keeps, so that
 		// chunk-level folding stays rare (see Options.MaxGroups).
 		maxGroups: 4 * o.MaxGroups,
-		pend:     make(map[string]int),
+		pend:      make(map[string]int),
 	}
 	p.setLayout(initial)
 	return p
