@@ -40,6 +40,7 @@ import (
 	"sort"
 	"strings"
 	"testing/fstest"
+	"time"
 
 	"github.com/iiskerb/iiskerb/diagnose"
 )
@@ -49,7 +50,7 @@ var sampleFS embed.FS
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, isTerminal(os.Stdout) && os.Getenv("NO_COLOR") == "")
+	code := runWith(ctx, os.Args[1:], os.Stdout, os.Stderr, isTerminal(os.Stdout) && os.Getenv("NO_COLOR") == "", isTerminal(os.Stderr))
 	stop()
 	os.Exit(code)
 }
@@ -84,7 +85,7 @@ type config struct {
 	iisLogs, agentLogs, smpLogs                 listFlag
 	profile, format, output                     string
 	checks, disable                             listFlag
-	verbose                                     bool
+	verbose, showProgress                       bool
 	ntlmDisabled, nonDomain, tlsInspect, fwUser bool
 	live                                        liveFlags
 }
@@ -92,6 +93,11 @@ type config struct {
 // run is main without the process: it returns the exit status. color says
 // whether text output to stdout may use colour (a terminal without NO_COLOR).
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, color bool) int {
+	return runWith(ctx, args, stdout, stderr, color, false)
+}
+
+// runWith is run; stderrTTY turns the progress line on.
+func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, color, stderrTTY bool) int {
 	var c config
 	fl := flag.NewFlagSet("diagnose", flag.ContinueOnError)
 	fl.SetOutput(stderr)
@@ -110,6 +116,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, color boo
 	fl.Var(&c.disable, "disable", "disable a check: `ID=reason` (the reason is required)")
 	fl.StringVar(&c.format, "format", "text", "output format: text, json, markdown or html (one self-contained page)")
 	fl.StringVar(&c.output, "o", "", "write the report to `FILE` instead of stdout")
+	fl.BoolVar(&c.showProgress, "progress", false, "show log reading progress on stderr (default when stderr is a terminal)")
 	fl.BoolVar(&c.verbose, "v", false, "text: list every check result, including the ones that passed")
 	fl.BoolVar(&c.ntlmDisabled, "ntlm-disabled", false, "scenario: NTLM is disabled in the domain")
 	fl.BoolVar(&c.nonDomain, "non-domain-clients", false, "scenario: some clients are not domain members (CEM, workgroup)")
@@ -170,6 +177,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, color boo
 	ev.Scenario.TLSInspection = ev.Scenario.TLSInspection || c.tlsInspect
 	ev.Scenario.FirewallShowsServiceAccount = ev.Scenario.FirewallShowsServiceAccount || c.fwUser
 
+	if c.showProgress || stderrTTY {
+		p := newProgress(stderr, 500*time.Millisecond)
+		p.wrap(ev)
+		p.start()
+		defer p.finish()
+	}
 	rep, err := diagnose.Diagnose(ctx, ev, opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "diagnose:", err)

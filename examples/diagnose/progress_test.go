@@ -1,0 +1,62 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/iiskerb/iiskerb/diagnose"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestProgress(t *testing.T) {
+	var out syncBuffer
+	p := newProgress(&out, 5*time.Millisecond)
+	ev := &diagnose.Evidence{IISLogs: []diagnose.LogFile{{Name: "logs/iis/u_ex1.log", Open: func() (io.ReadCloser, error) {
+		return io.NopCloser(strings.NewReader(strings.Repeat("x", 3<<20))), nil
+	}}}}
+	p.wrap(ev)
+	p.start()
+	rc, err := ev.IISLogs[0].Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := io.Copy(io.Discard, rc)
+	rc.Close()
+	deadline := time.Now().Add(2 * time.Second)
+	for !strings.Contains(out.String(), "3.0 MiB") && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	p.finish()
+	if n != 3<<20 || !strings.Contains(out.String(), "read 3.0 MiB of logs (1 files; logs/iis/u_ex1.log)") {
+		t.Errorf("progress output %q", out.String())
+	}
+	// The flag turns it on for the whole program without changing the report.
+	var o, e bytes.Buffer
+	if code := run(context.Background(), []string{"-progress"}, &o, &e, false); code == exitFailed {
+		t.Fatalf("exit 2: %s", e.String())
+	}
+	if !strings.Contains(o.String(), "iiskerb report") {
+		t.Error("no report with -progress")
+	}
+}
