@@ -30,6 +30,7 @@ type OfflineInput struct {
 // sent. Its answers are honest about what text can prove: setspn -L for one
 // account says nothing about who else holds an SPN; a finished setspn -Q for
 // exactly that SPN, a finished setspn -X, or a complete LDIF export can.
+// It is never modified after construction and is safe for concurrent use.
 type OfflineDirectory struct {
 	accounts  []offAccount
 	byKey     map[string]int
