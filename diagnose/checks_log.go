@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"path"
 	"regexp"
 	"slices"
@@ -322,7 +324,19 @@ func iisLogSummary(ctx context.Context, p *Pass) (*w3clog.Summary, error) {
 				p.Warn(EvidenceWarning{Source: lf.Name, Message: "cannot open log: " + err.Error()})
 				continue
 			}
-			err = a.Add(ctx, lf.Name, rc)
+			// Files on disk (LoadBundle, FileLog) take the parallel path.
+			if f, ok := rc.(interface {
+				io.ReaderAt
+				Stat() (fs.FileInfo, error)
+			}); ok {
+				if st, serr := f.Stat(); serr == nil && st.Mode().IsRegular() {
+					err = a.AddReaderAt(ctx, lf.Name, f, st.Size())
+				} else {
+					err = a.Add(ctx, lf.Name, rc)
+				}
+			} else {
+				err = a.Add(ctx, lf.Name, rc)
+			}
 			rc.Close()
 			if err != nil {
 				if ctx.Err() != nil {

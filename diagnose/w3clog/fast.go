@@ -56,9 +56,25 @@ func fileTally(ctx context.Context, path string, order int, o *Options) (*tally,
 	if err != nil {
 		return nil, fmt.Errorf("w3clog: %w", err)
 	}
-	size := st.Size()
+	return readerAtTally(ctx, path, order, f, st.Size(), o)
+}
+
+// AddReaderAt analyses size bytes of r with the parallel fast path (see
+// AnalyzeFile) and adds them to the Analyzer; name is used in locators.
+// Use it for an open *os.File whose name in findings differs from its path.
+func (a *Analyzer) AddReaderAt(ctx context.Context, name string, r io.ReaderAt, size int64) error {
+	t, err := readerAtTally(ctx, name, a.files, r, size, &a.opts)
+	if err != nil {
+		return err
+	}
+	a.files++
+	a.t.merge(t, 0, a.opts.MaxWarnings, a.opts.MaxGroups)
+	return nil
+}
+
+func readerAtTally(ctx context.Context, path string, order int, f io.ReaderAt, size int64, o *Options) (*tally, error) {
 	head := make([]byte, min(size, 64<<10))
-	if _, err := io.ReadFull(f, head); err != nil {
+	if _, err := f.ReadAt(head, 0); err != nil && !(errors.Is(err, io.EOF) && len(head) == int(size)) {
 		return nil, fmt.Errorf("w3clog: %s: %w", path, err)
 	}
 	_, enc, err := textenc.NewReader(bytes.NewReader(head))
@@ -68,10 +84,7 @@ func fileTally(ctx context.Context, path string, order int, o *Options) (*tally,
 	var base int64
 	switch enc {
 	case textenc.UTF16LE, textenc.UTF16BE:
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return nil, fmt.Errorf("w3clog: %s: %w", path, err)
-		}
-		return streamTally(ctx, path, order, f, o)
+		return streamTally(ctx, path, order, io.NewSectionReader(f, 0, size), o)
 	case textenc.UTF8BOM:
 		base = 3
 	}

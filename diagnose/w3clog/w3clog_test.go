@@ -378,3 +378,19 @@ func TestMaxGroups(t *testing.T) {
 		}
 	}
 }
+
+func TestAddReaderAt(t *testing.T) {
+	data, _ := generate(t, gen.Config{Seed: 11, Size: 100 << 10, HeaderEvery: 30 << 10, Layouts: [][]string{gen.Extended, gen.Default}})
+	want, err := stream(t, "logs/iis/u_ex.log", data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := NewAnalyzer(&Options{ChunkSize: 8192})
+	if err := a.AddReaderAt(context.Background(), "logs/iis/u_ex.log", bytes.NewReader(data), int64(len(data))); err != nil {
+		t.Fatal(err)
+	}
+	got := a.Result()
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("AddReaderAt differs:\n got %s\nwant %s", brief(got), brief(want))
+	}
+}
