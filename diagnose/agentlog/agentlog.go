@@ -116,6 +116,7 @@ type Warning struct {
 	Message string
 }
 
+// String formats the warning as "file:line: message".
 func (w Warning) String() string { return fmt.Sprintf("%s:%d: %s", w.File, w.Line, w.Message) }
 
 // Summary is the result of scanning one or more logs.
@@ -174,6 +175,7 @@ type FormatError struct {
 	Reason string
 }
 
+// Error formats the error with its file and line.
 func (e *FormatError) Error() string {
 	return fmt.Sprintf("agentlog: %s:%d: not a log: %s", e.File, e.Line, e.Reason)
 }

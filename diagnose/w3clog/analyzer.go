@@ -71,6 +71,7 @@ type FormatError struct {
 	Reason string
 }
 
+// Error formats the error with its file and line.
 func (e *FormatError) Error() string {
 	return fmt.Sprintf("w3clog: %s:%d: not a W3C extended log: %s", e.File, e.Line, e.Reason)
 }
@@ -86,6 +87,7 @@ type Warning struct {
 	Message string
 }
 
+// String formats the warning as "file:line: message".
 func (w Warning) String() string { return fmt.Sprintf("%s:%d: %s", w.File, w.Line, w.Message) }
 
 // Group is a set of 401 responses sharing URI, client, user, status,
