@@ -429,7 +429,6 @@ func runMissingSPN(ctx context.Context, p *Pass) error {
 			case spn.Unverified:
 				f := verdictFinding(g, v, plan.dir, "Check who holds the SPN (forest-wide), then register it on "+g.owner.Account+" if nobody does")
 				f.Message = "Not verified: " + f.Message
-				f.Remediation[0].Commands = []string{"setspn -F -Q " + v.SPN, spn.SetspnAdd(v.SPN, g.owner.Account)}
 				p.ReportAs(Warning, f)
 			}
 		}

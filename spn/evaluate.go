@@ -189,7 +189,8 @@ func evaluateOne(ctx context.Context, dir Directory, e Expectation) ([]Verdict, 
 	if !comp.Complete {
 		v.Kind = Unverified
 		v.Detail = fmt.Sprintf("no account holding %s was seen, but the evidence cannot rule one out: %s", name, comp.Reason)
-		v.Fix = []string{"setspn -Q " + quoteArg(name)}
+		v.Fix = []string{"setspn -F -Q " + quoteArg(name), SetspnAdd(name, e.Owner.Account)}
+		v.Note = "Register it only if the query finds no holder"
 		return []Verdict{v}, nil
 	}
 	v.Kind = Missing

@@ -105,7 +105,7 @@ func TestEvaluateDomainAccount(t *testing.T) {
 
 	// The same question against a partial directory: absence is not proven.
 	vs, err = Evaluate(ctx, NewMemoryDirectory(accts[:1], false), Expected(HostNames{FQDN: "new.corp.example.com"}, AccountOwner(`CORP\svc-web`), nil))
-	if err != nil || len(vs) != 1 || vs[0].Kind != Unverified || vs[0].Complete || vs[0].Fix[0] != "setspn -Q HTTP/new.corp.example.com" {
+	if err != nil || len(vs) != 1 || vs[0].Kind != Unverified || vs[0].Complete || vs[0].Fix[0] != "setspn -F -Q HTTP/new.corp.example.com" {
 		t.Errorf("partial = %+v %v", vs, err)
 	}
 }
