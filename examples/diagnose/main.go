@@ -21,7 +21,11 @@
 // Kerberos or, on Windows, SSPI), -probe URL (a real Negotiate handshake
 // with -krb5conf and -ccache/-keytab, NTLM fallback with -ntlm-user),
 // -request-tickets (klist get for HTTP/<host names>) and -dns (CNAME
-// lookups). Passwords are only read from environment variables. Exit
+// lookups). Passwords are only read from environment variables. On the IIS
+// server itself (Windows), -collect DIR gathers a bundle first: the live
+// applicationHost.config without passwords, the computer's names, setspn -L
+// for the computer and every domain account running an application pool,
+// and the IIS, agent and Notification Server logs of the last -days days. Exit
 // status: 0 no error findings, 1 error findings, 2 could not run.
 package main
 
@@ -86,6 +90,8 @@ type config struct {
 	profile, format, output                     string
 	checks, disable                             listFlag
 	verbose, showProgress                       bool
+	collectDir                                  string
+	collectDays                                 int
 	ntlmDisabled, nonDomain, tlsInspect, fwUser bool
 	live                                        liveFlags
 }
@@ -116,6 +122,8 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, color
 	fl.Var(&c.disable, "disable", "disable a check: `ID=reason` (the reason is required)")
 	fl.StringVar(&c.format, "format", "text", "output format: text, json, markdown or html (one self-contained page)")
 	fl.StringVar(&c.output, "o", "", "write the report to `FILE` instead of stdout")
+	fl.StringVar(&c.collectDir, "collect", "", "Windows: gather an evidence bundle from this IIS server into `DIR` (passwords removed), then analyse it")
+	fl.IntVar(&c.collectDays, "days", 7, "with -collect: copy logs modified in the last `N` days")
 	fl.BoolVar(&c.showProgress, "progress", false, "show log reading progress on stderr (default when stderr is a terminal)")
 	fl.BoolVar(&c.verbose, "v", false, "text: list every check result, including the ones that passed")
 	fl.BoolVar(&c.ntlmDisabled, "ntlm-disabled", false, "scenario: NTLM is disabled in the domain")
@@ -161,6 +169,19 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, color
 		opts.Disable[strings.TrimSpace(id)] = reason
 	}
 
+	if c.collectDir != "" {
+		src, err := localSource()
+		if err == nil {
+			err = collect(ctx, c.collectDir, c.collectDays, src, stderr)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "diagnose:", err)
+			return exitFailed
+		}
+		if c.bundle == "" {
+			c.bundle = c.collectDir
+		}
+	}
 	ev, err := loadEvidence(ctx, &c, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "diagnose:", err)
