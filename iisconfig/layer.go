@@ -46,7 +46,6 @@ type collOp struct {
 type layer struct {
 	kind    OriginKind
 	path    string // location path as written
-	depth   int    // number of path segments
 	inherit bool   // inheritInChildApplications
 	assigns []assign
 	prov    []collOp
@@ -57,12 +56,18 @@ type layer struct {
 	spnPre  []string
 }
 
+// locBucket holds the <location> tags of one normalised path: the first tag
+// (to detect case-only duplicates) and the layers that set something, in
+// document order.
+type locBucket struct {
+	first  *LocationTag
+	layers []*layer
+	one    [1]*layer // backing array for the usual single layer
+}
+
 func (l *layer) empty() bool { return len(l.assigns) == 0 && l.provSrc.el == nil && l.spnSrc.el == nil }
 
 func (l *layer) set(f field, v value, el *etree.Element) {
-	if l.assigns == nil {
-		l.assigns = make([]assign, 0, 8)
-	}
 	l.assigns = append(l.assigns, assign{f: f, v: v, src: setter{l, el}})
 }
 

@@ -79,10 +79,10 @@ func parseBytes(data []byte, opts Options) (*Config, error) {
 		poolIndex: map[string]*AppPool{},
 		siteIndex: map[string]*Site{},
 		appIndex:  map[string]*Application{},
-		locIndex:  map[string][]*layer{},
+		locIndex:  map[string]*locBucket{},
 		schema:    schema,
 		src:       &source{data: data, doc: doc},
-	}, locFirst: map[string]*LocationTag{}}
+	}}
 	for _, tok := range root.Child {
 		ch, ok := tok.(*etree.Element)
 		if !ok {
@@ -109,10 +109,10 @@ func parseBytes(data []byte, opts Options) (*Config, error) {
 }
 
 type parser struct {
-	c        *Config
-	locFirst map[string]*LocationTag // normalised path -> first tag (ambiguity detection)
-	siteIDs  map[int64]*Site
-	apps     []*Application
+	c       *Config
+	scratch []assign // reused while compiling a location's sections
+	siteIDs map[int64]*Site
+	apps    []*Application
 }
 
 func (p *parser) warn(kind WarningKind, el *etree.Element, format string, args ...any) {
@@ -272,12 +272,27 @@ func (p *parser) sites(el *etree.Element) {
 				site.DefaultAppPool = v.Value
 			}
 		}
-		siteKey := strings.ToLower(site.Name)
+		siteKey := normKey(site.Name)
 		if prev := p.c.siteIndex[siteKey]; prev != nil {
 			p.warn(WarnDuplicateSiteName, se, "sites %q and %q have the same name; paths resolve to the first", prev.Name, site.Name)
 		} else {
 			p.c.siteIndex[siteKey] = site
 		}
+		// Size the slices once: a site's applications are allocated together.
+		nApps, nBind := 0, 0
+		for _, tok := range se.Child {
+			if ch, ok := tok.(*etree.Element); ok {
+				switch ch.Tag {
+				case "application":
+					nApps++
+				case "bindings":
+					nBind += len(ch.Child)
+				}
+			}
+		}
+		apps := make([]Application, nApps)
+		site.Applications = make([]*Application, 0, nApps)
+		site.Bindings = make([]Binding, 0, nBind/2+1)
 		for _, tok := range se.Child {
 			ch, ok := tok.(*etree.Element)
 			if !ok {
@@ -285,7 +300,8 @@ func (p *parser) sites(el *etree.Element) {
 			}
 			switch ch.Tag {
 			case "application":
-				p.application(site, siteKey, ch)
+				app := &apps[len(site.Applications)]
+				p.application(site, app, ch)
 			case "bindings":
 				for _, tok := range ch.Child {
 					b, ok := tok.(*etree.Element)
@@ -300,8 +316,8 @@ func (p *parser) sites(el *etree.Element) {
 	}
 }
 
-func (p *parser) application(site *Site, siteKey string, el *etree.Element) {
-	app := &Application{Site: site.Name, Path: el.SelectAttrValue("path", "/"), Locator: Locator{el}}
+func (p *parser) application(site *Site, app *Application, el *etree.Element) {
+	*app = Application{Site: site.Name, Path: el.SelectAttrValue("path", "/"), Locator: Locator{el}}
 	app.AppPoolName = site.DefaultAppPool
 	if v := el.SelectAttr("applicationPool"); v != nil {
 		app.AppPoolName = v.Value
@@ -319,12 +335,9 @@ func (p *parser) application(site *Site, siteKey string, el *etree.Element) {
 		app.VirtualDirectories = append(app.VirtualDirectories, d)
 	}
 	site.Applications = append(site.Applications, app)
-	key := siteKey
-	if rest := normKey(app.Path); rest != "" {
-		key += "/" + rest
-	}
-	app.key = key
 	app.full = app.FullPath()
+	key := normKey(app.full)
+	app.key = key
 	if _, dup := p.c.appIndex[key]; !dup {
 		p.c.appIndex[key] = app
 	}
@@ -367,8 +380,17 @@ func (p *parser) binding(site *Site, el *etree.Element) Binding {
 	return b
 }
 
+// locAlloc holds everything one <location> needs, allocated at once.
+type locAlloc struct {
+	tag LocationTag
+	l   layer
+	b   locBucket
+}
+
 func (p *parser) location(el *etree.Element) {
-	tag := &LocationTag{InheritInChildApplications: true, Locator: Locator{el}}
+	la := &locAlloc{}
+	tag := &la.tag
+	tag.InheritInChildApplications, tag.Locator = true, Locator{el}
 	hasOverride, hasAllow := false, false
 	for _, a := range el.Attr {
 		switch a.Key {
@@ -394,12 +416,14 @@ func (p *parser) location(el *etree.Element) {
 	}
 	key := normKey(tag.Path)
 	tag.key = key
-	l := &layer{kind: Location, path: tag.Path, inherit: tag.InheritInChildApplications}
+	l := &la.l
+	l.kind, l.path, l.inherit = Location, tag.Path, tag.InheritInChildApplications
 	if key == "" {
 		l.kind = ServerLevel
-	} else {
-		l.depth = strings.Count(key, "/") + 1
 	}
+	// Collect assignments in the parser's scratch slice, then keep an
+	// exactly sized copy.
+	l.assigns = p.scratch[:0]
 	for _, tok := range el.Child {
 		ch, ok := tok.(*etree.Element)
 		if !ok {
@@ -409,6 +433,12 @@ func (p *parser) location(el *etree.Element) {
 			p.authSections(ch, l, tag)
 		}
 	}
+	p.scratch = l.assigns[:0]
+	if len(l.assigns) == 0 {
+		l.assigns = nil
+	} else {
+		l.assigns = append([]assign(nil), l.assigns...)
+	}
 	p.c.Locations = append(p.c.Locations, tag)
 	if key == "" {
 		if !l.empty() {
@@ -417,14 +447,18 @@ func (p *parser) location(el *etree.Element) {
 		}
 		return
 	}
-	if first := p.locFirst[key]; first == nil {
-		p.locFirst[key] = tag
-	} else if trimSlashes(first.Path) != trimSlashes(tag.Path) {
-		p.warn(WarnAmbiguousLocation, el, "location %q differs from location %q only by case; IIS treats paths case-insensitively, so both apply", tag.Path, first.Path)
+	b := p.c.locIndex[key]
+	if b == nil {
+		b = &la.b
+		b.first = tag
+		b.layers = b.one[:0]
+		p.c.locIndex[key] = b
+	} else if trimSlashes(b.first.Path) != trimSlashes(tag.Path) {
+		p.warn(WarnAmbiguousLocation, el, "location %q differs from location %q only by case; IIS treats paths case-insensitively, so both apply", tag.Path, b.first.Path)
 	}
 	if !l.empty() {
 		l.seal()
-		p.c.locIndex[key] = append(p.c.locIndex[key], l)
+		b.layers = append(b.layers, l)
 	}
 }
 

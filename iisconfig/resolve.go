@@ -12,7 +12,7 @@ func (c *Config) AppPool(name string) *AppPool { return c.poolIndex[strings.ToLo
 func (c *Config) AppPoolList() []*AppPool { return c.pools }
 
 // Site returns the site named name (case-insensitive), or nil.
-func (c *Config) Site(name string) *Site { return c.siteIndex[strings.ToLower(name)] }
+func (c *Config) Site(name string) *Site { return c.siteIndex[normKey(name)] }
 
 // Schema returns the schema defaults the Config was parsed with.
 func (c *Config) Schema() *Schema { return c.schema }
@@ -63,7 +63,7 @@ func (c *Config) Applications() []*Settings {
 	out := make([]*Settings, 0, len(c.appIndex)+len(c.Locations))
 	seen := make(map[string]struct{}, cap(out))
 	for _, site := range c.Sites {
-		if c.siteIndex[strings.ToLower(site.Name)] != site {
+		if c.siteIndex[normKey(site.Name)] != site {
 			continue // duplicate name: its paths resolve to the first site
 		}
 		for _, app := range site.Applications {
@@ -147,7 +147,11 @@ func (c *Config) resolve(key, display string, site *Site) *Settings {
 				continue
 			}
 			depth++
-			for _, l := range c.locIndex[key[:i]] {
+			b := c.locIndex[key[:i]]
+			if b == nil {
+				continue
+			}
+			for _, l := range b.layers {
 				// inheritInChildApplications="false": the location does not
 				// flow into applications nested below its own path.
 				if !l.inherit && appDepth > depth {

@@ -31,8 +31,8 @@ type Config struct {
 	poolIndex  map[string]*AppPool // lower-cased name
 	siteIndex  map[string]*Site    // lower-cased name
 	appIndex   map[string]*Application
-	locIndex   map[string][]*layer // normalised location path -> layers in document order
-	server     []*layer            // server-level layers in document order
+	locIndex   map[string]*locBucket // normalised location path -> its tags and layers
+	server     []*layer              // server-level layers in document order
 	schema     *Schema
 	src        *source
 	sectionDef map[string]string
