@@ -561,7 +561,7 @@ func runLOG003(ctx context.Context, p *Pass) error {
 					Commands: []string{fmt.Sprintf("setspn -S %s %s", spn, acct)},
 				},
 				{
-					Summary:  fmt.Sprintf("Or let the account register its own SPNs: grant SELF \"Validated write to service principal name\" on %s (Active Directory Users and Computers > Security > Advanced); the command grants read/write of servicePrincipalName", acct),
+					Summary:  fmt.Sprintf("Let the account register its own SPNs: grant SELF \"Validated write to service principal name\" on %s (Active Directory Users and Computers > Security > Advanced); the command grants read/write of servicePrincipalName", acct),
 					Commands: []string{fmt.Sprintf(`dsacls "%s" /G SELF:RPWP;servicePrincipalName`, dn)},
 					Tradeoff: "Write access to servicePrincipalName lets the account register any SPN value, which is broader than the validated write (limited to its own host names).",
 				},
