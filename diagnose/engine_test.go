@@ -193,6 +193,16 @@ func TestDiagnoseOptions(t *testing.T) {
 	if f := rep.FindingsOf("TST001"); len(f) != 1 || f[0].Severity != Error {
 		t.Errorf("severity override: %+v", f)
 	}
+	for i := 0; i < 20; i++ { // map order must not matter
+		rep, err := Diagnose(context.Background(), nil, &Options{Extra: extra,
+			Severity: map[string]Severity{"TS*": Info, "TST001": Error, "T*": Warning}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f := rep.FindingsOf("TST001"); f[0].Severity != Error {
+			t.Fatalf("exact ID must win over globs: %v", f[0].Severity)
+		}
+	}
 
 	bad := []*Options{
 		{Extra: extra, Disable: map[string]string{"TST001": "  "}},

@@ -114,7 +114,21 @@ func (o *Options) plan(checks []*Check) (*plan, error) {
 			pl.disabled[id] = reason
 		}
 	}
-	for p, s := range o.Severity {
+	// Globs first, exact IDs last, so "IIS*": warning with "IIS006": error
+	// gives IIS006 error whatever the map order.
+	sevKeys := make([]string, 0, len(o.Severity))
+	for k := range o.Severity {
+		sevKeys = append(sevKeys, k)
+	}
+	sort.Slice(sevKeys, func(i, j int) bool {
+		gi, gj := strings.ContainsAny(sevKeys[i], "*?["), strings.ContainsAny(sevKeys[j], "*?[")
+		if gi != gj {
+			return gi
+		}
+		return sevKeys[i] < sevKeys[j]
+	})
+	for _, p := range sevKeys {
+		s := o.Severity[p]
 		if s < Info || s > Error {
 			return nil, &OptionsError{Field: "Severity", Value: p, Problem: fmt.Sprintf("invalid severity %d", int(s))}
 		}
