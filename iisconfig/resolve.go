@@ -25,13 +25,13 @@ func (c *Config) Schema() *Schema { return c.schema }
 func (c *Config) Effective(path string) (*Settings, error) {
 	key := normKey(path)
 	if key == "" {
-		return c.resolve("", "", nil), nil
+		return c.resolve("", "", nil, nil), nil
 	}
 	site := c.siteIndex[siteOf(key)]
 	if site == nil {
 		return nil, &PathError{Path: path, Err: ErrUnknownSite}
 	}
-	s := c.resolve(key, "", site)
+	s := c.resolve(key, "", site, nil)
 	// Spell the site and application part as the config does.
 	segs := splitPath(path)
 	prefix, n := site.Name, 1
@@ -62,6 +62,7 @@ func displayPath(path string, site *Site) string {
 func (c *Config) Applications() []*Settings {
 	out := make([]*Settings, 0, len(c.appIndex)+len(c.Locations))
 	seen := make(map[string]struct{}, cap(out))
+	memo := map[decKey]DecryptingAccount{}
 	for _, site := range c.Sites {
 		if c.siteIndex[normKey(site.Name)] != site {
 			continue // duplicate name: its paths resolve to the first site
@@ -72,7 +73,7 @@ func (c *Config) Applications() []*Settings {
 				continue
 			}
 			seen[key] = struct{}{}
-			out = append(out, c.resolve(key, app.FullPath(), site))
+			out = append(out, c.resolve(key, app.FullPath(), site, memo))
 		}
 	}
 	for _, tag := range c.Locations {
@@ -91,14 +92,16 @@ func (c *Config) Applications() []*Settings {
 		} else {
 			display = strings.Join(splitPath(tag.Path), "/")
 		}
-		out = append(out, c.resolve(key, display, site))
+		out = append(out, c.resolve(key, display, site, memo))
 	}
 	return out
 }
 
 // resolve computes the effective settings for the normalised key. site may
 // be nil (server level, or a location naming no site).
-func (c *Config) resolve(key, display string, site *Site) *Settings {
+//
+// memo, when not nil, caches decrypting accounts across calls.
+func (c *Config) resolve(key, display string, site *Site, memo map[decKey]DecryptingAccount) *Settings {
 	s := &Settings{Path: display}
 	vals := c.schema.vals
 
@@ -188,7 +191,15 @@ func (c *Config) resolve(key, display string, site *Site) *Settings {
 		s.AppPool = c.AppPool(site.DefaultAppPool)
 	}
 	if key != "" {
-		s.Decrypting = decrypting(s.AppPool, s.AppPoolName, s.WindowsAuth.UseKernelMode, s.WindowsAuth.UseAppPoolCredentials)
+		k := decKey{s.AppPool, s.AppPoolName, s.WindowsAuth.UseKernelMode, s.WindowsAuth.UseAppPoolCredentials}
+		d, ok := memo[k]
+		if !ok {
+			d = decrypting(k.pool, k.poolName, k.kernel, k.appPoolCreds)
+			if memo != nil {
+				memo[k] = d
+			}
+		}
+		s.Decrypting = d
 	}
 	return s
 }
@@ -201,6 +212,13 @@ func merge(list []string, ops []collOp, pre []string) []string {
 		return pre
 	}
 	return clip(applyOps(list, ops))
+}
+
+// decKey is what the decrypting account depends on.
+type decKey struct {
+	pool                 *AppPool
+	poolName             string
+	kernel, appPoolCreds bool
 }
 
 // applyOps applies collection operations; list is copied before the first
