@@ -51,6 +51,30 @@ func TestProgress(t *testing.T) {
 	if n != 3<<20 || !strings.Contains(out.String(), "read 3.0 MiB of logs (1 files; logs/iis/u_ex1.log)") {
 		t.Errorf("progress output %q", out.String())
 	}
+	// Files on disk keep ReadAt and Stat for the parallel log readers.
+	ev = &diagnose.Evidence{IISLogs: []diagnose.LogFile{diagnose.FileLog("x", "testdata/messy/logs/iis/u_ex260120.log")}}
+	p = newProgress(io.Discard, time.Hour)
+	p.wrap(ev)
+	rc, err = ev.IISLogs[0].Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, ok := rc.(randomAccessFile)
+	if !ok {
+		t.Fatal("wrapped file lost ReadAt/Stat")
+	}
+	buf := make([]byte, 8)
+	if n, err := f.ReadAt(buf, 1); n != 8 || err != nil || string(buf) != "Software" {
+		t.Errorf("ReadAt %d %v %q", n, err, buf)
+	}
+	if st, err := f.Stat(); err != nil || st.Size() == 0 {
+		t.Errorf("Stat %v %v", st, err)
+	}
+	rc.Close()
+	if p.bytes.Load() != 8 {
+		t.Errorf("counted %d bytes", p.bytes.Load())
+	}
+
 	// The flag turns it on for the whole program without changing the report.
 	var o, e bytes.Buffer
 	if code := run(context.Background(), []string{"-progress"}, &o, &e, false); code == exitFailed {
