@@ -144,8 +144,9 @@ type LDAPConfig struct {
 	// TimeLimit asks the server to stop each search (each page) after this
 	// long (whole seconds); zero means no client-requested limit.
 	TimeLimit time.Duration
-	// Timeout bounds dialling, StartTLS, binding and each request or page
-	// (default [DefaultLDAPTimeout]).
+	// Timeout bounds dialling, StartTLS and binding, and during a search the
+	// wait for the server: a search that receives nothing for this long is
+	// cancelled and reported incomplete (default [DefaultLDAPTimeout]).
 	Timeout time.Duration
 }
 
@@ -272,6 +273,19 @@ func (e *ReferralError) Error() string {
 // LDAPDirectory is a [Directory] backed by an Active Directory domain
 // controller (or any LDAP server with AD's attribute names). It only binds
 // and searches; it never writes. It is safe for concurrent use.
+//
+// Searches use the paged-results control (LDAPConfig.PageSize) through
+// go-ldap's SearchAsync, one page in flight, entries decoded as they arrive.
+// A domain search sends the domain-scope control so that AD does not answer
+// with continuation references to the Configuration and DNS partitions; any
+// referral that still arrives, a size or time limit, a dropped connection or
+// a silent server ends the answer as incomplete with an error matching
+// [ErrIncomplete] (and an [*LDAPError] or [*ReferralError] inside). Filters
+// are built with ldap.EscapeFilter, so names and SPNs are matched literally.
+//
+// [Duplicates] over an LDAPDirectory uses [LDAPDirectory.FindDuplicates],
+// which reads only sAMAccountName and servicePrincipalName and keeps a
+// pointer-free index (about 50 bytes per distinct SPN).
 type LDAPDirectory struct {
 	conn      *ldap.Conn
 	url       string
