@@ -58,6 +58,33 @@ func TestCatalogueWellFormed(t *testing.T) {
 	}
 }
 
+// The minimum catalogue of DESIGN.md section 5. IDs are stable API: this
+// list only ever grows.
+var designIDs = []string{
+	"IIS001", "IIS002", "IIS003", "IIS004", "IIS005", "IIS006", "IIS007", "IIS008", "IIS009", "IIS010",
+	"SPN001", "SPN002", "SPN003", "SPN004", "SPN005", "SPN006",
+	"KRB001", "KRB002", "NEG001", "NEG002", "NEG003", "NEG004",
+	"LOG001", "LOG002", "LOG003",
+}
+
+func TestCatalogueHasDesignIDs(t *testing.T) {
+	have := map[string]bool{}
+	for _, c := range Checks() {
+		have[c.ID] = true
+	}
+	for _, id := range designIDs {
+		if !have[id] {
+			t.Errorf("check %s missing from Checks()", id)
+		}
+	}
+	// The verdict mapping names checks that exist.
+	for id := range verdictByCheck {
+		if !have[id] {
+			t.Errorf("verdict mapping names unknown check %s", id)
+		}
+	}
+}
+
 func TestValidateRejects(t *testing.T) {
 	ok := func(ctx context.Context, p *Pass) error { return nil }
 	cases := map[string]*Check{
