@@ -21,8 +21,11 @@ func accountMatches(a *Account, name string) bool {
 	if name == "" {
 		return false
 	}
+	if a.DN != "" && strings.EqualFold(a.DN, name) {
+		return true
+	}
 	if looksLikeDN(name) {
-		return a.DN != "" && strings.EqualFold(a.DN, name)
+		return false
 	}
 	dom, sam := splitAccountName(name)
 	if dom == "" {

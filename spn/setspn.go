@@ -226,6 +226,11 @@ func (p *setspnParser) handle(raw string) {
 		if n != len(r.Duplicates) {
 			r.Errors = append(r.Errors, fmt.Sprintf("line %d: setspn reports %d groups but %d were listed", p.line, n, len(r.Duplicates)))
 		}
+		for _, d := range r.Duplicates {
+			if len(d.Owners) < 2 {
+				r.Errors = append(r.Errors, fmt.Sprintf("line %d: duplicate group %q lists %d account(s)", d.Line, clip(d.SPN), len(d.Owners)))
+			}
+		}
 		p.flush()
 		return
 	case lower == "existing spn found!":

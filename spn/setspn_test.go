@@ -1,6 +1,7 @@
 package spn
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -178,7 +179,32 @@ func FuzzParseSetspn(f *testing.F) {
 				t.Fatalf("complete -X run with %d groups but %d listed", r.Groups, len(r.Duplicates))
 			}
 		}
-		_ = NewOfflineDirectory(OfflineInput{Setspn: []*SetspnOutput{o}})
+		d := NewOfflineDirectory(OfflineInput{Setspn: []*SetspnOutput{o}})
+		ctx := context.Background()
+		for _, r := range o.Runs {
+			for _, a := range r.Accounts {
+				if ans, err := d.Account(ctx, a.DN); err != nil || (a.DN != "" && len(ans.Accounts) == 0) {
+					t.Fatalf("Account(%q) = %+v, %v", a.DN, ans, err)
+				}
+				for _, s := range a.SPNs {
+					if ans, err := d.Owners(ctx, s); err != nil || len(ans.Accounts) == 0 {
+						t.Fatalf("Owners(%q) = %+v, %v", s, ans, err)
+					}
+				}
+			}
+			if _, err := d.Owners(ctx, r.Target); err != nil {
+				t.Fatal(err)
+			}
+		}
+		dups, comp, err := Duplicates(ctx, d)
+		if comp.Complete != (err == nil) {
+			t.Fatalf("Duplicates: complete %v but err %v", comp.Complete, err)
+		}
+		for _, dd := range dups {
+			if len(dd.Owners) < 2 {
+				t.Fatalf("duplicate %+v with fewer than 2 owners", dd)
+			}
+		}
 	})
 }
 
