@@ -352,6 +352,17 @@ func TestVerdict(t *testing.T) {
 	if got := v[ScenarioNTLMDisabled]; strings.Join(got, ",") != "TST001,TST002" {
 		t.Errorf("NTLM disabled row %v", got)
 	}
+	for _, row := range rep.Verdict {
+		if row.Scenario == ScenarioTaskServer && (len(row.Members) != 1 || row.Members[0] != FindingKey{"TST001", "Default Web Site/Altiris/TaskManagement/CTAgent"}) {
+			t.Errorf("task server members %+v", row.Members)
+		}
+	}
+	// Grouping follows members, not just check IDs: TST002 (NS/Agent) is
+	// not a Task Server finding.
+	groups := rep.groupFindings()
+	if len(groups) < 1 || groups[0].Row.Scenario != ScenarioTaskServer || len(groups[0].Findings) != 1 {
+		t.Errorf("groups %+v", groups)
+	}
 	if _, ok := v[ScenarioRepeatedAuthErrors]; ok {
 		t.Error("repeated errors row without log findings")
 	}
@@ -562,7 +573,7 @@ func TestWriteJSONKeys(t *testing.T) {
 	if got := keys(m["results"].([]any)[0]); got != "check_id,reason,status" {
 		t.Errorf("result keys %s", got)
 	}
-	if got := keys(m["verdict"].([]any)[0]); got != "action,expected,findings,reason,scenario" {
+	if got := keys(m["verdict"].([]any)[0]); got != "action,expected,findings,reason,scenario" { // no members in a hand-made row
 		t.Errorf("verdict keys %s", got)
 	}
 	// Round trip.

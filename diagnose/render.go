@@ -40,8 +40,26 @@ type findingGroup struct {
 	Findings []Finding
 }
 
-// groupFindings puts each finding under the first verdict row that names
-// its check, and the rest in a final group; within a group findings are
+// has reports whether f is behind the row: listed in Members, or, for a
+// row without Members (hand-made or older reports), of a listed check.
+func (v *VerdictRow) has(f Finding) bool {
+	if len(v.Members) > 0 {
+		for _, m := range v.Members {
+			if m.CheckID == f.CheckID && m.Subject == f.Subject {
+				return true
+			}
+		}
+		return false
+	}
+	for _, id := range v.Findings {
+		if id == f.CheckID {
+			return true
+		}
+	}
+	return false
+}
+
+// groupFindings puts each finding under the first verdict row it is behind, and the rest in a final group; within a group findings are
 // ordered by subject, then severity (errors first), then check ID.
 func (r *Report) groupFindings() []findingGroup {
 	var groups []findingGroup
@@ -50,16 +68,11 @@ func (r *Report) groupFindings() []findingGroup {
 		row := &r.Verdict[i]
 		g := findingGroup{Row: row}
 		for j, f := range r.Findings {
-			if used[j] {
+			if used[j] || !row.has(f) {
 				continue
 			}
-			for _, id := range row.Findings {
-				if id == f.CheckID {
-					g.Findings = append(g.Findings, f)
-					used[j] = true
-					break
-				}
-			}
+			g.Findings = append(g.Findings, f)
+			used[j] = true
 		}
 		groups = append(groups, g)
 	}

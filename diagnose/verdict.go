@@ -21,6 +21,16 @@ type VerdictRow struct {
 	Findings []string `json:"findings"`
 	// Reason explains in one sentence why the row applies.
 	Reason string `json:"reason,omitempty"`
+	// Members are the findings behind the row (check and subject): a check
+	// can put some of its findings in a row and not others (IIS006 on a
+	// Task Server path but not on the console).
+	Members []FindingKey `json:"members,omitempty"`
+}
+
+// FindingKey identifies a finding within a report.
+type FindingKey struct {
+	CheckID string `json:"check_id"`
+	Subject string `json:"subject"`
 }
 
 // The scenario texts of the knowledge article's table (Broadcom article
@@ -59,27 +69,35 @@ var verdictByCheck = map[string][]string{
 // computeVerdict decides which table rows apply.
 func computeVerdict(ev *Evidence, prof *Profile, rep *Report) []VerdictRow {
 	ids := map[string][]string{}
+	members := map[string][]FindingKey{}
 	reasons := map[string]string{}
-	add := func(row, id string) {
-		for _, x := range ids[row] {
-			if x == id {
+	add := func(row string, f Finding) {
+		k := FindingKey{CheckID: f.CheckID, Subject: f.Subject}
+		for _, x := range members[row] {
+			if x == k {
 				return
 			}
 		}
-		ids[row] = append(ids[row], id)
+		members[row] = append(members[row], k)
+		for _, x := range ids[row] {
+			if x == f.CheckID {
+				return
+			}
+		}
+		ids[row] = append(ids[row], f.CheckID)
 	}
 	applies := map[string]bool{}
 	for _, f := range rep.Findings {
 		for _, row := range verdictByCheck[f.CheckID] {
 			if row == ScenarioKerberosFallback || f.Severity > Info {
 				applies[row] = true
-				add(row, f.CheckID)
+				add(row, f)
 			}
 		}
 		if f.Severity > Info {
 			if pp, ok := prof.Match(f.Subject); ok && pp.Role == RoleTaskServer {
 				applies[ScenarioTaskServer] = true
-				add(ScenarioTaskServer, f.CheckID)
+				add(ScenarioTaskServer, f)
 			}
 		}
 	}
@@ -106,7 +124,7 @@ func computeVerdict(ev *Evidence, prof *Profile, rep *Report) []VerdictRow {
 		}
 		for _, f := range rep.Findings {
 			if strings.HasPrefix(f.CheckID, "NEG") && f.Severity == Info {
-				add(ScenarioFirewallIdentity, f.CheckID)
+				add(ScenarioFirewallIdentity, f)
 			}
 		}
 	}
@@ -116,7 +134,7 @@ func computeVerdict(ev *Evidence, prof *Profile, rep *Report) []VerdictRow {
 		n := 0
 		for _, f := range rep.Findings {
 			if f.Severity > Info {
-				add(ScenarioNTLMDisabled, f.CheckID)
+				add(ScenarioNTLMDisabled, f)
 				n++
 			}
 		}
@@ -137,7 +155,7 @@ func computeVerdict(ev *Evidence, prof *Profile, rep *Report) []VerdictRow {
 			f = []string{}
 		}
 		rows = append(rows, VerdictRow{Scenario: d.scenario, Expected: d.expected, Action: d.action,
-			Findings: f, Reason: reasons[d.scenario]})
+			Findings: f, Reason: reasons[d.scenario], Members: members[d.scenario]})
 	}
 	return rows
 }
