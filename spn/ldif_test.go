@@ -138,6 +138,16 @@ func FuzzParseLDIF(f *testing.F) {
 				t.Fatalf("duplicate with %d owners", len(dd.Owners))
 			}
 		}
+		for _, a := range x.Accounts {
+			for _, sp := range a.SPNs {
+				ans, err := d.Owners(context.Background(), sp)
+				if err != nil || !ans.Complete || len(ans.Accounts) == 0 {
+					t.Fatalf("Owners(%q) = %+v, %v", sp, ans, err)
+				}
+			}
+		}
+		_, _ = Evaluate(context.Background(), d, Expected(HostNames{NetBIOS: "WEB01", Bindings: []string{string(in[:min(len(in), 20)])}},
+			ComputerOwner("CORP", "WEB01"), DefaultSPNMappings()))
 	})
 }
 

@@ -209,12 +209,12 @@ func (d *OfflineDirectory) Owners(ctx context.Context, spn string) (Answer, erro
 	if err := ctx.Err(); err != nil {
 		return Answer{Completeness: Completeness{Reason: "cancelled"}}, &IncompleteError{Reason: "owners lookup cancelled", Err: err}
 	}
-	key := strings.ToLower(strings.TrimSpace(spn))
+	key := strings.ToLower(spn)
 	var ans Answer
 	for _, i := range d.index[key] {
 		ans.Accounts = append(ans.Accounts, cloneAccount(&d.accounts[i].Account))
 	}
-	ans.Completeness = d.ownersCompleteness(key, strings.TrimSpace(spn), len(ans.Accounts))
+	ans.Completeness = d.ownersCompleteness(key, spn, len(ans.Accounts))
 	return ans, nil
 }
 
