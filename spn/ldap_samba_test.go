@@ -51,6 +51,16 @@ func TestSambaGSSAPIBind(t *testing.T) {
 		})
 	}
 
+	// Kerberos inside TLS (what a DC that requires LDAP signing accepts,
+	// since go-ldap's GSSAPI bind negotiates no SASL security layer)
+	t.Run("ldaps", func(t *testing.T) {
+		d := dial(t, spn.LDAPConfig{URL: e.ldapsURL, RootCAs: caPool(t, e.ca), ServerName: e.serverName, Kerberos: kt,
+			Timeout: 20 * time.Second})
+		if ans, err := d.Account(ctx, "websvc"); err != nil || len(ans.Accounts) != 1 {
+			t.Errorf("Account over ldaps+GSSAPI: %v %v", names(ans.Accounts), err)
+		}
+	})
+
 	// wrong password: a typed bind error from the KDC exchange, no password in it
 	bad := e.kerberos()
 	bad.Password = "N0t-the-password"
