@@ -64,7 +64,10 @@ const maxEvidenceFile = 256 << 20
 //	http/*.txt             raw HTTP exchanges (curl -v, proxy dumps)
 //
 // Every part is optional. Text may be UTF-8, UTF-8 with a BOM or UTF-16LE
-// with CRLF line ends. A file that cannot be read or recognised, and any
+// with CRLF line ends. Loose .txt files at the top level are recognised by
+// content (setspn, klist, HTTP trace) and u_ex*.log files with a #Fields
+// header are used as IIS logs, each with a warning saying where it belongs.
+// A file that cannot be read or recognised, and any other
 // file or directory outside the layout, becomes an EvidenceWarning in
 // Evidence.Warnings (and so in the report); it never stops the load. Logs
 // are not read here: LogFile.Open opens them when a check needs them.
@@ -143,6 +146,8 @@ func LoadBundleFS(ctx context.Context, fsys fs.FS) (*Evidence, error) {
 		case name == "expected.json" || name == "options.json" || strings.HasPrefix(name, "README") || strings.HasPrefix(name, "PROVENANCE") || strings.HasPrefix(name, "."):
 			// Documentation and test expectations that live beside the
 			// evidence are not evidence.
+		case !e.IsDir() && e.Type().IsRegular() && b.sniff(ctx, name, &setspnOut):
+			// A loose file recognised by content; sniff warned where it belongs.
 		default:
 			kind := "file"
 			if e.IsDir() {
@@ -467,4 +472,61 @@ func FSLog(fsys fs.FS, name string) LogFile {
 		}
 		return f, nil
 	}}
+}
+
+// sniff recognises a loose top-level file by content (setspn, klist or
+// HTTP trace text; a W3C log by its u_ex name and #Fields header), uses it,
+// and warns where it belongs. It reports whether the file was used.
+func (b *bundleLoader) sniff(ctx context.Context, name string, setspnOut *[]*spn.SetspnOutput) bool {
+	lower := strings.ToLower(name)
+	if strings.HasPrefix(lower, "u_ex") && strings.HasSuffix(lower, ".log") {
+		data := b.readHead(name, 4096)
+		if bytes.Contains(data, []byte("#Fields:")) || bytes.Contains(data, []byte("#\x00F\x00i\x00e\x00l\x00d\x00s")) {
+			b.ev.IISLogs = append(b.ev.IISLogs, FSLog(b.fsys, name))
+			b.warn(name, "", "W3C log at the top level: used as an IIS log (put it under logs/iis/)")
+			return true
+		}
+		return false
+	}
+	if !strings.HasSuffix(lower, ".txt") {
+		return false
+	}
+	data := b.read(name)
+	if data == nil {
+		return true // read warned
+	}
+	if o, err := spn.ParseSetspn(name, bytes.NewReader(data)); err == nil {
+		*setspnOut = append(*setspnOut, o)
+		b.warn(name, "", "setspn output at the top level: used (put it under setspn/)")
+		return true
+	}
+	if k, err := negotiate.ParseKlist(bytes.NewReader(data)); err == nil {
+		if k.Name == "" {
+			k.Name = name
+		}
+		b.ev.Klists = append(b.ev.Klists, k)
+		b.ev.KlistSources = append(b.ev.KlistSources, name)
+		b.warn(name, "", "klist output at the top level: used (put it under klist/)")
+		return true
+	}
+	if t, err := ParseHTTPTrace(name, bytes.NewReader(data)); err == nil {
+		b.ev.HTTPTraces = append(b.ev.HTTPTraces, t)
+		toks, warns := t.Tokens(ctx)
+		b.ev.Tokens = append(b.ev.Tokens, toks...)
+		b.ev.Warnings = append(b.ev.Warnings, warns...)
+		b.warn(name, "", "HTTP exchange at the top level: used (put it under http/)")
+		return true
+	}
+	return false
+}
+
+// readHead returns up to n bytes of a file, nil when it cannot be read.
+func (b *bundleLoader) readHead(name string, n int64) []byte {
+	f, err := b.fsys.Open(name)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	data, _ := io.ReadAll(io.LimitReader(f, n))
+	return data
 }

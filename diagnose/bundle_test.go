@@ -109,6 +109,39 @@ func TestLoadBundleErrors(t *testing.T) {
 	}
 }
 
+// Loose files at the top level are recognised by content and used, with a
+// warning that says where they belong.
+func TestLoadBundleSniff(t *testing.T) {
+	setspnL, _ := os.ReadFile("testdata/bundles/messy/setspn/web01-utf16.txt")
+	curl, _ := os.ReadFile("testdata/http/curl-kerberos.txt")
+	fsys := fstest.MapFS{
+		"spns.txt":         {Data: setspnL},
+		"trace.txt":        {Data: curl},
+		"u_ex260101.log":   {Data: []byte("#Software: x\n#Fields: date time cs-uri-stem sc-status\n")},
+		"u_ex260102.log":   {Data: []byte("not a log")},
+		"random-notes.txt": {Data: []byte("call the customer\n")},
+	}
+	ev, err := LoadBundleFS(context.Background(), fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Directory == nil || len(ev.HTTPTraces) != 1 || len(ev.Tokens) != 2 || len(ev.IISLogs) != 1 {
+		t.Errorf("directory %v, traces %d, tokens %d, IIS logs %d", ev.Directory, len(ev.HTTPTraces), len(ev.Tokens), len(ev.IISLogs))
+	}
+	w := warningsText(ev.Warnings)
+	for _, want := range []string{
+		"spns.txt: setspn output at the top level: used (put it under setspn/)",
+		"trace.txt: HTTP exchange at the top level: used (put it under http/)",
+		"u_ex260101.log: W3C log at the top level",
+		"u_ex260102.log: file is not part of the evidence bundle layout",
+		"random-notes.txt: file is not part of the evidence bundle layout",
+	} {
+		if !strings.Contains(w, want) {
+			t.Errorf("warnings lack %q:\n%s", want, w)
+		}
+	}
+}
+
 func TestLoadBundleFSHost(t *testing.T) {
 	utf16 := func(s string) []byte {
 		b := []byte{0xff, 0xfe}
