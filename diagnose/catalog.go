@@ -56,7 +56,7 @@ func WriteChecksMarkdown(w io.Writer, checks []*Check) error {
 	p("\n## Profiles\n\n")
 	for _, prof := range []*Profile{ITMSProfile(), GenericProfile()} {
 		p("### %s\n\n%s.", prof.Name, prof.Title)
-		if prof.IncludeWindowsAuthPaths {
+		if prof.IncludeWindowsAuthPaths && len(prof.Paths) > 0 {
 			p(" Every other path with Windows Authentication enabled is in scope too.")
 		}
 		p("\n\n")
