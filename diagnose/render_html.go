@@ -1,190 +1,912 @@
 package diagnose
 
 import (
+	"fmt"
 	"html/template"
 	"io"
+	"net/http"
+	"net/url"
 	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/iiskerb/iiskerb/negotiate"
 )
 
-// WriteHTML writes the report as one self-contained HTML page (no external
-// assets, no scripts) that a support engineer can attach to a ticket: the
-// verdict first, then each finding with its evidence and commands, the
-// HTTP authentication exchanges as inline SVG sequence diagrams, the check
-// results and the evidence warnings.
-func (r *Report) WriteHTML(w io.Writer) error {
-	e, wa, in := r.Counts()
-	data := struct {
-		R                     *Report
-		Groups                []findingGroup
-		Errors, Warnings, Inf int
-		Counts                map[string]int
-		Diagrams              []diagram
-	}{R: r.normalized(), Groups: r.groupFindings(), Errors: e, Warnings: wa, Inf: in, Counts: map[string]int{}}
-	for st, n := range r.statusCounts() {
-		data.Counts[string(st)] = n
+// HTMLOptions configures WriteHTML. A nil *HTMLOptions, like the zero
+// value, gives a page titled "iiskerb report" without a generation time
+// whose diagrams come from the report's Exchanges.
+type HTMLOptions struct {
+	// Title heads the page and names the browser tab.
+	Title string
+	// Generated, when not zero, is shown (in UTC) as the time the report
+	// was made. It is left out by default so that the same report always
+	// renders to the same bytes.
+	Generated time.Time
+	// Probes are live handshakes (Evidence.Probes) drawn as sequence
+	// diagrams round by round, with the probe's conclusions. A report
+	// exchange that summarises one of these probes is not drawn again.
+	Probes []*negotiate.Transcript
+	// Tokens are tokens seen in HTTP headers (Evidence.Tokens). They are
+	// drawn as one diagram, in order, only when neither Probes nor the
+	// report's Exchanges give a diagram: the tokens of HTTP traces are
+	// already in the report's Exchanges.
+	Tokens []ObservedToken
+}
+
+// WriteHTML writes the report to w as one self-contained HTML page (inline
+// CSS and SVG, no scripts, no external resources) that can be attached to
+// a support ticket: the verdict first, the counts by severity, every finding
+// with its evidence, remediation commands and tradeoffs, sequence diagrams
+// of the HTTP authentication exchanges, the result of every check and the
+// evidence warnings. opts may be nil.
+//
+// All text is HTML-escaped. Tokens are never embedded: a diagram shows each
+// request's Authorization scheme and the mechanism and visible fields of its
+// token (Kerberos service and realm, NTLM user and workstation), and each
+// response's status and WWW-Authenticate schemes. The output depends only
+// on r and opts, so it can be compared byte for byte.
+func WriteHTML(w io.Writer, r *Report, opts *HTMLOptions) error {
+	if r == nil {
+		return fmt.Errorf("diagnose: WriteHTML: nil report")
+	}
+	if opts == nil {
+		opts = &HTMLOptions{}
+	}
+	if err := htmlPageTemplate.Execute(w, newHTMLPage(r, opts)); err != nil {
+		return fmt.Errorf("diagnose: writing HTML report: %w", err)
+	}
+	return nil
+}
+
+// WriteHTML writes the report as a self-contained HTML page with default
+// options: WriteHTML(w, r, nil).
+func (r *Report) WriteHTML(w io.Writer) error { return WriteHTML(w, r, nil) }
+
+// htmlPage is the data of the page template.
+type htmlPage struct {
+	Title, Profile, Generated string
+	Errors, Warnings, Infos   int
+	Verdict                   []htmlVerdictRow
+	Findings                  []htmlFinding
+	Diagrams                  []*seqDiagram
+	Results                   []htmlResult
+	Passed, Failed, Skipped   int
+	Errored                   int
+	EvidenceWarnings          []string
+	Notes                     []string
+}
+
+type htmlLink struct {
+	Text, Anchor string // Anchor "" when nothing to link to
+}
+
+type htmlVerdictRow struct {
+	VerdictRow
+	Links []htmlLink
+}
+
+type htmlFinding struct {
+	Finding
+	Anchor string
+}
+
+type htmlResult struct {
+	CheckResult
+	Anchor string // first finding of the check, if any
+}
+
+func newHTMLPage(r *Report, opts *HTMLOptions) *htmlPage {
+	p := &htmlPage{Title: opts.Title, Profile: r.Profile, Notes: r.Notes}
+	if p.Title == "" {
+		p.Title = "iiskerb report"
+	}
+	if !opts.Generated.IsZero() {
+		p.Generated = opts.Generated.UTC().Format("2006-01-02 15:04:05 UTC")
+	}
+	p.Errors, p.Warnings, p.Infos = r.Counts()
+
+	// Anchors: the first finding of a check gets finding-ID, later ones
+	// finding-ID-2, -3...; IDs are reduced to safe characters and kept
+	// unique.
+	first := map[string]string{}
+	used := map[string]bool{}
+	for _, f := range r.Findings {
+		base := "finding-" + htmlAnchorPart(f.CheckID)
+		a := base
+		for n := 2; used[a]; n++ {
+			a = fmt.Sprintf("%s-%d", base, n)
+		}
+		used[a] = true
+		if _, ok := first[f.CheckID]; !ok {
+			first[f.CheckID] = a
+		}
+		p.Findings = append(p.Findings, htmlFinding{Finding: f, Anchor: a})
+	}
+	for _, row := range r.Verdict {
+		v := htmlVerdictRow{VerdictRow: row}
+		for _, id := range row.Findings {
+			v.Links = append(v.Links, htmlLink{Text: id, Anchor: first[id]})
+		}
+		p.Verdict = append(p.Verdict, v)
+	}
+	for _, res := range r.Results {
+		p.Results = append(p.Results, htmlResult{CheckResult: res, Anchor: first[res.CheckID]})
+		switch res.Status {
+		case StatusPassed:
+			p.Passed++
+		case StatusFailed:
+			p.Failed++
+		case StatusSkipped:
+			p.Skipped++
+		case StatusError:
+			p.Errored++
+		}
+	}
+	for _, w := range r.Warnings {
+		p.EvidenceWarnings = append(p.EvidenceWarnings, w.String())
+	}
+	p.Diagrams = seqDiagrams(r, opts)
+	return p
+}
+
+// htmlAnchorPart keeps letters, digits, '-' and '_' of s (others become '_').
+func htmlAnchorPart(s string) string {
+	if s == "" {
+		return "x"
+	}
+	b := []byte(s)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
+
+// Sequence diagram layout, in SVG user units.
+const (
+	seqWidth    = 1000
+	seqClientX  = 190
+	seqServerX  = 875
+	seqTop      = 70 // y of the first arrow
+	seqStep     = 58 // vertical distance between arrows with one detail line
+	seqLine     = 15 // height of each further detail line
+	seqDetailN  = 3  // detail lines at most
+	seqLabelMax = 92 // runes of a label that fit between the lifelines
+	seqTagMax   = 20 // runes of a gutter tag
+	seqActorMax = 24 // runes of a lifeline's name
+)
+
+// Arrow classes: how an arrow is highlighted.
+const (
+	seqPlain    = "plain"    // a request or an initial challenge
+	seqOK       = "ok"       // a successful response
+	seqFail     = "fail"     // a rejected token or an error
+	seqFallback = "fallback" // the client falls back to NTLM
+	seqReauth   = "reauth"   // the second request on an authenticated connection
+)
+
+// seqDiagram is one exchange drawn as a sequence diagram.
+type seqDiagram struct {
+	ID          string // unique in the page, prefixes the marker IDs
+	Title       string
+	Facts       []string
+	ClientLabel string
+	ServerLabel string
+	Width       int
+	Height      int
+	ClientX     int
+	ServerX     int
+	ClientBoxW  int
+	ServerBoxW  int
+	Classes     []string // arrow classes, one marker each
+	Arrows      []seqArrow
+}
+
+// seqArrow is one request (client to server) or response.
+type seqArrow struct {
+	N        int // step number, shared by a request and its response
+	ToServer bool
+	Class    string
+	Tag      string // short highlight in the left gutter ("fallback to NTLM")
+	Label    string // first line, above the arrow
+	Detail   string // below the arrow, wrapped into DetailLines
+	Full     string // unclipped label and detail, the SVG <title>
+
+	DetailLines      []seqText
+	Y, X1, X2, TextX int
+	Anchor           string // text-anchor of the label
+}
+
+// seqText is one line of text at a y position.
+type seqText struct {
+	Y    int
+	Text string
+}
+
+func (d *seqDiagram) add(a seqArrow) {
+	a.Full = a.Label
+	if a.Detail != "" {
+		a.Full += "\n" + a.Detail
+	}
+	a.Label = htmlClip(a.Label, seqLabelMax)
+	a.Tag = htmlClip(a.Tag, seqTagMax)
+	d.Arrows = append(d.Arrows, a)
+}
+
+// layout assigns coordinates once all arrows are known.
+func (d *seqDiagram) layout() {
+	d.Width, d.ClientX, d.ServerX = seqWidth, seqClientX, seqServerX
+	d.Classes = []string{seqPlain, seqOK, seqFail, seqFallback, seqReauth}
+	d.ClientLabel = htmlClip(d.ClientLabel, seqActorMax)
+	d.ServerLabel = htmlClip(d.ServerLabel, seqActorMax)
+	d.ClientBoxW = seqActorWidth(d.ClientLabel)
+	d.ServerBoxW = seqActorWidth(d.ServerLabel)
+	y := seqTop
+	for i := range d.Arrows {
+		a := &d.Arrows[i]
+		a.Y = y
+		if a.ToServer {
+			a.X1, a.X2, a.TextX, a.Anchor = d.ClientX, d.ServerX, d.ClientX+10, "start"
+		} else {
+			a.X1, a.X2, a.TextX, a.Anchor = d.ServerX, d.ClientX, d.ServerX-10, "end"
+		}
+		a.DetailLines = nil
+		for j, l := range wrapText(a.Detail, seqLabelMax, seqDetailN) {
+			a.DetailLines = append(a.DetailLines, seqText{Y: y + 17 + j*seqLine, Text: l})
+		}
+		y += seqStep
+		if n := len(a.DetailLines); n > 1 {
+			y += (n - 1) * seqLine
+		}
+	}
+	d.Height = y
+	if len(d.Arrows) == 0 {
+		d.Height = seqTop + 10
+	}
+}
+
+// wrapText splits s into at most n lines of at most width runes, breaking
+// after ", " or at a space where it can; the last line is clipped.
+func wrapText(s string, width, n int) []string {
+	var lines []string
+	for s != "" {
+		r := []rune(s)
+		if len(r) <= width || len(lines) == n-1 {
+			return append(lines, htmlClip(s, width))
+		}
+		// The last ", " in the second half of the line, else the last
+		// space there, else a hard cut.
+		comma, space := -1, -1
+		for i := width; i > width/2; i-- {
+			if r[i] != ' ' {
+				continue
+			}
+			if space < 0 {
+				space = i
+			}
+			if r[i-1] == ',' {
+				comma = i
+				break
+			}
+		}
+		cut := width
+		switch {
+		case comma > 0:
+			cut = comma
+		case space > 0:
+			cut = space
+		}
+		lines = append(lines, strings.TrimRight(string(r[:cut]), " "))
+		s = strings.TrimLeft(string(r[cut:]), " ")
+	}
+	return lines
+}
+
+// seqActorWidth fits a lifeline's name (at most seqActorMax runes of 14px
+// text, so the server's box stays inside the diagram).
+func seqActorWidth(label string) int {
+	return max(120, 9*utf8.RuneCountInString(label)+20)
+}
+
+// seqDiagrams builds the sequence diagrams of the page.
+func seqDiagrams(r *Report, opts *HTMLOptions) []*seqDiagram {
+	var out []*seqDiagram
+	drawn := map[string]bool{}
+	for _, t := range opts.Probes {
+		if t == nil {
+			continue
+		}
+		drawn["probe "+t.URL] = true
+		out = append(out, seqFromTranscript(t))
 	}
 	for _, x := range r.Exchanges {
-		data.Diagrams = append(data.Diagrams, newDiagram(x))
-	}
-	return htmlTemplate.Execute(w, data)
-}
-
-// diagram lays out an exchange as a sequence diagram.
-type diagram struct {
-	Source        string
-	Width, Height int
-	ClientX       int
-	ServerX       int
-	Arrows        []arrow
-}
-
-type arrow struct {
-	Y          int
-	X1, X2     int
-	Label      string
-	Sub        string
-	ToServer   bool
-	Failed     bool
-	LabelX     int
-	LabelAnchr string
-}
-
-const (
-	diagramWidth = 900
-	diagramStep  = 46
-)
-
-func newDiagram(x Exchange) diagram {
-	d := diagram{Source: x.Source, Width: diagramWidth, ClientX: 90, ServerX: diagramWidth - 90}
-	y := 60
-	clip := func(s string) string {
-		if r := []rune(s); len(r) > 96 {
-			return string(r[:93]) + "..."
+		if drawn[x.Source] || len(x.Steps) == 0 {
+			continue
 		}
-		return s
+		out = append(out, seqFromExchange(x))
 	}
-	for _, st := range x.Steps {
-		req := arrow{Y: y, X1: d.ClientX, X2: d.ServerX, ToServer: true, Label: clip(st.Request), Sub: clip(st.Sent),
-			LabelX: d.ClientX + 10, LabelAnchr: "start"}
-		y += diagramStep
-		d.Arrows = append(d.Arrows, req)
-		if st.Status != 0 {
-			label := itoa(st.Status)
-			resp := arrow{Y: y, X1: d.ServerX, X2: d.ClientX, Label: label, Sub: clip(st.Received),
-				Failed: st.Status >= 400, LabelX: d.ClientX + 10, LabelAnchr: "start"}
-			y += diagramStep
-			d.Arrows = append(d.Arrows, resp)
+	if len(out) == 0 && len(opts.Tokens) > 0 {
+		out = append(out, seqFromTokens(opts.Tokens))
+	}
+	for i, d := range out {
+		d.ID = fmt.Sprintf("seq%d", i+1)
+		d.layout()
+	}
+	return out
+}
+
+// seqFromTranscript draws a probe round by round.
+func seqFromTranscript(t *negotiate.Transcript) *seqDiagram {
+	d := &seqDiagram{Title: "Probe " + seqURL(t.URL), ClientLabel: "Client (probe)", ServerLabel: "Server"}
+	path := "/"
+	if u, err := url.Parse(t.URL); err == nil {
+		if u.Host != "" {
+			d.ServerLabel = u.Host
+		}
+		if u.EscapedPath() != "" {
+			path = u.EscapedPath()
 		}
 	}
-	d.Height = y + 10
+	d.Facts = seqTranscriptFacts(t)
+	kerberosFailed := t.KerberosAttempted && (t.FellBackToNTLM || t.KerberosFailure != "")
+	fallbackShown := false
+	for i, rd := range t.Rounds {
+		n := i + 1
+		method := rd.Method
+		if method == "" {
+			method = http.MethodGet
+		}
+		req := seqArrow{N: n, ToServer: true, Class: seqPlain, Label: method + " " + path}
+		if rd.Step != "" {
+			req.Label += "  [" + rd.Step + "]"
+		}
+		if rd.Conn.Reused {
+			req.Label += "  (same connection)"
+		}
+		scheme := seqAuthScheme(rd.Request.Get("Authorization"))
+		carried := scheme != ""
+		switch {
+		case !carried:
+			req.Detail = "no Authorization header"
+		case rd.Sent != nil:
+			req.Detail = "Authorization: " + scheme + " - " + seqTokenLabel(rd.Sent)
+		default:
+			req.Detail = "Authorization: " + scheme + " (token not decoded)"
+		}
+		mech := rd.Sent.Mechanism()
+		if mech == "" && carried {
+			mech = scheme
+		}
+		reuse := rd.Step == "reuse-check"
+		switch {
+		case reuse:
+			req.Class, req.Tag = seqReauth, "second request"
+		case kerberosFailed && !fallbackShown && strings.EqualFold(mech, "NTLM"):
+			req.Class, req.Tag = seqFallback, "fallback to NTLM"
+			fallbackShown = true
+		case carried && strings.EqualFold(mech, "Kerberos"):
+			req.Tag = "Kerberos"
+		case carried && strings.EqualFold(mech, "NTLM"):
+			req.Tag = "NTLM"
+		}
+		if rd.Status == 0 {
+			req.Class, req.Tag = seqFail, "no response"
+			if rd.Err != "" {
+				req.Detail += "; error: " + rd.Err
+			}
+			d.add(req)
+			continue
+		}
+		d.add(req)
+		resp := seqArrow{N: n, Class: seqPlain, Label: seqStatus(rd.Status)}
+		resp.Detail = seqChallenges(rd.Challenges, rd.Tokens)
+		if resp.Detail == "" {
+			resp.Detail = "no WWW-Authenticate header"
+		} else {
+			resp.Detail = "WWW-Authenticate: " + resp.Detail
+		}
+		if p := rd.Header.Get("Persistent-Auth"); p != "" {
+			resp.Detail += "; Persistent-Auth: " + p
+		}
+		switch {
+		case reuse && rd.Status == http.StatusUnauthorized:
+			resp.Class, resp.Tag = seqReauth, "challenged again"
+		case reuse && rd.Status < 400:
+			resp.Class, resp.Tag = seqOK, "served"
+		case rd.Status == http.StatusUnauthorized && seqContinues(rd.Tokens):
+			resp.Tag = "continue"
+		case rd.Status >= 400 && carried:
+			resp.Class, resp.Tag = seqFail, "rejected"
+		case rd.Status == http.StatusUnauthorized:
+			resp.Tag = "challenge"
+		case rd.Status >= 400:
+			resp.Class, resp.Tag = seqFail, "error"
+		case rd.Status < 400:
+			resp.Class = seqOK
+			if carried {
+				resp.Tag = "authenticated"
+			}
+		}
+		d.add(resp)
+	}
 	return d
 }
 
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
+// seqTranscriptFacts are the probe's conclusions, one line each.
+func seqTranscriptFacts(t *negotiate.Transcript) []string {
+	var f []string
+	if t.SPN != "" {
+		s := "SPN asked for: " + t.SPN
+		if t.SPNSource != "" {
+			s += " (" + t.SPNSource + ")"
+		}
+		f = append(f, s)
 	}
-	var b [20]byte
-	i := len(b)
-	neg := n < 0
-	if neg {
-		n = -n
+	if len(t.Offered) > 0 {
+		f = append(f, "Server offered: "+strings.Join(t.Offered, ", "))
 	}
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
+	switch {
+	case t.Authenticated && t.Mechanism != "":
+		f = append(f, "Authenticated with "+t.Mechanism)
+	case t.Mechanism == "anonymous":
+		f = append(f, "The server did not ask for authentication")
+	default:
+		f = append(f, fmt.Sprintf("Not authenticated (final status %d)", t.FinalStatus))
 	}
-	if neg {
-		i--
-		b[i] = '-'
+	if t.KerberosFailure != "" {
+		s := "Kerberos failed: " + t.KerberosFailure
+		if e := t.KerberosError; e != nil && e.Name != "" && !strings.Contains(t.KerberosFailure, e.Name) {
+			s += " (" + e.Name + ")"
+		}
+		f = append(f, s)
 	}
-	return string(b[i:])
+	if t.FellBackToNTLM {
+		f = append(f, "The client fell back to NTLM after Kerberos failed")
+	}
+	if t.NTLMFailure != "" {
+		f = append(f, "NTLM failed: "+t.NTLMFailure)
+	}
+	if t.MutualAuth {
+		s := "Mutual authentication: the server returned a Kerberos AP-REP"
+		if t.MutualAuthVerified {
+			s += " (verified)"
+		}
+		f = append(f, s)
+	}
+	switch {
+	case t.ReauthOnSameConnection == nil:
+		if t.ReuseNote != "" {
+			f = append(f, "Second request on the same connection not tested: "+t.ReuseNote)
+		}
+	case *t.ReauthOnSameConnection:
+		f = append(f, "A second request on the same connection was challenged again: every request must authenticate")
+	default:
+		f = append(f, "A second request on the same connection was served without authenticating again")
+	}
+	if t.ObserverSees != "" {
+		f = append(f, "An observer on the path sees: "+t.ObserverSees)
+	}
+	return f
 }
 
-var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"lower":     strings.ToLower,
-	"firstLine": firstLine,
-	"sub":       func(a, b int) int { return a - b },
-	"add":       func(a, b int) int { return a + b },
-}).Parse(`<!DOCTYPE html>
+// seqFromExchange draws a report Exchange (already summarised text).
+func seqFromExchange(x Exchange) *seqDiagram {
+	d := &seqDiagram{Title: x.Source, ClientLabel: "Client", ServerLabel: "Server"}
+	sawKerberos, fallbackShown, authenticated := false, false, false
+	for i, st := range x.Steps {
+		n := i + 1
+		req := seqArrow{N: n, ToServer: true, Class: seqPlain, Label: st.Request}
+		mech := seqSummaryMech(st.Sent)
+		switch {
+		case st.Sent == "":
+			req.Detail = "no Authorization header"
+			if authenticated {
+				req.Class, req.Tag = seqReauth, "next request"
+			}
+		case mech == "NTLM" && sawKerberos && !fallbackShown:
+			req.Detail = "Authorization: " + st.Sent
+			req.Class, req.Tag = seqFallback, "fallback to NTLM"
+			fallbackShown = true
+		default:
+			req.Detail = "Authorization: " + st.Sent
+			req.Tag = mech
+		}
+		if mech == "Kerberos" {
+			sawKerberos = true
+		}
+		d.add(req)
+		if st.Status == 0 {
+			continue
+		}
+		resp := seqArrow{N: n, Class: seqPlain, Label: seqStatus(st.Status), Detail: "no WWW-Authenticate header"}
+		if st.Received != "" {
+			resp.Detail = "WWW-Authenticate: " + st.Received
+		}
+		switch {
+		case req.Class == seqReauth && st.Status == http.StatusUnauthorized:
+			resp.Class, resp.Tag = seqReauth, "challenged again"
+		case st.Status == http.StatusUnauthorized && seqSummaryContinues(st.Received):
+			resp.Tag = "continue"
+		case st.Status >= 400 && st.Sent != "":
+			resp.Class, resp.Tag = seqFail, "rejected"
+		case st.Status == http.StatusUnauthorized:
+			resp.Tag = "challenge"
+		case st.Status >= 400:
+			resp.Class, resp.Tag = seqFail, "error"
+		default:
+			resp.Class = seqOK
+			if st.Sent != "" {
+				resp.Tag = "authenticated"
+				authenticated = true
+			}
+		}
+		d.add(resp)
+	}
+	return d
+}
+
+// seqContinues reports whether a 401 carries the next leg of a handshake
+// (an NTLM CHALLENGE, a SPNEGO accept-incomplete) rather than a rejection.
+func seqContinues(toks []*negotiate.Token) bool {
+	for _, t := range toks {
+		switch {
+		case t == nil:
+		case seqTokenKind(t) == negotiate.NTLMChallenge:
+			return true
+		case t.SPNEGO != nil && t.SPNEGO.NegState == negotiate.AcceptIncomplete && seqTokenKind(t) != negotiate.KerberosError:
+			return true
+		}
+	}
+	return false
+}
+
+// seqSummaryContinues is seqContinues for a summarised WWW-Authenticate.
+func seqSummaryContinues(s string) bool {
+	return strings.Contains(s, "NTLM CHALLENGE") || strings.Contains(s, "accept-incomplete")
+}
+
+// seqSummaryMech names the mechanism a token summary is about.
+func seqSummaryMech(s string) string {
+	switch {
+	case s == "":
+		return ""
+	case strings.Contains(s, "Kerberos"):
+		return "Kerberos"
+	case strings.Contains(s, "NTLM"):
+		return "NTLM"
+	}
+	return ""
+}
+
+// seqFromTokens draws tokens seen in headers, in order.
+func seqFromTokens(toks []ObservedToken) *seqDiagram {
+	d := &seqDiagram{Title: "Tokens seen in HTTP headers", ClientLabel: "Client", ServerLabel: "Server"}
+	sawKerberos, fallbackShown := false, false
+	for i, ot := range toks {
+		a := seqArrow{N: i + 1, Class: seqPlain, Label: ot.Source}
+		a.ToServer = !strings.EqualFold(ot.Header, "WWW-Authenticate")
+		h := ot.Header
+		if h == "" {
+			h = "Authorization"
+		}
+		a.Detail = h + ": " + seqTokenLabel(ot.Token)
+		mech := ot.Token.Mechanism()
+		kind := seqTokenKind(ot.Token)
+		switch {
+		case a.ToServer && mech == "NTLM" && sawKerberos && !fallbackShown:
+			a.Class, a.Tag = seqFallback, "fallback to NTLM"
+			fallbackShown = true
+		case kind == negotiate.KerberosError:
+			a.Class, a.Tag = seqFail, "Kerberos error"
+		case kind == negotiate.KerberosAPRep:
+			a.Class, a.Tag = seqOK, "mutual auth"
+		default:
+			a.Tag = mech
+		}
+		if a.ToServer && mech == "Kerberos" {
+			sawKerberos = true
+		}
+		d.add(a)
+	}
+	return d
+}
+
+// seqTokenKind is the innermost kind of t.
+func seqTokenKind(t *negotiate.Token) negotiate.TokenKind {
+	switch {
+	case t == nil:
+		return negotiate.UnknownToken
+	case t.InnerKind != negotiate.UnknownToken:
+		return t.InnerKind
+	}
+	return t.Kind
+}
+
+// seqTokenLabel names a token and the fields an observer can read in it,
+// never its bytes: "Kerberos AP-REQ in SPNEGO NegTokenInit (SPN HTTP/ns01,
+// realm EXAMPLE.COM, aes256-cts-hmac-sha1-96)".
+func seqTokenLabel(t *negotiate.Token) string {
+	if t == nil {
+		return "token not decoded"
+	}
+	s := t.Kind.String()
+	if t.InnerKind != negotiate.UnknownToken && t.InnerKind != t.Kind {
+		s = t.InnerKind.String() + " in " + s
+	} else if t.Kind == negotiate.SPNEGOResp || t.Kind == negotiate.SPNEGOInit || t.Kind == negotiate.SPNEGOInit2 {
+		if m := t.Mechanism(); m != "" && m != "SPNEGO" {
+			s += " (" + m + ")"
+		}
+	}
+	v := t.Visible()
+	var parts []string
+	if t.Kerberos != nil && t.Kerberos.Error != nil && t.Kerberos.Error.Name != "" {
+		parts = append(parts, t.Kerberos.Error.Name)
+	}
+	if v.SPN != "" {
+		parts = append(parts, "SPN "+v.SPN)
+	}
+	if v.Realm != "" {
+		parts = append(parts, "realm "+v.Realm)
+	}
+	if v.EncType != "" {
+		parts = append(parts, v.EncType)
+	}
+	if t.NTLM != nil && t.NTLM.MessageType == 3 {
+		parts = append(parts, t.NTLM.Version().String())
+	}
+	switch {
+	case v.User != "" && v.Domain != "":
+		parts = append(parts, "user "+v.Domain+`\`+v.User)
+	case v.User != "":
+		parts = append(parts, "user "+v.User)
+	case v.Domain != "" && t.NTLM != nil:
+		parts = append(parts, "domain "+v.Domain)
+	}
+	if v.Workstation != "" {
+		parts = append(parts, "workstation "+v.Workstation)
+	}
+	if v.Server != "" {
+		parts = append(parts, "server "+v.Server)
+	}
+	if t.Truncated {
+		parts = append(parts, "truncated")
+	}
+	if len(parts) > 0 {
+		s += " (" + strings.Join(parts, ", ") + ")"
+	}
+	return s
+}
+
+// seqChallenges lists WWW-Authenticate challenges by scheme and token.
+func seqChallenges(chs []negotiate.Challenge, toks []*negotiate.Token) string {
+	var parts []string
+	for i, c := range chs {
+		s := c.Scheme
+		switch {
+		case i < len(toks) && toks[i] != nil:
+			s += " - " + seqTokenLabel(toks[i])
+		case len(c.Token) > 0:
+			s += fmt.Sprintf(" (%d-byte token, not decoded)", len(c.Token))
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// seqAuthScheme is the scheme word of an Authorization header value; the
+// credentials after it are never shown.
+func seqAuthScheme(v string) string {
+	v = strings.TrimSpace(v)
+	if i := strings.IndexAny(v, " \t"); i >= 0 {
+		v = v[:i]
+	}
+	return v
+}
+
+// seqStatus is "401 Unauthorized".
+func seqStatus(code int) string {
+	if t := http.StatusText(code); t != "" {
+		return fmt.Sprintf("%d %s", code, t)
+	}
+	return fmt.Sprint(code)
+}
+
+// seqURL drops any user information from a URL.
+func seqURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		if i := strings.LastIndexByte(s, '@'); i >= 0 {
+			return "..." + s[i+1:]
+		}
+		return s
+	}
+	u.User = nil
+	return u.String()
+}
+
+// htmlClip shortens s to at most n runes, ending in "…" when cut.
+func htmlClip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	i, c := 0, 0
+	for i = range s {
+		if c == n-1 {
+			break
+		}
+		c++
+	}
+	return s[:i] + "…"
+}
+
+var htmlPageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
+	"add":  func(a, b int) int { return a + b },
+	"half": func(center, width int) int { return center - width/2 },
+}).Parse(htmlPageSource))
+
+const htmlPageSource = `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>iiskerb report ({{.R.Profile}})</title>
+<meta name="generator" content="iiskerb">
+<title>{{.Title}}</title>
 <style>
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1000px; color: #1b1b1b; padding: 0 1em; }
-h1 { font-size: 1.5em; margin-bottom: .2em; }
-h2 { border-bottom: 1px solid #ccc; padding-bottom: .2em; margin-top: 1.6em; }
-table { border-collapse: collapse; width: 100%; }
-th, td { border: 1px solid #ddd; padding: .35em .5em; text-align: left; vertical-align: top; }
-th { background: #f4f4f4; }
-.verdict-no { background: #fdecea; }
-.verdict-yes { background: #edf7ed; }
-.finding { border-left: 4px solid #999; padding: .3em .8em; margin: .8em 0; background: #fafafa; }
-.sev-error { border-color: #c62828; }
-.sev-warning { border-color: #ef6c00; }
-.sev-info { border-color: #1565c0; }
-.badge { display: inline-block; font-size: .8em; font-weight: 600; padding: 0 .45em; border-radius: 3px; color: #fff; background: #1565c0; }
-.badge.error { background: #c62828; }
-.badge.warning { background: #ef6c00; }
-pre { background: #272822; color: #f8f8f2; padding: .6em .8em; overflow-x: auto; border-radius: 4px; }
-code { font-family: ui-monospace, Consolas, monospace; }
-.muted { color: #666; }
-.subject { font-weight: 600; margin-top: 1em; }
-svg text { font: 12px ui-monospace, Consolas, monospace; }
+body { font: 14px/1.45 "Segoe UI", "DejaVu Sans", system-ui, sans-serif; color: #1b1b1b; background: #fff; margin: 0 auto; max-width: 1080px; padding: 16px 24px 48px; }
+h1 { font-size: 24px; margin: 8px 0 4px; }
+h2 { font-size: 19px; border-bottom: 2px solid #d0d7de; padding-bottom: 3px; margin-top: 30px; }
+h3 { font-size: 15px; margin: 18px 0 6px; }
+a { color: #0b5cad; }
+code, pre { font-family: Consolas, "DejaVu Sans Mono", ui-monospace, monospace; font-size: 13px; }
+table { border-collapse: collapse; width: 100%; margin: 6px 0; }
+th, td { border: 1px solid #d0d7de; padding: 5px 8px; text-align: left; vertical-align: top; }
+th { background: #f3f5f7; }
+.meta { color: #57606a; margin: 0 0 8px; }
+.counts span { display: inline-block; margin-right: 8px; padding: 2px 10px; border-radius: 12px; font-weight: 600; }
+.count-error { background: #fde2e1; color: #a40e0e; }
+.count-warning { background: #fff1d6; color: #8a4b00; }
+.count-info { background: #e1ecfb; color: #0b4a8f; }
+tr.verdict-no td.expected { color: #a40e0e; font-weight: 700; }
+tr.verdict-yes td.expected { color: #1a7f37; font-weight: 700; }
+.finding { border: 1px solid #d0d7de; border-left: 6px solid #8c959f; border-radius: 4px; padding: 8px 14px; margin: 14px 0; }
+.finding.sev-error { border-left-color: #cf222e; }
+.finding.sev-warning { border-left-color: #d4a72c; }
+.finding.sev-info { border-left-color: #218bff; }
+.finding h3 { margin: 2px 0 6px; }
+.badge { display: inline-block; min-width: 56px; text-align: center; padding: 1px 6px; border-radius: 3px; font-size: 12px; font-weight: 700; color: #fff; background: #218bff; text-transform: uppercase; vertical-align: 1px; }
+.badge.sev-error { background: #cf222e; }
+.badge.sev-warning { background: #9a6700; }
+.subject { font-family: Consolas, "DejaVu Sans Mono", ui-monospace, monospace; font-size: 13px; color: #24292f; word-break: break-all; }
+.evidence td, .evidence th { font-size: 13px; }
+.evidence td.detail { white-space: pre-wrap; word-break: break-word; }
+pre { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 4px; padding: 8px 10px; white-space: pre-wrap; word-break: break-all; margin: 4px 0 8px; }
+.tradeoff { color: #57606a; font-style: italic; }
+.status-passed { color: #1a7f37; }
+.status-failed { color: #cf222e; font-weight: 700; }
+.status-error { color: #cf222e; font-weight: 700; }
+.status-skipped { color: #57606a; }
+td.reason { white-space: pre-wrap; }
+ul.facts { margin: 4px 0 8px; }
+svg.seq { display: block; max-width: 100%; height: auto; border: 1px solid #d0d7de; border-radius: 4px; background: #fcfcfd; }
+svg.seq text { font-family: Consolas, "DejaVu Sans Mono", ui-monospace, monospace; font-size: 12px; fill: #24292f; }
+svg.seq text.actor { font-family: "Segoe UI", "DejaVu Sans", sans-serif; font-size: 14px; font-weight: 700; }
+svg.seq text.detail { fill: #57606a; }
+svg.seq text.tag { font-family: "Segoe UI", "DejaVu Sans", sans-serif; font-weight: 700; }
+svg.seq .plain line { stroke: #57606a; }
+svg.seq .ok line { stroke: #1a7f37; }
+svg.seq .fail line { stroke: #cf222e; }
+svg.seq .fallback line { stroke: #bc4c00; }
+svg.seq .reauth line { stroke: #8250df; }
+svg.seq .ok text.tag { fill: #1a7f37; }
+svg.seq .fail text.tag { fill: #cf222e; }
+svg.seq .fallback text.tag { fill: #bc4c00; }
+svg.seq .reauth text.tag { fill: #8250df; }
+svg.seq .plain text.tag { fill: #57606a; }
+svg.seq rect.actor { fill: #ddf4ff; stroke: #54aeff; }
+svg.seq .head-plain { fill: #57606a; }
+svg.seq .head-ok { fill: #1a7f37; }
+svg.seq .head-fail { fill: #cf222e; }
+svg.seq .head-fallback { fill: #bc4c00; }
+svg.seq .head-reauth { fill: #8250df; }
+.legend span { margin-right: 14px; font-size: 13px; }
+.legend b { display: inline-block; width: 18px; height: 4px; vertical-align: middle; margin-right: 4px; }
 </style>
 </head>
 <body>
-<h1>iiskerb report</h1>
-<p class="muted" id="summary">Profile <code>{{.R.Profile}}</code>: {{.Errors}} errors, {{.Warnings}} warnings, {{.Inf}} info.</p>
+<header>
+<h1 id="title">{{.Title}}</h1>
+<p class="meta">Profile <code>{{if .Profile}}{{.Profile}}{{else}}(none){{end}}</code>{{if .Generated}} &middot; generated {{.Generated}}{{end}}</p>
+</header>
 
-<h2 id="verdict">Verdict</h2>
-{{if .R.Verdict}}<table id="verdict-table">
-<tr><th>Scenario</th><th>Expected</th><th>Action</th><th>Findings</th><th>Why</th></tr>
-{{range .R.Verdict}}<tr class="{{if .Expected}}verdict-yes{{else}}verdict-no{{end}}" data-scenario="{{.Scenario}}"><td>{{.Scenario}}</td><td>{{if .Expected}}yes{{else}}no{{end}}</td><td>{{.Action}}</td><td>{{range $i, $f := .Findings}}{{if $i}}, {{end}}<a href="#{{lower $f}}">{{$f}}</a>{{end}}</td><td>{{.Reason}}</td></tr>
-{{end}}</table>
-{{else}}<p>No scenario of the knowledge article's table applies to the evidence given.</p>
-{{end}}
-<h2 id="findings">Findings</h2>
-{{if not .R.Findings}}<p>None.</p>{{end}}
-{{range .Groups}}{{if .Findings}}{{if .Row}}<h3>{{.Row.Scenario}}</h3>{{else if $.R.Verdict}}<h3>Other findings</h3>{{end}}
-{{$subject := "\x00"}}{{range .Findings}}{{if ne .Subject $subject}}{{$subject = .Subject}}<div class="subject">{{if .Subject}}{{.Subject}}{{else}}(server){{end}}</div>{{end}}
-<div class="finding sev-{{.Severity}}" id="{{lower .CheckID}}" data-check="{{.CheckID}}" data-severity="{{.Severity}}">
-<p><span class="badge {{.Severity}}">{{.Severity}}</span> <strong>{{.CheckID}}</strong> {{.Message}}</p>
-{{if .Evidence}}<ul>{{range .Evidence}}<li class="evidence"><code>{{.Where}}</code>{{if .Detail}}: {{.Detail}}{{end}}</li>{{end}}</ul>{{end}}
-{{range $i, $rem := .Remediation}}<p>{{if $i}}Or: {{else}}Fix: {{end}}{{$rem.Summary}}</p>
-{{if $rem.Commands}}<pre class="commands">{{range $rem.Commands}}{{.}}
-{{end}}</pre>{{end}}{{if $rem.Tradeoff}}<p class="muted">Tradeoff: {{$rem.Tradeoff}}</p>{{end}}
+<section id="verdict">
+<h2>Verdict</h2>
+{{if .Verdict}}<table class="verdict" id="verdict-table">
+<thead><tr><th>Scenario</th><th>Expected</th><th>Action</th><th>Findings</th><th>Why</th></tr></thead>
+<tbody>
+{{range .Verdict}}<tr class="{{if .Expected}}verdict-yes{{else}}verdict-no{{end}}" data-scenario="{{.Scenario}}">
+<td>{{.Scenario}}</td><td class="expected">{{if .Expected}}yes{{else}}no{{end}}</td><td>{{.Action}}</td>
+<td>{{range $i, $l := .Links}}{{if $i}}, {{end}}{{if $l.Anchor}}<a href="#{{$l.Anchor}}">{{$l.Text}}</a>{{else}}{{$l.Text}}{{end}}{{end}}</td><td>{{.Reason}}</td>
+</tr>
+{{end}}</tbody>
+</table>
+{{else}}<p>No scenario of the knowledge article's table applies to this evidence.</p>
+{{end}}<p class="counts" id="counts"><span class="count-error">{{.Errors}} error{{if ne .Errors 1}}s{{end}}</span><span class="count-warning">{{.Warnings}} warning{{if ne .Warnings 1}}s{{end}}</span><span class="count-info">{{.Infos}} info</span></p>
+</section>
+
+<section id="findings">
+<h2>Findings</h2>
+{{if not .Findings}}<p>No findings.</p>
+{{end}}{{range .Findings}}<article class="finding sev-{{.Severity}}" id="{{.Anchor}}" data-check="{{.CheckID}}" data-severity="{{.Severity}}">
+<h3><span class="badge sev-{{.Severity}}">{{.Severity}}</span> {{.CheckID}}{{if .Subject}} &middot; <span class="subject">{{.Subject}}</span>{{end}}</h3>
+<p class="message">{{.Message}}</p>
+{{if .Evidence}}<table class="evidence">
+<thead><tr><th>Source</th><th>Locator</th><th>Detail</th></tr></thead>
+<tbody>
+{{range .Evidence}}<tr><td><code>{{.Source}}</code></td><td><code>{{.Locator}}</code></td><td class="detail">{{.Detail}}</td></tr>
+{{end}}</tbody>
+</table>
+{{end}}{{range $i, $rem := .Remediation}}<div class="remedy">
+<p><strong>{{if $i}}Alternative:{{else}}Fix:{{end}}</strong> {{$rem.Summary}}</p>
+{{if $rem.Commands}}<pre class="commands"><code>{{range $j, $c := $rem.Commands}}{{if $j}}
+{{end}}{{$c}}{{end}}</code></pre>
+{{end}}{{if $rem.Tradeoff}}<p class="tradeoff">Tradeoff: {{$rem.Tradeoff}}</p>
 {{end}}</div>
-{{end}}{{end}}{{end}}
-{{if .Diagrams}}<h2 id="exchanges">Authentication exchanges</h2>
-<p class="muted">What each request carried and what came back, as a firewall or proxy on the path sees it.</p>
-{{range $n, $d := .Diagrams}}<h3>{{.Source}}</h3>
-<svg class="exchange" xmlns="http://www.w3.org/2000/svg" width="{{.Width}}" height="{{.Height}}" viewBox="0 0 {{.Width}} {{.Height}}" role="img" aria-label="Negotiate exchange {{.Source}}">
-<defs><marker id="arrowhead{{$n}}" markerWidth="10" markerHeight="7" refX="10" refY="3.5" orient="auto"><polygon points="0 0, 10 3.5, 0 7" fill="#444"/></marker></defs>
-<text x="{{.ClientX}}" y="20" text-anchor="middle" font-weight="bold">Client</text>
-<text x="{{.ServerX}}" y="20" text-anchor="middle" font-weight="bold">IIS server</text>
-<line x1="{{.ClientX}}" y1="28" x2="{{.ClientX}}" y2="{{.Height}}" stroke="#999" stroke-dasharray="4 3"/>
-<line x1="{{.ServerX}}" y1="28" x2="{{.ServerX}}" y2="{{.Height}}" stroke="#999" stroke-dasharray="4 3"/>
-{{range .Arrows}}<g class="step {{if .ToServer}}request{{else}}response{{end}}">
-<line x1="{{.X1}}" y1="{{.Y}}" x2="{{.X2}}" y2="{{.Y}}" stroke="{{if .Failed}}#c62828{{else}}#444{{end}}" stroke-width="1.5" marker-end="url(#arrowhead{{$n}})"/>
-<text x="{{.LabelX}}" y="{{sub .Y 6}}" text-anchor="{{.LabelAnchr}}">{{.Label}}</text>
-{{if .Sub}}<text x="{{.LabelX}}" y="{{add .Y 15}}" text-anchor="{{.LabelAnchr}}" fill="#555">{{.Sub}}</text>{{end}}
-</g>
+{{end}}</article>
+{{end}}</section>
+{{if .Diagrams}}
+<section id="exchanges">
+<h2>Authentication exchanges</h2>
+<p>Each request with the mechanism of its Authorization token, each response with its status and WWW-Authenticate challenges: what a firewall or proxy on the path sees. Tokens themselves are not included.</p>
+<p class="legend"><span><b style="background:#cf222e"></b>rejected or failed</span><span><b style="background:#bc4c00"></b>fallback to NTLM</span><span><b style="background:#8250df"></b>second request on the connection</span><span><b style="background:#1a7f37"></b>success</span></p>
+{{range .Diagrams}}<div class="diagram" id="{{.ID}}">
+<h3>{{.Title}}</h3>
+{{if .Facts}}<ul class="facts">
+{{range .Facts}}<li>{{.}}</li>
+{{end}}</ul>
+{{end}}<svg class="seq" xmlns="http://www.w3.org/2000/svg" width="{{.Width}}" height="{{.Height}}" viewBox="0 0 {{.Width}} {{.Height}}" role="img" aria-label="Sequence diagram: {{.Title}}">
+<defs>{{$id := .ID}}{{range $c := .Classes}}<marker id="{{$id}}-{{$c}}" viewBox="0 0 10 10" refX="10" refY="5" markerUnits="userSpaceOnUse" markerWidth="10" markerHeight="10" orient="auto"><path d="M0,0 L10,5 L0,10 z" class="head-{{$c}}"/></marker>{{end}}</defs>
+<rect class="actor" x="{{half .ClientX .ClientBoxW}}" y="8" width="{{.ClientBoxW}}" height="28" rx="4"/>
+<text class="actor" x="{{.ClientX}}" y="27" text-anchor="middle">{{.ClientLabel}}</text>
+<rect class="actor" x="{{half .ServerX .ServerBoxW}}" y="8" width="{{.ServerBoxW}}" height="28" rx="4"/>
+<text class="actor" x="{{.ServerX}}" y="27" text-anchor="middle">{{.ServerLabel}}</text>
+<line class="lifeline" x1="{{.ClientX}}" y1="36" x2="{{.ClientX}}" y2="{{.Height}}" stroke="#8c959f" stroke-dasharray="5 4"/>
+<line class="lifeline" x1="{{.ServerX}}" y1="36" x2="{{.ServerX}}" y2="{{.Height}}" stroke="#8c959f" stroke-dasharray="5 4"/>
+{{range .Arrows}}<g class="arrow {{if .ToServer}}request{{else}}response{{end}} {{.Class}}" data-step="{{.N}}"><title>{{.Full}}</title>
+<text class="step" x="10" y="{{add .Y 4}}">{{.N}}{{if .ToServer}}→{{else}}←{{end}}</text>{{if .Tag}}<text class="tag" x="40" y="{{add .Y 4}}">{{.Tag}}</text>{{end}}
+<line x1="{{.X1}}" y1="{{.Y}}" x2="{{.X2}}" y2="{{.Y}}" stroke-width="{{if eq .Class "plain"}}1.5{{else}}2.5{{end}}" marker-end="url(#{{$id}}-{{.Class}})"/>
+<text class="label" x="{{.TextX}}" y="{{add .Y -7}}" text-anchor="{{.Anchor}}">{{.Label}}</text>
+{{$a := .}}{{range .DetailLines}}<text class="detail" x="{{$a.TextX}}" y="{{.Y}}" text-anchor="{{$a.Anchor}}">{{.Text}}</text>
+{{end}}</g>
 {{end}}</svg>
-{{end}}{{end}}
-<h2 id="checks">Checks</h2>
-<p class="muted">{{index .Counts "passed"}} passed, {{index .Counts "failed"}} failed, {{index .Counts "skipped"}} skipped, {{index .Counts "error"}} error.</p>
-<table id="checks-table">
-<tr><th>Check</th><th>Status</th><th>Reason</th></tr>
-{{range .R.Results}}<tr data-check="{{.CheckID}}" data-status="{{.Status}}"><td>{{.CheckID}}</td><td>{{.Status}}</td><td>{{firstLine .Reason}}</td></tr>
-{{end}}</table>
-{{if .R.Warnings}}<h2 id="warnings">Evidence warnings</h2>
-<ul>{{range .R.Warnings}}<li class="warning">{{.String}}</li>{{end}}</ul>{{end}}
-{{if .R.Notes}}<h2 id="notes">Notes</h2>
-<ul>{{range .R.Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}
-</body>
+</div>
+{{end}}</section>
+{{end}}
+<section id="checks">
+<h2>Checks</h2>
+<p>{{.Passed}} passed, {{.Failed}} failed, {{.Skipped}} skipped, {{.Errored}} with errors.</p>
+<table class="results" id="checks-table">
+<thead><tr><th>Check</th><th>Status</th><th>Reason</th></tr></thead>
+<tbody>
+{{range .Results}}<tr data-check="{{.CheckID}}" data-status="{{.Status}}"><td>{{if .Anchor}}<a href="#{{.Anchor}}">{{.CheckID}}</a>{{else}}{{.CheckID}}{{end}}</td><td class="status-{{.Status}}">{{.Status}}</td><td class="reason">{{.Reason}}</td></tr>
+{{end}}</tbody>
+</table>
+</section>
+{{if .EvidenceWarnings}}
+<section id="warnings">
+<h2>Evidence warnings</h2>
+<ul>
+{{range .EvidenceWarnings}}<li>{{.}}</li>
+{{end}}</ul>
+</section>
+{{end}}{{if .Notes}}
+<section id="notes">
+<h2>Notes</h2>
+<ul>
+{{range .Notes}}<li>{{.}}</li>
+{{end}}</ul>
+</section>
+{{end}}</body>
 </html>
-`))
+`

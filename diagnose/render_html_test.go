@@ -3,114 +3,705 @@ package diagnose
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/xml"
+	"errors"
+	"fmt"
+	"image/png"
 	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+
+	"github.com/iiskerb/iiskerb/internal/testenv"
+	"github.com/iiskerb/iiskerb/negotiate"
 )
 
-// htmlDoc is a minimal DOM view: elements with their attributes and text.
-type htmlElem struct {
-	Name  string
-	Attrs map[string]string
-	Text  string
-}
-
-func parseHTML(t *testing.T, b []byte) []htmlElem {
+// htmlToken reads and decodes a token file of testdata/html (hex or
+// base64); it also returns the base64 form a header would carry.
+func htmlToken(t testing.TB, name string) (*negotiate.Token, string) {
 	t.Helper()
-	dec := xml.NewDecoder(bytes.NewReader(b))
-	dec.Strict = false
-	dec.AutoClose = xml.HTMLAutoClose
-	dec.Entity = xml.HTMLEntity
-	var out []htmlElem
-	var stack []int
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("HTML does not parse: %v", err)
-		}
-		switch tk := tok.(type) {
-		case xml.StartElement:
-			e := htmlElem{Name: tk.Name.Local, Attrs: map[string]string{}}
-			for _, a := range tk.Attr {
-				e.Attrs[a.Name.Local] = a.Value
-			}
-			out = append(out, e)
-			stack = append(stack, len(out)-1)
-		case xml.EndElement:
-			if len(stack) > 0 {
-				stack = stack[:len(stack)-1]
-			}
-		case xml.CharData:
-			for _, i := range stack {
-				out[i].Text += string(tk)
-			}
-		}
-	}
-	return out
-}
-
-func find(es []htmlElem, pred func(htmlElem) bool) []htmlElem {
-	var out []htmlElem
-	for _, e := range es {
-		if pred(e) {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-func TestWriteHTML(t *testing.T) {
-	rep := sampleReport()
-	rep.Findings[1].Message = `<script>alert("x")</script> & more`
-	rep.Exchanges = []Exchange{{Source: "http/a.txt", Steps: []ExchangeStep{
-		{Request: "GET /intranet/", Status: 401, Received: "Negotiate, NTLM"},
-		{Request: "GET /intranet/", Sent: "Kerberos AP-REQ: realm CORP, SPN HTTP/web01", Status: 200},
-	}}}
-	var b bytes.Buffer
-	if err := rep.WriteHTML(&b); err != nil {
+	raw, err := os.ReadFile(filepath.Join("testdata", "html", name))
+	if err != nil {
 		t.Fatal(err)
 	}
-	out := b.String()
-	if strings.Contains(out, "<script>") || strings.Contains(out, "http://") && !strings.Contains(out, "http://www.w3.org/2000/svg") {
-		t.Error("unescaped script or external reference")
+	s := strings.Join(strings.Fields(string(raw)), "")
+	var b []byte
+	if strings.HasSuffix(name, ".hex") {
+		b, err = hex.DecodeString(s)
+	} else {
+		b, err = base64.StdEncoding.DecodeString(s)
 	}
-	for _, bad := range []string{"<link", "src=", "@import", "url(http"} {
-		if strings.Contains(out, bad) {
-			t.Errorf("not self-contained: %q", bad)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	tok, err := negotiate.DecodeToken(b)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return tok, base64.StdEncoding.EncodeToString(b)
+}
+
+// htmlTranscript is a probe where the server rejects the Kerberos AP-REQ,
+// the client falls back to NTLM and succeeds, and a second request on the
+// same connection is challenged again. It returns the base64 tokens the
+// headers carried, which must never appear in a report.
+func htmlTranscript(t testing.TB) (*negotiate.Transcript, []string) {
+	t.Helper()
+	apreq, apreq64 := htmlToken(t, "gokrb5_spnego_gssapi_init_krb5_apreq.hex")
+	neg, neg64 := htmlToken(t, "impacket_spnego_negTokenInit_ntlm_negotiate.hex")
+	chal, chal64 := htmlToken(t, "pyspnego_ntlm_challenge.b64")
+	auth, auth64 := htmlToken(t, "pyspnego_ntlm_authenticate.b64")
+	hdr := func(kv ...string) http.Header {
+		h := http.Header{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			h.Add(kv[i], kv[i+1])
 		}
+		return h
 	}
-	es := parseHTML(t, b.Bytes())
-	rows := find(es, func(e htmlElem) bool { return e.Name == "tr" && e.Attrs["data-scenario"] != "" })
-	if len(rows) != 1 || rows[0].Attrs["data-scenario"] != ScenarioTaskServer || rows[0].Attrs["class"] != "verdict-no" {
-		t.Errorf("verdict rows %+v", rows)
+	offer := []negotiate.Challenge{{Scheme: "Negotiate", Raw: "Negotiate"}, {Scheme: "NTLM", Raw: "NTLM"}}
+	reauth := true
+	tr := &negotiate.Transcript{
+		URL: "http://ns01.example.com:8080/Altiris/TaskManagement/CTAgent/", SPN: "HTTP/ns01.example.com",
+		SPNSource: "host name of the URL", Offered: []string{"Negotiate", "NTLM"}, NegotiateOffered: true, NTLMOffered: true,
+		Mechanism: "NTLM", Authenticated: true, KerberosAttempted: true,
+		KerberosFailure: "the server rejected the Kerberos ticket (401 after the AP-REQ)",
+		NTLMUsed:        true, FellBackToNTLM: true, ReauthOnSameConnection: &reauth, FinalStatus: 200,
+		ObserverSees: "NTLM AUTHENTICATE shows user vagrant-domain@DOMAIN.LOCAL",
+		Rounds: []negotiate.Round{
+			{Step: "initial", Method: "GET", Request: hdr(), Status: 401, Challenges: offer, Tokens: make([]*negotiate.Token, 2)},
+			{Step: "kerberos", Method: "GET", Request: hdr("Authorization", "Negotiate "+apreq64), Sent: apreq, Status: 401,
+				Challenges: offer, Tokens: make([]*negotiate.Token, 2)},
+			{Step: "ntlm-negotiate", Method: "GET", Request: hdr("Authorization", "NTLM "+neg64), Sent: neg, Status: 401,
+				Challenges: []negotiate.Challenge{{Scheme: "NTLM", Token: []byte{1}, Raw: "NTLM " + chal64}}, Tokens: []*negotiate.Token{chal}},
+			{Step: "ntlm-authenticate", Method: "GET", Request: hdr("Authorization", "NTLM "+auth64), Sent: auth, Status: 200,
+				Conn: negotiate.ConnInfo{Reused: true}},
+			{Step: "reuse-check", Method: "GET", Request: hdr(), Status: 401, Challenges: offer, Tokens: make([]*negotiate.Token, 2),
+				Conn: negotiate.ConnInfo{Reused: true}},
+		},
 	}
-	fs := find(es, func(e htmlElem) bool { return e.Name == "div" && e.Attrs["data-check"] != "" })
-	if len(fs) != 2 || fs[0].Attrs["data-severity"] != "error" || !strings.Contains(fs[1].Text, `<script>alert("x")</script> & more`) {
-		t.Errorf("findings %+v", fs)
-	}
-	pres := find(es, func(e htmlElem) bool { return e.Name == "pre" })
-	if len(pres) != 1 || !strings.Contains(pres[0].Text, `/authPersistNonNTLM:"True" /commit:apphost`) {
-		t.Errorf("commands %+v", pres)
-	}
-	svgs := find(es, func(e htmlElem) bool { return e.Name == "svg" })
-	lines := find(es, func(e htmlElem) bool { return e.Name == "g" && strings.HasPrefix(e.Attrs["class"], "step") })
-	if len(svgs) != 1 || len(lines) != 4 {
-		t.Errorf("%d svg, %d steps", len(svgs), len(lines))
-	}
-	if !strings.Contains(out, "Kerberos AP-REQ: realm CORP, SPN HTTP/web01") {
-		t.Error("token summary missing from the diagram")
-	}
-	checks := find(es, func(e htmlElem) bool { return e.Name == "tr" && e.Attrs["data-status"] != "" })
-	if len(checks) != len(rep.Results) {
-		t.Errorf("%d check rows", len(checks))
+	return tr, []string{apreq64, neg64, chal64, auth64}
+}
+
+// htmlReport is a report as Diagnose makes it for an ITMS server with a
+// Task Server problem.
+func htmlReport() *Report {
+	return &Report{
+		Profile: "itms",
+		Verdict: []VerdictRow{
+			{Scenario: ScenarioKerberosFallback, Expected: true, Action: "Optional tuning", Findings: []string{"NEG002"},
+				Reason: "the probe's Kerberos attempt failed and NTLM succeeded"},
+			{Scenario: ScenarioTaskServer, Expected: false, Action: "Investigate", Findings: []string{"IIS003", "SPN002"},
+				Reason: "authPersistNonNTLM is false on the Task Server path"},
+		},
+		Findings: []Finding{{
+			CheckID: "IIS003", Severity: Error, Subject: "Default Web Site/Altiris/TaskManagement/CTAgent",
+			Message: "authPersistNonNTLM is false: every request on a kept-alive connection must authenticate again, which agents do not do.",
+			Evidence: []EvidenceRef{{Source: "applicationHost.config", Locator: "412",
+				Detail: `<windowsAuthentication enabled="true" authPersistNonNTLM="false">`}},
+			Remediation: []Remedy{{Summary: "Set authPersistNonNTLM to True on CTAgent", Commands: []string{
+				`%windir%\system32\inetsrv\appcmd.exe set config "Default Web Site/Altiris/TaskManagement/CTAgent" -section:system.webServer/security/authentication/windowsAuthentication /authPersistNonNTLM:"True" /commit:apphost`,
+				`iisreset /noforce`}}},
+		}, {
+			CheckID: "SPN002", Severity: Error, Subject: "HTTP/ns01.example.com",
+			Message:  "HTTP/ns01.example.com is registered on EXAMPLE\\svc-web, but the site runs as the computer account, which cannot decrypt the tickets.",
+			Evidence: []EvidenceRef{{Source: "setspn/ns01.txt", Locator: "3", Detail: "HTTP/ns01.example.com"}, {Source: "ldap://127.0.0.1:3890", Detail: "CN=svc-web,CN=Users,DC=example,DC=com"}},
+			Remediation: []Remedy{{Summary: "Move the SPN to the computer account", Commands: []string{
+				`setspn -D HTTP/ns01.example.com EXAMPLE\svc-web`, `setspn -S HTTP/ns01.example.com EXAMPLE\NS01$`}},
+				{Summary: "Run the pool as EXAMPLE\\svc-web with useAppPoolCredentials", Tradeoff: "the password of svc-web must be managed and rotated"}},
+		}, {
+			CheckID: "NEG002", Severity: Warning, Subject: "http://ns01.example.com:8080/Altiris/TaskManagement/CTAgent/",
+			Message:     "Kerberos was attempted and rejected; the client fell back to NTLM.",
+			Evidence:    []EvidenceRef{{Source: "probe http://ns01.example.com:8080/Altiris/TaskManagement/CTAgent/", Locator: "round 2", Detail: "401 after Kerberos AP-REQ"}},
+			Remediation: []Remedy{{Summary: "Fix the SPN (see SPN002)", Tradeoff: "none"}},
+		}, {
+			CheckID: "SPN002", Severity: Info, Subject: "HTTP/ns01",
+			Message: "HTTP/ns01 is on the right account.",
+		}},
+		Results: []CheckResult{
+			{CheckID: "IIS003", Status: StatusFailed, Reason: "1 finding"},
+			{CheckID: "SPN002", Status: StatusFailed, Reason: "2 findings"},
+			{CheckID: "NEG002", Status: StatusFailed, Reason: "1 finding"},
+			{CheckID: "KRB001", Status: StatusSkipped, Reason: "missing evidence: tickets"},
+			{CheckID: "LOG001", Status: StatusPassed},
+			{CheckID: "LOG002", Status: StatusError, Reason: "reading logs/agent.log: unexpected EOF"},
+		},
+		Warnings: []EvidenceWarning{{Source: "logs/iis/u_ex260124.log", Locator: "9001", Message: "truncated line skipped"}},
+		Notes:    []string{"profile path Default Web Site/Altiris/PS is not on this server"},
 	}
 }
 
-// Exchanges come from raw HTTP traces in a bundle.
+func renderHTML(t testing.TB, r *Report, opts *HTMLOptions) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := WriteHTML(&b, r, opts); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// dom helpers over golang.org/x/net/html.
+
+func parseDOM(t testing.TB, b []byte) *html.Node {
+	t.Helper()
+	doc, err := html.Parse(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+func hasClass(n *html.Node, c string) bool {
+	for _, f := range strings.Fields(attr(n, "class")) {
+		if f == c {
+			return true
+		}
+	}
+	return false
+}
+
+// findAll returns the element nodes under n (n included) that match, in
+// document order.
+func findAll(n *html.Node, match func(*html.Node) bool) []*html.Node {
+	var out []*html.Node
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && match(n) {
+			out = append(out, n)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return out
+}
+
+func byTag(tag string) func(*html.Node) bool {
+	return func(n *html.Node) bool { return n.Data == tag }
+}
+
+func textOf(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return b.String()
+}
+
+func TestWriteHTMLStructure(t *testing.T) {
+	tr, raw := htmlTranscript(t)
+	r := htmlReport()
+	out := renderHTML(t, r, &HTMLOptions{Title: "NS01 Task Server", Generated: time.Date(2026, 1, 24, 10, 30, 0, 0, time.FixedZone("CET", 3600)), Probes: []*negotiate.Transcript{tr}})
+	doc := parseDOM(t, out)
+
+	if got := textOf(findAll(doc, byTag("title"))[0]); got != "NS01 Task Server" {
+		t.Errorf("title %q", got)
+	}
+	if !bytes.Contains(out, []byte("generated 2026-01-24 09:30:00 UTC")) {
+		t.Error("generation time not shown in UTC")
+	}
+
+	// Sections, verdict first.
+	var ids []string
+	for _, s := range findAll(doc, byTag("section")) {
+		ids = append(ids, attr(s, "id"))
+	}
+	if got := strings.Join(ids, ","); got != "verdict,findings,exchanges,checks,warnings,notes" {
+		t.Errorf("sections %s", got)
+	}
+
+	// Verdict rows with links to the findings.
+	anchors := map[string]*html.Node{}
+	for _, a := range findAll(doc, func(n *html.Node) bool { return n.Data == "article" }) {
+		anchors[attr(a, "id")] = a
+	}
+	rows := findAll(doc, func(n *html.Node) bool { return n.Data == "tr" && attr(n, "data-scenario") != "" })
+	if len(rows) != 2 {
+		t.Fatalf("%d verdict rows", len(rows))
+	}
+	for i, want := range []struct{ scenario, class, expected, links string }{
+		{ScenarioKerberosFallback, "verdict-yes", "yes", "NEG002"},
+		{ScenarioTaskServer, "verdict-no", "no", "IIS003,SPN002"},
+	} {
+		row := rows[i]
+		cells := findAll(row, byTag("td"))
+		if attr(row, "data-scenario") != want.scenario || attr(row, "class") != want.class ||
+			textOf(cells[0]) != want.scenario || textOf(cells[1]) != want.expected {
+			t.Errorf("verdict row %d: %s %s %q", i, attr(row, "data-scenario"), attr(row, "class"), textOf(cells[1]))
+		}
+		var links []string
+		for _, a := range findAll(cells[3], byTag("a")) {
+			href := attr(a, "href")
+			target := anchors[strings.TrimPrefix(href, "#")]
+			if !strings.HasPrefix(href, "#") || target == nil || attr(target, "data-check") != textOf(a) {
+				t.Errorf("verdict link %q (%s) does not reach its finding", href, textOf(a))
+			}
+			links = append(links, textOf(a))
+		}
+		if strings.Join(links, ",") != want.links {
+			t.Errorf("verdict row %d links %v", i, links)
+		}
+	}
+	if got := textOf(findAll(doc, func(n *html.Node) bool { return attr(n, "id") == "counts" })[0]); got != "2 errors1 warning1 info" {
+		t.Errorf("counts %q", got)
+	}
+
+	// Findings: every one present, in report order, unique anchors.
+	arts := findAll(doc, byTag("article"))
+	if len(arts) != len(r.Findings) {
+		t.Fatalf("%d findings rendered, want %d", len(arts), len(r.Findings))
+	}
+	wantIDs := []string{"finding-IIS003", "finding-SPN002", "finding-NEG002", "finding-SPN002-2"}
+	for i, a := range arts {
+		f := r.Findings[i]
+		if attr(a, "id") != wantIDs[i] || attr(a, "data-check") != f.CheckID || attr(a, "data-severity") != f.Severity.String() {
+			t.Errorf("finding %d: id %q check %q severity %q", i, attr(a, "id"), attr(a, "data-check"), attr(a, "data-severity"))
+		}
+		if badge := findAll(a, func(n *html.Node) bool { return hasClass(n, "badge") }); len(badge) != 1 || textOf(badge[0]) != f.Severity.String() {
+			t.Errorf("finding %d badge", i)
+		}
+		if msg := findAll(a, func(n *html.Node) bool { return hasClass(n, "message") }); len(msg) != 1 || textOf(msg[0]) != f.Message {
+			t.Errorf("finding %d message", i)
+		}
+		if !strings.Contains(textOf(a), f.Subject) {
+			t.Errorf("finding %d subject missing", i)
+		}
+		// Evidence rows: source, locator, detail.
+		evRows := findAll(a, func(n *html.Node) bool { return n.Data == "tr" && n.Parent.Data == "tbody" })
+		if len(evRows) != len(f.Evidence) {
+			t.Errorf("finding %d: %d evidence rows", i, len(evRows))
+		}
+		for j, er := range evRows {
+			c := findAll(er, byTag("td"))
+			e := f.Evidence[j]
+			if textOf(c[0]) != e.Source || textOf(c[1]) != e.Locator || textOf(c[2]) != e.Detail {
+				t.Errorf("finding %d evidence %d: %q %q %q", i, j, textOf(c[0]), textOf(c[1]), textOf(c[2]))
+			}
+		}
+		// Commands: one <pre><code> per remedy with commands, exact text.
+		codes := findAll(a, func(n *html.Node) bool { return n.Data == "code" && n.Parent.Data == "pre" })
+		var wantCodes []string
+		for _, rem := range f.Remediation {
+			if len(rem.Commands) > 0 {
+				wantCodes = append(wantCodes, strings.Join(rem.Commands, "\n"))
+			}
+			if rem.Tradeoff != "" && !strings.Contains(textOf(a), "Tradeoff: "+rem.Tradeoff) {
+				t.Errorf("finding %d: tradeoff missing", i)
+			}
+			if !strings.Contains(textOf(a), rem.Summary) {
+				t.Errorf("finding %d: remedy summary missing", i)
+			}
+		}
+		if len(codes) != len(wantCodes) {
+			t.Errorf("finding %d: %d command blocks, want %d", i, len(codes), len(wantCodes))
+			continue
+		}
+		for j, c := range codes {
+			if textOf(c) != wantCodes[j] {
+				t.Errorf("finding %d commands:\n%s\nwant\n%s", i, textOf(c), wantCodes[j])
+			}
+		}
+	}
+
+	// Check results table.
+	res := findAll(doc, func(n *html.Node) bool { return n.Data == "tr" && attr(n, "data-status") != "" })
+	if len(res) != len(r.Results) {
+		t.Fatalf("%d result rows", len(res))
+	}
+	for i, row := range res {
+		c := findAll(row, byTag("td"))
+		if textOf(c[0]) != r.Results[i].CheckID || textOf(c[1]) != string(r.Results[i].Status) || textOf(c[2]) != r.Results[i].Reason {
+			t.Errorf("result row %d: %q %q %q", i, textOf(c[0]), textOf(c[1]), textOf(c[2]))
+		}
+		links := findAll(c[0], byTag("a"))
+		if failed := r.Results[i].Status == StatusFailed; failed != (len(links) == 1) {
+			t.Errorf("result row %d: %d links", i, len(links))
+		}
+	}
+	if !strings.Contains(textOf(doc), "1 passed, 3 failed, 1 skipped, 1 with errors.") {
+		t.Error("status counts")
+	}
+	if ws := findAll(doc, func(n *html.Node) bool {
+		return n.Data == "li" && n.Parent.Parent != nil && attr(n.Parent.Parent, "id") == "warnings"
+	}); len(ws) != 1 ||
+		textOf(ws[0]) != "logs/iis/u_ex260124.log:9001: truncated line skipped" {
+		t.Errorf("warnings %d", len(ws))
+	}
+
+	// The sequence diagram: one arrow per request and per response.
+	svgs := findAll(doc, byTag("svg"))
+	if len(svgs) != 1 {
+		t.Fatalf("%d svg", len(svgs))
+	}
+	arrows := findAll(svgs[0], func(n *html.Node) bool { return n.Data == "g" && hasClass(n, "arrow") })
+	if len(arrows) != 10 {
+		t.Fatalf("%d arrows, want 10", len(arrows))
+	}
+	type want struct{ dir, class, label, detail string }
+	wants := []want{
+		{"request", "plain", "GET /Altiris/TaskManagement/CTAgent/  [initial]", "no Authorization header"},
+		{"response", "plain", "401 Unauthorized", "WWW-Authenticate: Negotiate, NTLM"},
+		{"request", "plain", "[kerberos]", "Authorization: Negotiate - Kerberos AP-REQ in SPNEGO NegTokenInit (SPN HTTP/host.test.gokrb5, realm TEST.GOKRB5"},
+		{"response", "fail", "401 Unauthorized", "WWW-Authenticate: Negotiate, NTLM"},
+		{"request", "fallback", "[ntlm-negotiate]", "Authorization: NTLM - NTLM NEGOTIATE in SPNEGO NegTokenInit (domain WORKGROUP, workstation JACK)"},
+		{"response", "plain", "401 Unauthorized", "WWW-Authenticate: NTLM - NTLM CHALLENGE (domain DOMAIN, server DC01.domain.local)"},
+		{"request", "plain", "[ntlm-authenticate]  (same connection)", "Authorization: NTLM - NTLM AUTHENTICATE (NTLMv2, user vagrant-domain@DOMAIN.LOCAL, workstation JBOREAN-LINUX)"},
+		{"response", "ok", "200 OK", "no WWW-Authenticate header"},
+		{"request", "reauth", "[reuse-check]  (same connection)", "no Authorization header"},
+		{"response", "reauth", "401 Unauthorized", "WWW-Authenticate: Negotiate, NTLM"},
+	}
+	for i, a := range arrows {
+		w := wants[i]
+		texts := map[string]string{}
+		for _, tx := range findAll(a, byTag("text")) {
+			c := attr(tx, "class")
+			texts[c] = strings.TrimSpace(texts[c] + " " + textOf(tx)) // wrapped detail lines
+		}
+		if !hasClass(a, w.dir) || !hasClass(a, w.class) || !strings.Contains(texts["label"], w.label) || !strings.HasPrefix(texts["detail"], w.detail) {
+			t.Errorf("arrow %d: class %q texts %q; want %+v", i, attr(a, "class"), texts, w)
+		}
+		line := findAll(a, byTag("line"))
+		if len(line) != 1 {
+			t.Fatalf("arrow %d: %d lines", i, len(line))
+		}
+		x1, x2 := attr(line[0], "x1"), attr(line[0], "x2")
+		if (w.dir == "request") != (x1 < x2) { // "190" < "875": client left of server
+			t.Errorf("arrow %d goes %s to %s", i, x1, x2)
+		}
+	}
+	if !strings.Contains(textOf(svgs[0]), "fallback to NTLM") || !strings.Contains(textOf(svgs[0]), "challenged again") {
+		t.Error("fallback or re-authentication not labelled")
+	}
+	facts := textOf(findAll(doc, func(n *html.Node) bool { return hasClass(n, "facts") })[0])
+	for _, f := range []string{"SPN asked for: HTTP/ns01.example.com", "Authenticated with NTLM", "fell back to NTLM", "challenged again"} {
+		if !strings.Contains(facts, f) {
+			t.Errorf("facts lack %q: %s", f, facts)
+		}
+	}
+
+	// Never a token.
+	for _, tok := range raw {
+		if bytes.Contains(out, []byte(tok)) || bytes.Contains(out, []byte(tok[:24])) {
+			t.Errorf("token bytes in the report: %.24s...", tok)
+		}
+	}
+	assertSelfContained(t, out, doc)
+}
+
+// assertSelfContained fails on scripts, external resources and event
+// handlers.
+func assertSelfContained(t *testing.T, out []byte, doc *html.Node) {
+	t.Helper()
+	for _, n := range findAll(doc, func(*html.Node) bool { return true }) {
+		switch n.Data {
+		case "script", "link", "img", "iframe", "object", "embed", "image", "use", "foreignObject", "foreignobject":
+			t.Errorf("element <%s> in the report", n.Data)
+		}
+		for _, a := range n.Attr {
+			k := strings.ToLower(a.Key)
+			if strings.HasPrefix(k, "on") || k == "src" || k == "srcset" || strings.HasSuffix(k, "href") && !strings.HasPrefix(a.Val, "#") ||
+				strings.Contains(strings.ToLower(a.Val), "javascript:") {
+				t.Errorf("attribute %s=%q on <%s>", a.Key, a.Val, n.Data)
+			}
+		}
+	}
+	for _, bad := range []string{"@import", "url(http", "url(//"} {
+		if bytes.Contains(bytes.ToLower(out), []byte(bad)) {
+			t.Errorf("report contains %q", bad)
+		}
+	}
+}
+
+// The inline SVG must be well-formed XML too (it is the part most likely to
+// be copied into other documents).
+func TestWriteHTMLSVGIsXML(t *testing.T) {
+	tr, _ := htmlTranscript(t)
+	r := htmlReport()
+	r.Exchanges = []Exchange{{Source: `http/<agent>&"register".txt`, Steps: []ExchangeStep{
+		{Request: "POST /Altiris/NS/Agent/Register.aspx", Status: 401, Received: "Negotiate, NTLM"},
+	}}}
+	out := renderHTML(t, r, &HTMLOptions{Probes: []*negotiate.Transcript{tr}})
+	svgs := regexp.MustCompile(`(?s)<svg .*?</svg>`).FindAll(out, -1)
+	if len(svgs) != 2 {
+		t.Fatalf("%d svg elements", len(svgs))
+	}
+	for i, s := range svgs {
+		dec := xml.NewDecoder(bytes.NewReader(s))
+		dec.Strict = true
+		lines := 0
+		for {
+			tok, err := dec.Token()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("svg %d is not well-formed XML: %v\n%s", i, err, s)
+			}
+			if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "line" {
+				lines++
+			}
+		}
+		if want := map[int]int{0: 10 + 2, 1: 2 + 2}[i]; lines != want { // arrows + two lifelines
+			t.Errorf("svg %d: %d lines, want %d", i, lines, want)
+		}
+	}
+}
+
+const hostile = `<script>alert("x")</script><img src=x onerror=alert(1)>"'&amp;`
+
+func TestWriteHTMLEscapesEverything(t *testing.T) {
+	r := &Report{
+		Profile: hostile,
+		Verdict: []VerdictRow{{Scenario: hostile, Action: hostile, Reason: hostile, Findings: []string{hostile, "NOPE"}}},
+		Findings: []Finding{{CheckID: hostile, Severity: Error, Subject: hostile, Message: hostile,
+			Evidence:    []EvidenceRef{{Source: hostile, Locator: hostile, Detail: hostile}},
+			Remediation: []Remedy{{Summary: hostile, Commands: []string{hostile, "javascript:alert(1)"}, Tradeoff: hostile}}}},
+		Results:   []CheckResult{{CheckID: hostile, Status: Status(hostile), Reason: hostile}},
+		Warnings:  []EvidenceWarning{{Source: hostile, Message: hostile}},
+		Notes:     []string{hostile},
+		Exchanges: []Exchange{{Source: hostile, Steps: []ExchangeStep{{Request: hostile, Sent: hostile, Status: 401, Received: hostile}}}},
+	}
+	out := renderHTML(t, r, &HTMLOptions{Title: hostile})
+	doc := parseDOM(t, out)
+	for _, n := range findAll(doc, func(*html.Node) bool { return true }) {
+		if n.Data == "script" || n.Data == "img" {
+			t.Fatalf("hostile text became an element <%s>", n.Data)
+		}
+		for _, a := range n.Attr {
+			if strings.HasPrefix(a.Key, "on") {
+				t.Fatalf("hostile text became an attribute %s", a.Key)
+			}
+		}
+	}
+	// The text survives, escaped, where it belongs.
+	msg := findAll(doc, func(n *html.Node) bool { return hasClass(n, "message") })
+	if len(msg) != 1 || textOf(msg[0]) != hostile {
+		t.Errorf("message text %q", textOf(msg[0]))
+	}
+	code := findAll(doc, byTag("code"))
+	found := false
+	for _, c := range code {
+		if textOf(c) == hostile+"\njavascript:alert(1)" {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("commands not rendered verbatim")
+	}
+	// The anchor made of a hostile check ID is reduced to safe characters
+	// and the verdict link reaches it; an unknown ID is not a link.
+	arts := findAll(doc, byTag("article"))
+	if len(arts) != 1 || !regexp.MustCompile(`^finding-[A-Za-z0-9_-]+$`).MatchString(attr(arts[0], "id")) || attr(arts[0], "data-check") != hostile {
+		t.Fatalf("article %v", arts)
+	}
+	links := findAll(doc, func(n *html.Node) bool { return n.Data == "a" && attr(n, "href") == "#"+attr(arts[0], "id") })
+	if len(links) != 2 { // verdict and results table
+		t.Errorf("%d links to the hostile finding", len(links))
+	}
+	if !strings.Contains(textOf(doc), "NOPE") || len(findAll(doc, func(n *html.Node) bool { return n.Data == "a" && textOf(n) == "NOPE" })) != 0 {
+		t.Error("verdict ID without a finding should be plain text")
+	}
+	if got := strings.Count(textOf(findAll(doc, byTag("svg"))[0]), hostile); got < 3 {
+		t.Errorf("diagram shows the hostile text %d times", got)
+	}
+	assertSelfContained(t, out, doc)
+}
+
+func TestWriteHTMLGolden(t *testing.T) {
+	tr, _ := htmlTranscript(t)
+	r := htmlReport()
+	opts := &HTMLOptions{Probes: []*negotiate.Transcript{tr}}
+	out := renderHTML(t, r, opts)
+	for i := 0; i < 3; i++ {
+		if again := renderHTML(t, htmlReport(), opts); !bytes.Equal(out, again) {
+			t.Fatal("output differs between runs")
+		}
+	}
+	// The method form is WriteHTML with nil options.
+	var m bytes.Buffer
+	if err := r.WriteHTML(&m); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(m.Bytes(), renderHTML(t, r, nil)) || !bytes.Equal(renderHTML(t, r, nil), renderHTML(t, r, &HTMLOptions{})) {
+		t.Error("Report.WriteHTML, nil options and zero options differ")
+	}
+	golden := filepath.Join("testdata", "html", "report.golden.html")
+	if *update {
+		if err := os.WriteFile(golden, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out, want) {
+		t.Errorf("output differs from %s (run with -update after checking the change)", golden)
+	}
+}
+
+func TestWriteHTMLEmptyReport(t *testing.T) {
+	out := renderHTML(t, &Report{}, nil)
+	doc := parseDOM(t, out)
+	txt := textOf(doc)
+	for _, want := range []string{"iiskerb report", "No scenario of the knowledge article's table applies", "No findings.", "0 errors0 warnings0 info", "0 passed, 0 failed"} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("empty report lacks %q", want)
+		}
+	}
+	if len(findAll(doc, byTag("svg"))) != 0 || len(findAll(doc, byTag("article"))) != 0 {
+		t.Error("empty report has diagrams or findings")
+	}
+	if err := WriteHTML(io.Discard, nil, nil); err == nil {
+		t.Error("nil report accepted")
+	}
+}
+
+type failWriter struct{ n int }
+
+var errWriteFailed = errors.New("disk full")
+
+func (w *failWriter) Write(p []byte) (int, error) {
+	if w.n -= len(p); w.n < 0 {
+		return 0, errWriteFailed
+	}
+	return len(p), nil
+}
+
+func TestWriteHTMLWriteError(t *testing.T) {
+	err := WriteHTML(&failWriter{n: 100}, htmlReport(), nil)
+	if !errors.Is(err, errWriteFailed) {
+		t.Errorf("error %v does not wrap the writer's", err)
+	}
+}
+
+// Diagram sources: probes replace the report's summary of the same probe,
+// trace exchanges are drawn, tokens only when nothing else is.
+func TestWriteHTMLDiagramSources(t *testing.T) {
+	tr, _ := htmlTranscript(t)
+	tr.URL = "https://admin:Secr3t@ns01.example.com/Altiris/" // credentials must not be shown
+	apreq, _ := htmlToken(t, "gokrb5_spnego_gssapi_init_krb5_apreq.hex")
+	auth, _ := htmlToken(t, "pyspnego_ntlm_authenticate.b64")
+	aprep, _ := htmlToken(t, "pyspnego_initial_context_token_krb_ap_rep.b64")
+	toks := []ObservedToken{
+		{Source: "http/a.txt:3", Header: "Authorization", Token: apreq},
+		{Source: "http/a.txt:9", Header: "WWW-Authenticate", Token: aprep},
+		{Source: "http/a.txt:14", Header: "Authorization", Token: auth},
+	}
+	trace := Exchange{Source: "http/fallback.txt", Steps: []ExchangeStep{
+		{Request: "GET /Altiris/NS/", Status: 401, Received: "Negotiate, NTLM"},
+		{Request: "GET /Altiris/NS/", Sent: "Kerberos AP-REQ (inside SPNEGO) for HTTP/ns01", Status: 401, Received: "Negotiate, NTLM"},
+		{Request: "GET /Altiris/NS/", Sent: "NTLM NEGOTIATE shows domain EXAMPLE", Status: 401, Received: "NTLM: NTLM CHALLENGE from the server"},
+		{Request: "GET /Altiris/NS/", Sent: "NTLM AUTHENTICATE (NTLMv2) shows user EXAMPLE\\alice", Status: 200},
+		{Request: "GET /Altiris/NS/agent.aspx", Status: 401, Received: "Negotiate, NTLM"},
+	}}
+	fromProbe := Exchange{Source: "probe " + tr.URL, Steps: []ExchangeStep{{Request: "GET /", Status: 401}}}
+
+	diagramsOf := func(r *Report, opts *HTMLOptions) ([]*html.Node, []byte) {
+		out := renderHTML(t, r, opts)
+		return findAll(parseDOM(t, out), func(n *html.Node) bool { return hasClass(n, "diagram") }), out
+	}
+	classes := func(d *html.Node) string {
+		var s []string
+		for _, g := range findAll(d, func(n *html.Node) bool { return hasClass(n, "arrow") }) {
+			c := strings.Fields(attr(g, "class"))
+			s = append(s, c[1][:3]+"."+c[2])
+		}
+		return strings.Join(s, " ")
+	}
+
+	r := &Report{Exchanges: []Exchange{fromProbe, trace}}
+	ds, out := diagramsOf(r, &HTMLOptions{Probes: []*negotiate.Transcript{tr}, Tokens: toks})
+	if len(ds) != 2 {
+		t.Fatalf("%d diagrams, want probe and trace", len(ds))
+	}
+	if bytes.Contains(out, []byte("Secr3t")) || bytes.Contains(out, []byte("admin")) {
+		t.Error("URL credentials in the report")
+	}
+	if got := textOf(findAll(ds[0], byTag("h3"))[0]); got != "Probe https://ns01.example.com/Altiris/" {
+		t.Errorf("probe title %q", got)
+	}
+	if got, want := classes(ds[1]), "req.plain res.plain req.plain res.fail req.fallback res.plain req.plain res.ok req.reauth res.reauth"; got != want {
+		t.Errorf("trace arrows\n%s\nwant\n%s", got, want)
+	}
+
+	// Without the probe, its summary is drawn from the report.
+	ds, _ = diagramsOf(r, &HTMLOptions{Tokens: toks})
+	if len(ds) != 2 || textOf(findAll(ds[0], byTag("h3"))[0]) != fromProbe.Source {
+		t.Errorf("%d diagrams without probes", len(ds))
+	}
+
+	// Tokens alone.
+	ds, _ = diagramsOf(&Report{}, &HTMLOptions{Tokens: toks})
+	if len(ds) != 1 {
+		t.Fatalf("%d token diagrams", len(ds))
+	}
+	if got, want := classes(ds[0]), "req.plain res.ok req.fallback"; got != want {
+		t.Errorf("token arrows %s, want %s", got, want)
+	}
+	if txt := textOf(ds[0]); !strings.Contains(txt, "Kerberos AP-REP") || !strings.Contains(txt, "WWW-Authenticate: ") || !strings.Contains(txt, "user vagrant-domain@DOMAIN.LOCAL") {
+		t.Errorf("token diagram text %s", txt)
+	}
+}
+
+// A report from a real bundle through the whole engine renders, links every
+// verdict finding and draws the bundle's HTTP trace.
+func TestWriteHTMLFromBundle(t *testing.T) {
+	ev, err := LoadBundle(context.Background(), "testdata/scenarios/kb-2-kerberos-fails-ntlm-succeeds")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Diagnose(context.Background(), ev, &Options{Profile: ITMSProfile()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := renderHTML(t, r, &HTMLOptions{Probes: ev.Probes, Tokens: ev.Tokens})
+	doc := parseDOM(t, out)
+	if len(findAll(doc, byTag("article"))) != len(r.Findings) {
+		t.Error("findings missing")
+	}
+	ids := map[string]bool{}
+	for _, a := range findAll(doc, byTag("article")) {
+		ids[attr(a, "id")] = true
+	}
+	for _, a := range findAll(doc, byTag("a")) {
+		if !ids[strings.TrimPrefix(attr(a, "href"), "#")] {
+			t.Errorf("dangling link %s", attr(a, "href"))
+		}
+	}
+	if len(r.Exchanges) == 0 || len(findAll(doc, byTag("svg"))) != len(r.Exchanges) {
+		t.Errorf("%d exchanges, %d diagrams", len(r.Exchanges), len(findAll(doc, byTag("svg"))))
+	}
+	assertSelfContained(t, out, doc)
+}
+
+// TestExchangesFromTrace checks that exchanges come from raw HTTP traces in
+// a bundle.
 func TestExchangesFromTrace(t *testing.T) {
 	ev, err := LoadBundle(context.Background(), "testdata/scenarios/kb-2-kerberos-fails-ntlm-succeeds")
 	if err != nil {
@@ -130,4 +721,195 @@ func TestExchangesFromTrace(t *testing.T) {
 	if s[3].Status != 200 || !strings.Contains(strings.ToLower(s[3].Sent), "ntlm") {
 		t.Errorf("step 3 %+v", s[3])
 	}
+}
+
+// FuzzWriteHTML renders reports made of arbitrary text: the page must
+// always parse with the same structure and never gain elements or
+// attributes from the text.
+func FuzzWriteHTML(f *testing.F) {
+	for _, s := range []string{"", hostile, "]]></svg><svg onload=alert(1)>", "\x00\xff\xfe", "a\nb\r\nc", "finding-X", "</title><script>", "{{.}}"} {
+		f.Add(s, s[len(s)/2:])
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		r := &Report{Profile: a,
+			Verdict:   []VerdictRow{{Scenario: a, Findings: []string{b, a}}},
+			Findings:  []Finding{{CheckID: a, Subject: b, Message: a + b}, {CheckID: b, Message: b, Remediation: []Remedy{{Summary: a, Commands: []string{b}}}}},
+			Results:   []CheckResult{{CheckID: a, Status: StatusFailed, Reason: b}},
+			Exchanges: []Exchange{{Source: a, Steps: []ExchangeStep{{Request: b, Sent: a, Status: 401, Received: b}}}},
+		}
+		var buf bytes.Buffer
+		if err := WriteHTML(&buf, r, &HTMLOptions{Title: b}); err != nil {
+			t.Fatal(err)
+		}
+		doc, err := html.Parse(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts := map[string]int{}
+		for _, n := range findAll(doc, func(*html.Node) bool { return true }) {
+			counts[n.Data]++
+			for _, at := range n.Attr {
+				if strings.HasPrefix(at.Key, "on") {
+					t.Fatalf("attribute %s from text", at.Key)
+				}
+			}
+		}
+		if counts["script"] != 0 || counts["img"] != 0 || counts["article"] != 2 || counts["svg"] != 1 || counts["section"] != 4 || counts["g"] != 2 {
+			t.Fatalf("structure changed by text: %v", counts)
+		}
+	})
+}
+
+// chromiumPath finds the Debian chromium binary: the test is skipped when it
+// is missing, and fails instead when IISKERB_REQUIRE_INTEGRATION is set.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	msg := "chromium not found (apt-get install --no-install-recommends chromium; see testenv/browser/packages)"
+	if testenv.Strict() {
+		t.Fatalf("%s and %s is set", msg, testenv.RequireVar)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// runChromium runs headless chromium on page with its own profile
+// directory and returns its standard output.
+func runChromium(ctx context.Context, browser, profile, page string, args ...string) ([]byte, error) {
+	all := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+		"--disable-extensions", "--hide-scrollbars", "--user-data-dir=" + profile}, args...)
+	cmd := exec.CommandContext(ctx, browser, append(all, "file://"+page)...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("%s %v: %w\n%s", browser, args, err, stderr.Bytes())
+	}
+	return stdout.Bytes(), nil
+}
+
+// The report in a real browser: chromium renders it to a PNG of the
+// window's size that is not blank and shows the severity colours, and the
+// DOM chromium builds has the verdict first, every finding and the
+// sequence diagram with one arrow per request and response.
+func TestWriteHTMLInBrowser(t *testing.T) {
+	browser := chromiumPath(t)
+	tr, _ := htmlTranscript(t)
+	r := htmlReport()
+	dir := t.TempDir()
+	page := filepath.Join(dir, "report.html")
+	if err := os.WriteFile(page, renderHTML(t, r, &HTMLOptions{Probes: []*negotiate.Transcript{tr}}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	// Screenshot and DOM dump in parallel, each with its own profile.
+	shot := filepath.Join(dir, "report.png")
+	type result struct {
+		out []byte
+		err error
+	}
+	shotDone := make(chan result, 1)
+	go func() {
+		out, err := runChromium(ctx, browser, filepath.Join(dir, "p1"), page, "--screenshot="+shot, "--window-size=1280,2000")
+		shotDone <- result{out, err}
+	}()
+	dom, err := runChromium(ctx, browser, filepath.Join(dir, "p2"), page, "--dump-dom")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := <-shotDone; res.err != nil {
+		t.Fatal(res.err)
+	}
+
+	f, err := os.Open(shot)
+	if err != nil {
+		t.Fatalf("no screenshot: %v", err)
+	}
+	img, err := png.Decode(f)
+	f.Close()
+	if err != nil {
+		t.Fatalf("screenshot is not a PNG: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != 1280 || b.Dy() != 2000 {
+		t.Fatalf("screenshot is %v, want 1280x2000", b)
+	}
+	// Not blank: the luminance varies, and the error badges' red is there
+	// (so the inline CSS applied).
+	var n, sum, sumSq float64
+	red := 0
+	for y := 0; y < 2000; y += 2 {
+		for x := 0; x < 1280; x += 2 {
+			cr, cg, cb, _ := img.At(x, y).RGBA()
+			r8, g8, b8 := int(cr>>8), int(cg>>8), int(cb>>8)
+			l := 0.299*float64(r8) + 0.587*float64(g8) + 0.114*float64(b8)
+			n++
+			sum += l
+			sumSq += l * l
+			if htmlAbs(r8-0xcf) < 12 && htmlAbs(g8-0x22) < 12 && htmlAbs(b8-0x2e) < 12 {
+				red++
+			}
+		}
+	}
+	mean := sum / n
+	if variance := sumSq/n - mean*mean; variance < 100 || mean < 128 {
+		t.Errorf("screenshot looks blank or dark: mean %.1f, variance %.1f", mean, variance)
+	}
+	if red < 50 {
+		t.Errorf("only %d pixels of the error red", red)
+	}
+
+	doc := parseDOM(t, dom)
+	var sections []string
+	for _, s := range findAll(doc, byTag("section")) {
+		sections = append(sections, attr(s, "id"))
+	}
+	if len(sections) == 0 || sections[0] != "verdict" {
+		t.Errorf("sections as the browser built them: %v", sections)
+	}
+	arts := findAll(doc, byTag("article"))
+	if len(arts) != len(r.Findings) {
+		t.Errorf("browser DOM has %d findings, want %d", len(arts), len(r.Findings))
+	}
+	ids := map[string]bool{}
+	for _, a := range arts {
+		ids[attr(a, "data-check")] = true
+	}
+	for _, f := range r.Findings {
+		if !ids[f.CheckID] {
+			t.Errorf("finding %s missing from the browser DOM", f.CheckID)
+		}
+	}
+	for _, row := range findAll(doc, func(n *html.Node) bool { return n.Data == "tr" && attr(n, "data-scenario") != "" }) {
+		for _, a := range findAll(row, byTag("a")) {
+			if !ids[textOf(a)] {
+				t.Errorf("verdict links to %s", textOf(a))
+			}
+		}
+	}
+	svgs := findAll(doc, byTag("svg"))
+	if len(svgs) != 1 {
+		t.Fatalf("browser DOM has %d svg elements", len(svgs))
+	}
+	if svgs[0].Namespace != "svg" {
+		t.Errorf("svg parsed in namespace %q", svgs[0].Namespace)
+	}
+	arrows := findAll(svgs[0], func(n *html.Node) bool { return n.Data == "g" && hasClass(n, "arrow") })
+	if len(arrows) != 2*len(tr.Rounds) {
+		t.Errorf("browser DOM has %d arrows, want %d", len(arrows), 2*len(tr.Rounds))
+	}
+	if len(findAll(doc, byTag("script"))) != 0 {
+		t.Error("script in the browser DOM")
+	}
+}
+
+func htmlAbs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
