@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
-	"runtime"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -39,7 +38,8 @@ func (d *LDAPDirectory) FindDuplicates(ctx context.Context) ([]Duplicate, Comple
 // scanning goroutine after every 1000 accounts with the accounts and SPNs
 // seen so far (nil: no callback).
 func (d *LDAPDirectory) ScanDuplicates(ctx context.Context, progress func(accounts, spns int)) ([]Duplicate, Completeness, error) {
-	defer runtime.KeepAlive(gcBallast())
+	// No GC ballast here (unlike Scan): the index itself soon makes the live
+	// heap large enough, and measured CPU was the same with 30 MB more RSS.
 	x := newSPNIndex()
 	var key []byte
 	var accounts, spnCount int
