@@ -300,7 +300,7 @@ type LDAPDirectory struct {
 	bindDesc  string
 
 	mu      sync.Mutex
-	domains map[string]string // GC mode: naming context (lower-case) -> NetBIOS name
+	domains map[string]string // DC= suffix (as seen, and lower-cased naming contexts) -> NetBIOS name
 }
 
 var _ Directory = (*LDAPDirectory)(nil)
@@ -317,6 +317,9 @@ func DialLDAP(ctx context.Context, cfg LDAPConfig) (*LDAPDirectory, error) {
 	scheme := strings.ToLower(u.Scheme)
 	if scheme != "ldap" && scheme != "ldaps" {
 		return nil, fmt.Errorf("spn: ldap URL %q: scheme must be ldap or ldaps", cfg.URL)
+	}
+	if cfg.StartTLS && scheme == "ldaps" {
+		return nil, fmt.Errorf("spn: ldap URL %q: StartTLS applies to ldap:// URLs only", cfg.URL)
 	}
 	host := u.Hostname()
 	port := u.Port()
@@ -387,9 +390,6 @@ func DialLDAP(ctx context.Context, cfg LDAPConfig) (*LDAPDirectory, error) {
 	defer stop()
 
 	if cfg.StartTLS {
-		if scheme == "ldaps" {
-			return nil, fmt.Errorf("spn: ldap URL %q: StartTLS applies to ldap:// URLs only", cfg.URL)
-		}
 		if err := conn.StartTLS(tlsConf); err != nil {
 			return nil, ctxOr(dctx, connectErr(display, "starttls", err, verifyErr))
 		}
@@ -402,7 +402,7 @@ func DialLDAP(ctx context.Context, cfg LDAPConfig) (*LDAPDirectory, error) {
 	}
 	stop()
 	// From here on request timeouts are enforced per search by our own
-	// watchdog (see scanFilter): go-ldap's per-request timeout arms a
+	// watchdog (see scanEntries): go-ldap's per-request timeout arms a
 	// context and timer for every received packet, a large share of a
 	// scan's cost.
 	conn.SetTimeout(0)
