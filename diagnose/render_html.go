@@ -494,6 +494,9 @@ func seqTranscriptFacts(t *negotiate.Transcript) []string {
 // seqFromExchange draws a report Exchange (already summarised text).
 func seqFromExchange(x Exchange) *seqDiagram {
 	d := &seqDiagram{Title: x.Source, ClientLabel: "Client", ServerLabel: "Server"}
+	if u, ok := strings.CutPrefix(x.Source, "probe "); ok {
+		d.Title = "probe " + seqURL(u)
+	}
 	sawKerberos, fallbackShown, authenticated := false, false, false
 	for i, st := range x.Steps {
 		n := i + 1
@@ -713,16 +716,18 @@ func seqStatus(code int) string {
 	return fmt.Sprint(code)
 }
 
-// seqURL drops any user information from a URL.
+// seqURL shows a URL without user information, query or fragment (which
+// may carry credentials or session tokens); "?…" marks a dropped query.
 func seqURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {
-		if i := strings.LastIndexByte(s, '@'); i >= 0 {
-			return "..." + s[i+1:]
-		}
-		return s
+		return "(unparsable URL)"
 	}
-	u.User = nil
+	q := u.RawQuery != "" || u.ForceQuery
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+	if q {
+		return u.String() + "?…"
+	}
 	return u.String()
 }
 

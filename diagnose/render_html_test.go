@@ -604,7 +604,7 @@ func TestWriteHTMLWriteError(t *testing.T) {
 // trace exchanges are drawn, tokens only when nothing else is.
 func TestWriteHTMLDiagramSources(t *testing.T) {
 	tr, _ := htmlTranscript(t)
-	tr.URL = "https://admin:Secr3t@ns01.example.com/Altiris/" // credentials must not be shown
+	tr.URL = "https://admin:Secr3t@ns01.example.com/Altiris/?sig=Q9x7Zt#frag" // credentials must not be shown
 	apreq, _ := htmlToken(t, "gokrb5_spnego_gssapi_init_krb5_apreq.hex")
 	auth, _ := htmlToken(t, "pyspnego_ntlm_authenticate.b64")
 	aprep, _ := htmlToken(t, "pyspnego_initial_context_token_krb_ap_rep.b64")
@@ -640,10 +640,10 @@ func TestWriteHTMLDiagramSources(t *testing.T) {
 	if len(ds) != 2 {
 		t.Fatalf("%d diagrams, want probe and trace", len(ds))
 	}
-	if bytes.Contains(out, []byte("Secr3t")) || bytes.Contains(out, []byte("admin")) {
+	if bytes.Contains(out, []byte("Secr3t")) || bytes.Contains(out, []byte("admin")) || bytes.Contains(out, []byte("Q9x7Zt")) {
 		t.Error("URL credentials in the report")
 	}
-	if got := textOf(findAll(ds[0], byTag("h3"))[0]); got != "Probe https://ns01.example.com/Altiris/" {
+	if got := textOf(findAll(ds[0], byTag("h3"))[0]); got != "Probe https://ns01.example.com/Altiris/?…" {
 		t.Errorf("probe title %q", got)
 	}
 	if got, want := classes(ds[1]), "req.plain res.plain req.plain res.fail req.fallback res.plain req.plain res.ok req.reauth res.reauth"; got != want {
@@ -651,9 +651,12 @@ func TestWriteHTMLDiagramSources(t *testing.T) {
 	}
 
 	// Without the probe, its summary is drawn from the report.
-	ds, _ = diagramsOf(r, &HTMLOptions{Tokens: toks})
-	if len(ds) != 2 || textOf(findAll(ds[0], byTag("h3"))[0]) != fromProbe.Source {
+	ds, out = diagramsOf(r, &HTMLOptions{Tokens: toks})
+	if len(ds) != 2 || textOf(findAll(ds[0], byTag("h3"))[0]) != "probe https://ns01.example.com/Altiris/?…" {
 		t.Errorf("%d diagrams without probes", len(ds))
+	}
+	if bytes.Contains(out, []byte("Secr3t")) || bytes.Contains(out, []byte("Q9x7Zt")) {
+		t.Error("URL credentials from the report's exchange")
 	}
 
 	// Tokens alone.
@@ -912,4 +915,33 @@ func htmlAbs(x int) int {
 		return -x
 	}
 	return x
+}
+
+func ExampleWriteHTML() {
+	r := &Report{
+		Profile: "itms",
+		Verdict: []VerdictRow{{Scenario: ScenarioTaskServer, Action: "Investigate", Findings: []string{"IIS006"}}},
+		Findings: []Finding{{CheckID: "IIS006", Severity: Error, Subject: "Default Web Site/Altiris/TaskManagement/CTAgent",
+			Message: "authPersistNonNTLM is false"}},
+		Exchanges: []Exchange{{Source: "http/agent.txt", Steps: []ExchangeStep{
+			{Request: "GET /Altiris/NS/", Status: 401, Received: "Negotiate, NTLM"},
+		}}},
+	}
+	var b strings.Builder
+	if err := WriteHTML(&b, r, &HTMLOptions{Title: "NS01 <Task Server>"}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	page := b.String()
+	for _, line := range strings.Split(page, "\n") {
+		if strings.HasPrefix(line, "<title>") || strings.HasPrefix(line, "<tr class=") || strings.HasPrefix(line, "<article") {
+			fmt.Println(line)
+		}
+	}
+	fmt.Println(strings.Count(page, `<g class="arrow`), "arrows")
+	// Output:
+	// <title>NS01 &lt;Task Server&gt;</title>
+	// <tr class="verdict-no" data-scenario="Agents cannot register with Task Server">
+	// <article class="finding sev-error" id="finding-IIS006" data-check="IIS006" data-severity="error">
+	// 2 arrows
 }
