@@ -176,6 +176,7 @@ const (
 	seqLabelMax = 92 // runes of a label that fit between the lifelines
 	seqTagMax   = 20 // runes of a gutter tag
 	seqActorMax = 24 // runes of a lifeline's name
+	seqMaxArrow = 60 // arrows drawn per diagram; the rest are counted
 )
 
 // Arrow classes: how an arrow is highlighted.
@@ -202,6 +203,7 @@ type seqDiagram struct {
 	ServerBoxW  int
 	Classes     []string // arrow classes, one marker each
 	Arrows      []seqArrow
+	Omitted     int // arrows not drawn (over seqMaxArrow)
 }
 
 // seqArrow is one request (client to server) or response.
@@ -226,6 +228,10 @@ type seqText struct {
 }
 
 func (d *seqDiagram) add(a seqArrow) {
+	if len(d.Arrows) >= seqMaxArrow {
+		d.Omitted++
+		return
+	}
 	a.Full = a.Label
 	if a.Detail != "" {
 		a.Full += "\n" + a.Detail
@@ -262,6 +268,9 @@ func (d *seqDiagram) layout() {
 		}
 	}
 	d.Height = y
+	if d.Omitted > 0 {
+		d.Facts = append(d.Facts, fmt.Sprintf("%d more messages not drawn (the diagram shows the first %d)", d.Omitted, seqMaxArrow))
+	}
 	if len(d.Arrows) == 0 {
 		d.Height = seqTop + 10
 	}
@@ -816,6 +825,7 @@ svg.seq .head-fail { fill: #cf222e; }
 svg.seq .head-fallback { fill: #bc4c00; }
 svg.seq .head-reauth { fill: #8250df; }
 .legend span { margin-right: 14px; font-size: 13px; }
+@media print { body { max-width: none; padding: 0; } .finding, svg.seq, tr { break-inside: avoid; } }
 .legend b { display: inline-block; width: 18px; height: 4px; vertical-align: middle; margin-right: 4px; }
 </style>
 </head>

@@ -672,6 +672,22 @@ func TestWriteHTMLDiagramSources(t *testing.T) {
 	}
 }
 
+// A long capture is cut to a readable diagram and says so.
+func TestWriteHTMLDiagramLimit(t *testing.T) {
+	auth, _ := htmlToken(t, "pyspnego_ntlm_authenticate.b64")
+	toks := make([]ObservedToken, 100)
+	for i := range toks {
+		toks[i] = ObservedToken{Source: fmt.Sprintf("http/capture.txt:%d", i+1), Header: "Authorization", Token: auth}
+	}
+	doc := parseDOM(t, renderHTML(t, &Report{}, &HTMLOptions{Tokens: toks}))
+	if n := len(findAll(doc, func(n *html.Node) bool { return hasClass(n, "arrow") })); n != seqMaxArrow {
+		t.Errorf("%d arrows drawn, want %d", n, seqMaxArrow)
+	}
+	if !strings.Contains(textOf(doc), "40 more messages not drawn") {
+		t.Error("omitted messages not counted")
+	}
+}
+
 // A report from a real bundle through the whole engine renders, links every
 // verdict finding and draws the bundle's HTTP trace.
 func TestWriteHTMLFromBundle(t *testing.T) {
