@@ -9,12 +9,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/iiskerb/iiskerb/internal/testenv"
 )
 
 // The HTML report opened in a real headless browser (Debian chromium): it
 // renders to a PNG and the DOM the browser built has the verdict, the
 // findings and the commands. The browser is IISKERB_CHROMIUM or chromium
-// on PATH.
+// on PATH (testenv/browser installs it).
 func TestHTMLInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a browser")
@@ -23,7 +25,11 @@ func TestHTMLInBrowser(t *testing.T) {
 	if browser == "" {
 		var err error
 		if browser, err = exec.LookPath("chromium"); err != nil {
-			t.Skip("no chromium (apt-get install chromium, or set IISKERB_CHROMIUM)")
+			msg := "no chromium (see testenv/browser/packages, or set IISKERB_CHROMIUM)"
+			if testenv.Strict() {
+				t.Fatalf("%s and %s is set", msg, testenv.RequireVar)
+			}
+			t.Skip(msg)
 		}
 	}
 	dir := t.TempDir()
