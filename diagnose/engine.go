@@ -168,6 +168,7 @@ func Diagnose(ctx context.Context, ev *Evidence, opts *Options) (*Report, error)
 	rep.Notes = append(rep.Notes, rs.notes...)
 	rep.Verdict = computeVerdict(ev, prof, rep)
 	rep.Exchanges = exchanges(ev)
+	rep.Sources = sources(ev)
 	return rep, nil
 }
 

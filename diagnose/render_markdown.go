@@ -17,6 +17,13 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	p("# iiskerb report\n\nProfile `%s`: %s, %s, %s.\n\n", r.Profile,
 		plural(e, "error", "errors"), plural(wa, "warning", "warnings"), plural(in, "info", "info"))
 
+	if len(r.Sources) > 0 {
+		p("## Evidence\n\n")
+		for _, s := range r.Sources {
+			p("- %s\n", s)
+		}
+		p("\n")
+	}
 	p("## Verdict\n\n")
 	if len(r.Verdict) == 0 {
 		p("No scenario of the knowledge article's table applies to the evidence given.\n\n")

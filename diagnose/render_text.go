@@ -66,6 +66,13 @@ func (r *Report) WriteText(w io.Writer, opts TextOptions) error {
 		plural(e, "error", "errors"), plural(wa, "warning", "warnings"), plural(in, "info", "info")))
 	t.line(0, "")
 
+	if len(r.Sources) > 0 {
+		t.line(0, t.paint(ansiBold, "EVIDENCE"))
+		for _, s := range r.Sources {
+			t.line(1, s)
+		}
+		t.line(0, "")
+	}
 	t.line(0, t.paint(ansiBold, "VERDICT"))
 	if len(r.Verdict) == 0 {
 		t.line(1, "No scenario of the knowledge article's table applies to the evidence given.")

@@ -103,6 +103,10 @@ func (w EvidenceWarning) String() string {
 type Report struct {
 	// Profile is the name of the profile the run used ("itms", "generic").
 	Profile string `json:"profile"`
+	// Sources lists what the run looked at, one line per evidence kind
+	// present ("config: applicationHost.config (1 site, 7 applications,
+	// 2 pools)").
+	Sources []string `json:"sources,omitempty"`
 	// Verdict lists the rows of the knowledge article's table that apply, in
 	// the table's order.
 	Verdict []VerdictRow `json:"verdict"`

@@ -84,6 +84,31 @@ func TestScope(t *testing.T) {
 	}
 }
 
+func TestSources(t *testing.T) {
+	ev, err := LoadBundle(context.Background(), "../examples/diagnose/sample-bundle")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev.Scenario.NTLMDisabled = true
+	ev.TicketRequests = []TicketRequest{{SPN: "HTTP/ns01"}}
+	got := strings.Join(sources(ev), "\n")
+	want := strings.Join([]string{
+		"config: applicationHost.config (1 site, 7 applications, 2 pools)",
+		"host: NS01, ns01.example.com (notification-server)",
+		"directory: offline evidence setspn/AltirisService.txt, setspn/NS01.txt, setspn/duplicates.txt",
+		"tickets: 1 klist output (2 tickets), 1 ticket request",
+		"iis-logs: 1 file",
+		"agent-logs: 1 file",
+		"scenario: NTLM disabled",
+	}, "\n")
+	if got != want {
+		t.Errorf("sources:\n%s\nwant:\n%s", got, want)
+	}
+	if s := sources(&Evidence{}); len(s) != 0 {
+		t.Errorf("empty evidence: %v", s)
+	}
+}
+
 func TestDetectProfile(t *testing.T) {
 	cfg := sampleConfig(t)
 	if p := detectProfile(&Evidence{Config: cfg}); p.Name != "itms" {
