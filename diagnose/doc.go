@@ -89,7 +89,8 @@
 //
 // # Report
 //
-// A Report has the findings (check_id, severity, subject, message,
+// A Report lists the evidence it looked at (sources) and has the findings
+// (check_id, severity, subject, message,
 // evidence [source, locator, detail], remediation [summary, commands,
 // tradeoff]), one result per check (passed, failed, skipped or error, with
 // the reason), the verdict (the rows of the knowledge article's table that
