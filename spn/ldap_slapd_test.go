@@ -444,10 +444,14 @@ func TestSlapdStoppedMidScan(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			proc, err := os.FindProcess(pid)
+			if err != nil {
 				return err
 			}
-			for i := 0; i < 200 && syscall.Kill(pid, 0) == nil; i++ {
+			if err := proc.Kill(); err != nil {
+				return err
+			}
+			for i := 0; i < 200 && proc.Signal(syscall.Signal(0)) == nil; i++ {
 				time.Sleep(10 * time.Millisecond)
 			}
 		}
