@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -164,6 +165,30 @@ func FuzzLoadBundle(f *testing.F) {
 			if r.Status == StatusError && strings.Contains(r.Reason, "panicked") {
 				t.Errorf("%s panicked on hostile evidence: %s", r.CheckID, r.Reason)
 			}
+		}
+	})
+}
+
+// ParseProfile reads profiles other products supply; Match takes subjects
+// from findings and log URIs. Neither may panic.
+func FuzzParseProfile(f *testing.F) {
+	b, err := profileFS.ReadFile("profiles/itms.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b, "/Altiris/ClientTaskServer/Register.aspx")
+	f.Add([]byte(`{"name":"x","paths":[{"path":"*/a"}]}`), "https://h/a?b#c")
+	f.Add([]byte(`{"name":"x","paths":[{"path":"*/"}]}`), "*/")
+	f.Fuzz(func(t *testing.T, data []byte, subject string) {
+		p, err := ParseProfile(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		if err := p.Validate(); err != nil {
+			t.Fatalf("parsed profile does not validate: %v", err)
+		}
+		if pp, ok := p.Match(subject); ok && pp == nil {
+			t.Fatal("match without a path")
 		}
 	})
 }
