@@ -80,7 +80,8 @@ func (e *FormatError) Error() string {
 func (e *FormatError) Is(target error) bool { return target == ErrNotW3C }
 
 // Warning is a line that could not be classified (truncated, garbled, too
-// long) or an odd directive. Warnings never stop the analysis.
+// long, a last line without line terminator), a field value that is not a
+// number, or an odd directive. Warnings never stop the analysis.
 type Warning struct {
 	File    string
 	Line    int64
@@ -101,7 +102,7 @@ type Group struct {
 	SubStatus int
 	Win32     uint32
 	// Win32Name is the symbolic name ("SEC_E_LOGON_DENIED"), "" when the
-	// log has no sc-win32-status.
+	// log has no sc-win32-status or its value is not a number (a Warning).
 	Win32Name string
 	// Meaning explains the group: the substatus and the SSPI status, or
 	// why it is part of the normal handshake.
@@ -219,9 +220,10 @@ func streamTally(ctx context.Context, name string, order int, r io.Reader, o *Op
 			skipping = false
 		case len(b) > 0:
 			if b[len(b)-1] == '\n' {
-				b = b[:len(b)-1]
+				p.line(b[:len(b)-1])
+			} else {
+				p.lastLine(b) // ReadSlice found no '\n' before EOF
 			}
-			p.line(b)
 			if p.err != nil {
 				return nil, p.err
 			}

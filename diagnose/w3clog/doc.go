@@ -34,7 +34,26 @@
 // line over 64 KiB, NUL padding after a crash) become Warnings with their
 // file:line and never stop the analysis. Input that is not a W3C log (its
 // first line is not a directive, or data comes before any #Fields) is a
-// *FormatError matching ErrNotW3C.
+// *FormatError matching ErrNotW3C. A value that is not a number where one
+// is expected (sc-status, sc-substatus, sc-win32-status not a 32-bit
+// unsigned number) is a Warning too; a bad sc-substatus or sc-win32-status
+// is then taken as not logged.
+//
+// # Truncated files
+//
+// IIS ends every line with CRLF, so a file whose last line has no "\n" was
+// cut off (copied while IIS was writing it, disk full, crash), and the cut
+// can fall inside a field without changing the field count:
+// "401 1 2148074254" cut to "401 1 21480" still looks like a valid line.
+// The rule is therefore simple and does not guess from the values: the
+// last line of a file without a line terminator is counted in
+// Summary.Lines, reported as a Warning with its file:line ("last line has
+// no line terminator"), and not classified (not a request, not a 401).
+// A last directive line without terminator is still applied, with the same
+// warning. The one exception is a last line that ends in "\r": only the
+// "\n" of its CRLF is missing, its content is complete, and it is
+// classified normally. The streaming and the parallel path apply the same
+// rule.
 //
 // [Analyzer] streams any io.Reader (UTF-8, UTF-8 with BOM or UTF-16) and can
 // accumulate several files. Memory does not grow with the number of lines:

@@ -270,33 +270,46 @@ func (c *chunker) ensure() error {
 	return c.fill()
 }
 
-// next returns the line at c.pos (without newline) or tooLong. ok is false
-// at EOF.
-func (c *chunker) next() (line []byte, tooLong, ok bool, err error) {
+// next returns the line at c.pos (without newline) or tooLong. last is true
+// for the file's last line when it does not end in '\n'. ok is false at
+// EOF.
+func (c *chunker) next() (line []byte, tooLong, last, ok bool, err error) {
 	if c.pos >= c.size {
-		return nil, false, false, nil
+		return nil, false, false, false, nil
 	}
 	if err := c.ensure(); err != nil {
-		return nil, false, false, err
+		return nil, false, false, false, err
 	}
 	b := c.buf[c.pos-c.bufOff : c.n]
 	j := bytes.IndexByte(b, '\n')
 	switch {
 	case j >= 0 && j <= maxLine:
 		c.pos += int64(j) + 1
-		return b[:j], false, true, nil
+		return b[:j], false, false, true, nil
 	case j >= 0:
 		c.pos += int64(j) + 1
-		return nil, true, true, nil
+		return nil, true, false, true, nil
 	case c.bufOff+int64(c.n) == c.size:
 		c.pos = c.size
 		if len(b) > maxLine {
-			return nil, true, true, nil
+			return nil, true, false, true, nil
 		}
-		return b, false, true, nil
+		return b, false, true, true, nil
 	}
 	// More than maxLine bytes without a newline.
-	return nil, true, true, c.skipLine()
+	return nil, true, false, true, c.skipLine()
+}
+
+// feed passes one line from next to p.
+func feed(p *proc, line []byte, long, last bool) {
+	switch {
+	case long:
+		p.tooLong()
+	case last:
+		p.lastLine(line)
+	default:
+		p.line(line)
+	}
 }
 
 // skipLine moves c.pos past the next newline (or to EOF).
@@ -333,7 +346,7 @@ func (c *chunker) run(ctx context.Context, path string, order int, o *Options, j
 		}
 	}
 	for c.pos < j.end {
-		line, long, ok, err := c.next()
+		line, long, last, ok, err := c.next()
 		if err != nil {
 			res.err = fmt.Errorf("w3clog: %s: %w", path, err)
 			return res
@@ -341,11 +354,7 @@ func (c *chunker) run(ctx context.Context, path string, order int, o *Options, j
 		if !ok {
 			break
 		}
-		if long {
-			p.tooLong()
-		} else {
-			p.line(line)
-		}
+		feed(p, line, long, last)
 		if p.err != nil {
 			res.err = p.err
 			return res
@@ -362,7 +371,7 @@ func (c *chunker) run(ctx context.Context, path string, order int, o *Options, j
 			res.err = ctx.Err()
 			return res
 		}
-		line, long, ok, err := c.next()
+		line, long, last, ok, err := c.next()
 		if err != nil {
 			res.err = fmt.Errorf("w3clog: %s: %w", path, err)
 			return res
@@ -370,11 +379,7 @@ func (c *chunker) run(ctx context.Context, path string, order int, o *Options, j
 		if !ok {
 			break
 		}
-		if long {
-			p.tooLong()
-		} else {
-			p.line(line)
-		}
+		feed(p, line, long, last)
 	}
 	p.finish()
 	res.t = p.t

@@ -17,6 +17,10 @@ func FuzzAnalyze(f *testing.F) {
 	f.Add([]byte("#Fields:\n#Fields: sc-status\n401\n-\n99999999999\n"))
 	f.Add([]byte("<event date='x'><![CDATA[y]]></event>\n"))
 	f.Add([]byte{0xFF, 0xFE, '#', 0, 'F', 0})
+	// Cut last lines: in the last field, with only the "\n" lost, a bad
+	// win32 status.
+	f.Add([]byte("#Fields: c-ip cs-uri-stem sc-status sc-substatus sc-win32-status\n1 /a 401 1 2148074254\n1 /a 200 0 0\n1 /a 401 1 21480"))
+	f.Add([]byte("#Fields: c-ip sc-status sc-win32-status\r\n1 401 -7\r\n1 200 0\r"))
 	data, _ := generate(f, gen.Config{Seed: 5, Size: 6000, HeaderEvery: 2000, GarbleEvery: 20, Layouts: [][]string{gen.Default, gen.Odd}})
 	f.Add(data)
 	f.Fuzz(func(t *testing.T, in []byte) {

@@ -72,6 +72,7 @@ type proc struct {
 	prefixData   bool // a data line was seen before the first #Fields (chunks)
 	sawFields    bool
 	lookahead    bool // past the chunk end: only resolve pending legs
+	final        bool // the current line is the file's last and has no "\n"
 	starts, ends []int
 	fwdDone      bool // fields [0, lay.fwd) of the current line are located
 	kbuf         []byte
@@ -124,6 +125,17 @@ func (p *proc) tooLong() {
 	p.warn(p.ln, "line longer than %d bytes skipped", maxLine)
 }
 
+// lastLine processes the file's last line when it does not end in "\n"
+// (see "Truncated files" in the package doc).
+func (p *proc) lastLine(b []byte) {
+	p.final = true
+	p.line(b)
+	p.final = false
+}
+
+// unterminatedMsg is the warning for a last line without line terminator.
+const unterminatedMsg = "last line has no line terminator (file truncated?)"
+
 // line processes one line without its newline.
 func (p *proc) line(b []byte) {
 	p.ln++
@@ -131,13 +143,20 @@ func (p *proc) line(b []byte) {
 	if !p.lookahead {
 		p.t.lines++
 	}
+	// A last line that still has its "\r" lost only the "\n" of its CRLF:
+	// its content is complete.
+	cut := p.final
 	if n := len(b); n > 0 && b[n-1] == '\r' {
 		b = b[:n-1]
+		cut = false
 	}
 	if len(b) == 0 {
 		return
 	}
 	if b[0] == '#' {
+		if cut {
+			p.warn(ln, "%s", unterminatedMsg)
+		}
 		p.directive(b, ln)
 		return
 	}
@@ -166,10 +185,18 @@ func (p *proc) line(b []byte) {
 	if !p.sawFields {
 		p.prefixData = true
 	}
-	if bytes.Count(b, []byte{' '})+1 != l.n {
-		if !p.lookahead {
-			p.warn(ln, "line has %d fields, #Fields declares %d (truncated or garbled)", bytes.Count(b, []byte{' '})+1, l.n)
+	if nf := bytes.Count(b, []byte{' '}) + 1; nf != l.n {
+		if cut {
+			p.warn(ln, "line has %d fields, #Fields declares %d; %s: not classified", nf, l.n, unterminatedMsg)
+		} else {
+			p.warn(ln, "line has %d fields, #Fields declares %d (truncated or garbled)", nf, l.n)
 		}
+		return
+	}
+	if cut {
+		// Its last field may be cut short ("2148074254" -> "21480") and
+		// nothing tells: the line is not counted as a request at all.
+		p.warn(ln, "%s: not classified, its last field may be cut short", unterminatedMsg)
 		return
 	}
 	// Fields at the end of the line are located now; those at the start
@@ -200,6 +227,16 @@ func (p *proc) line(b []byte) {
 	}
 	sub, subOK := p.num(b, kSubStatus)
 	w32, w32OK := p.num(b, kWin32)
+	if !subOK {
+		if f := p.field(b, kSubStatus); f != nil {
+			p.warn(ln, "sc-substatus %q is not a number: taken as not logged", f)
+		}
+	}
+	if !w32OK {
+		if f := p.field(b, kWin32); f != nil {
+			p.warn(ln, "sc-win32-status %q is not a 32-bit unsigned number: taken as not logged", f)
+		}
+	}
 	leg := st == 401 && subOK && sub == 1 && w32OK && uint32(w32) == SecENoCredentials
 	if p.qhead < len(p.queue) {
 		p.resolve(b, st)
