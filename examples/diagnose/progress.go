@@ -4,16 +4,20 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/iiskerb/iiskerb/diagnose"
+	"github.com/iiskerb/iiskerb/spn"
 )
 
-// progress reports on stderr how much log data the checks have read, every
-// interval, on one rewritten line. It is used when stderr is a terminal
-// (or with -progress); logs can be gigabytes.
+// progress reports on stderr how much log data the checks have read and how
+// far LDAP scans have got, every interval, on one rewritten line, and a
+// summary line when each LDAP scan ends. It is used when stderr is a
+// terminal (or with -progress); logs can be gigabytes and a forest can hold
+// millions of SPNs.
 type progress struct {
 	w        io.Writer
 	bytes    atomic.Int64
@@ -22,15 +26,27 @@ type progress struct {
 	stop     chan struct{}
 	done     sync.WaitGroup
 	interval time.Duration
-	printed  bool
+	// scanDelay is how long a directory scan runs before it appears on the
+	// progress line (quick scans only get their summary line).
+	scanDelay time.Duration
+	// scans tracks the scans of the wrapped LDAP directory; nil without one.
+	scans *scanProgress
+
+	mu   sync.Mutex // serialises writes to w
+	open bool       // a progress line is on screen without its newline
 }
 
 func newProgress(w io.Writer, interval time.Duration) *progress {
-	return &progress{w: w, stop: make(chan struct{}), interval: interval}
+	return &progress{w: w, stop: make(chan struct{}), interval: interval, scanDelay: 2 * time.Second}
 }
 
-// wrap makes every log of ev count its bytes into p.
+// wrap makes every log of ev count its bytes into p and, when ev.Directory
+// is a live LDAP directory, wraps it so its scans report to p (see
+// wrapDirectory: the checks see the same optional interfaces).
 func (p *progress) wrap(ev *diagnose.Evidence) {
+	if d, ok := ev.Directory.(*spn.LDAPDirectory); ok {
+		ev.Directory = p.wrapDirectory(d)
+	}
 	for _, logs := range []*[]diagnose.LogFile{&ev.IISLogs, &ev.AgentLogs, &ev.SMPLogs} {
 		for i := range *logs {
 			lf := (*logs)[i]
@@ -64,24 +80,53 @@ func (p *progress) start() {
 			select {
 			case <-p.stop:
 				return
-			case <-t.C:
-				if p.files.Load() == 0 {
-					continue
+			case now := <-t.C:
+				var parts []string
+				if p.scans != nil {
+					parts = p.scans.status(now)
 				}
-				name, _ := p.current.Load().(string)
-				fmt.Fprintf(p.w, "\rdiagnose: read %.1f MiB of logs (%d files; %s)\x1b[K", float64(p.bytes.Load())/(1<<20), p.files.Load(), name)
-				p.printed = true
+				if p.files.Load() > 0 {
+					name, _ := p.current.Load().(string)
+					parts = append(parts, fmt.Sprintf("read %.1f MiB of logs (%d files; %s)", float64(p.bytes.Load())/(1<<20), p.files.Load(), name))
+				}
+				if len(parts) > 0 {
+					p.rewrite("diagnose: " + strings.Join(parts, "; "))
+				}
 			}
 		}
 	}()
+}
+
+// rewrite replaces the progress line on screen with s.
+func (p *progress) rewrite(s string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.w, "\r%s\x1b[K", s)
+	p.open = true
+}
+
+// println prints s on a line of its own, over the progress line if one is
+// on screen (the next tick redraws it below).
+func (p *progress) println(s string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.open {
+		fmt.Fprintf(p.w, "\r%s\x1b[K\n", s)
+	} else {
+		fmt.Fprintln(p.w, s)
+	}
+	p.open = false
 }
 
 // finish stops the printer and ends its line.
 func (p *progress) finish() {
 	close(p.stop)
 	p.done.Wait()
-	if p.printed {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.open {
 		fmt.Fprintln(p.w)
+		p.open = false
 	}
 }
 
