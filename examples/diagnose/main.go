@@ -124,7 +124,7 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, color
 	fl.StringVar(&c.output, "o", "", "write the report to `FILE` instead of stdout")
 	fl.StringVar(&c.collectDir, "collect", "", "Windows: gather an evidence bundle from this IIS server into `DIR` (passwords removed), then analyse it")
 	fl.IntVar(&c.collectDays, "days", 7, "with -collect: copy logs modified in the last `N` days")
-	fl.BoolVar(&c.showProgress, "progress", false, "show log reading progress on stderr (default when stderr is a terminal)")
+	fl.BoolVar(&c.showProgress, "progress", false, "show progress of log reading and LDAP scans on stderr (default when stderr is a terminal)")
 	fl.BoolVar(&c.verbose, "v", false, "text: list every check result, including the ones that passed")
 	fl.BoolVar(&c.ntlmDisabled, "ntlm-disabled", false, "scenario: NTLM is disabled in the domain")
 	fl.BoolVar(&c.nonDomain, "non-domain-clients", false, "scenario: some clients are not domain members (CEM, workgroup)")
