@@ -191,135 +191,117 @@ func wrapApplication(tag int, body []byte) []byte {
 	return append(hdr, body...)
 }
 
+// prefixFields walks what a truncated message still shows of a SEQUENCE of
+// context-tagged fields: fn gets each field's tag and a reader over its
+// contents and returns false to stop. The walk also stops silently at the
+// first element it cannot read; it reports whether it reached the end.
+func prefixFields(r *derReader, fn func(tag int, c *derReader) bool) bool {
+	seq, err := r.expect("", classUniversal, 16)
+	if err != nil {
+		return false
+	}
+	f := r.children(seq)
+	for f.more() {
+		e, err := f.next("")
+		if err != nil || e.class != classContext || !fn(e.tag, f.children(e)) {
+			return false
+		}
+	}
+	return true
+}
+
 // apReqPrefix reads what a truncated AP-REQ still shows: ap-options, the
 // ticket realm, server name and enc-part etype/kvno, as far as the bytes go.
 // It stops silently at the first element it cannot read.
 func apReqPrefix(a *APReq, r *derReader) {
 	a.SPN = ""
-	seq, err := r.expect("", classUniversal, 16)
-	if err != nil {
-		return
-	}
-	f := r.children(seq)
-	for f.more() {
-		e, err := f.next("")
-		if err != nil || e.class != classContext {
-			return
-		}
-		c := f.children(e)
-		switch e.tag {
-		case 2:
+	prefixFields(r, func(tag int, c *derReader) bool {
+		switch tag {
+		case 2: // ap-options
 			v, err := c.expect("", classUniversal, 3)
 			if err != nil || len(v.body) < 1 {
-				return
+				return false
 			}
 			setAPOptions(a, v.body[1:])
-		case 3:
-			tk, err := c.expect("", classApplication, 1)
-			if err != nil {
-				return
+		case 3: // ticket
+			if tk, err := c.expect("", classApplication, 1); err == nil {
+				ticketPrefix(a, c.children(tk))
 			}
-			ticketPrefix(a, c.children(tk))
-			return
+			return false
 		}
-	}
+		return true
+	})
 }
 
 func ticketPrefix(a *APReq, r *derReader) {
-	seq, err := r.expect("", classUniversal, 16)
-	if err != nil {
-		return
-	}
-	f := r.children(seq)
-	for f.more() {
-		e, err := f.next("")
-		if err != nil || e.class != classContext {
-			return
-		}
-		c := f.children(e)
-		switch e.tag {
-		case 1:
+	prefixFields(r, func(tag int, c *derReader) bool {
+		switch tag {
+		case 1: // realm
 			v, err := c.expect("", classUniversal, 27)
 			if err != nil {
-				return
+				return false
 			}
 			a.Realm = string(v.body)
-		case 2:
+		case 2: // sname
 			p, ok := principalPrefix(c)
 			if !ok {
-				return
+				return false
 			}
 			a.SName = p
 			a.SPN = p.String()
-		case 3:
-			s, err := c.expect("", classUniversal, 16)
-			if err != nil {
-				return
-			}
-			ed := c.children(s)
-			for ed.more() {
-				x, err := ed.next("")
-				if err != nil || x.class != classContext {
-					return
-				}
-				v, err := ed.children(x).next("")
+		case 3: // enc-part: etype [0], kvno [1]; stop at the cipher [2]
+			return prefixFields(c, func(tag int, c *derReader) bool {
+				v, err := c.next("")
 				if err != nil {
-					return
+					return false
 				}
 				n, err := parseEnum(v, "")
 				switch {
-				case x.tag == 0 && err == nil:
+				case tag == 0 && err == nil:
 					a.TicketEncType = int32(n)
-				case x.tag == 1 && err == nil:
+				case tag == 1 && err == nil:
 					a.TicketKVNO = n
 				default:
-					return
+					return false
 				}
-			}
+				return true
+			})
 		}
-	}
+		return true
+	})
 }
 
 func principalPrefix(r *derReader) (PrincipalName, bool) {
 	var p PrincipalName
-	seq, err := r.expect("", classUniversal, 16)
-	if err != nil {
-		return p, false
-	}
-	f := r.children(seq)
-	for f.more() {
-		e, err := f.next("")
-		if err != nil || e.class != classContext {
-			return p, false
-		}
-		c := f.children(e)
-		switch e.tag {
-		case 0:
+	ok := prefixFields(r, func(tag int, c *derReader) bool {
+		switch tag {
+		case 0: // name-type
 			v, err := c.next("")
 			if err != nil {
-				return p, false
+				return false
 			}
 			n, err := parseEnum(v, "")
 			if err != nil {
-				return p, false
+				return false
 			}
 			p.NameType = int32(n)
-		case 1:
+		case 1: // name-string
 			s, err := c.expect("", classUniversal, 16)
 			if err != nil {
-				return p, false
+				return false
 			}
 			names := c.children(s)
 			for names.more() && len(p.Names) < 16 {
 				v, err := names.expect("", classUniversal, 27)
 				if err != nil {
-					return p, false
+					return false
 				}
 				p.Names = append(p.Names, string(v.body))
 			}
 		}
-	}
-	return p, len(p.Names) > 0
+		return true
+	})
+	return p, ok && len(p.Names) > 0
 }
 
 // krbMeanings gives the plain-language meaning, in IIS terms, of the
