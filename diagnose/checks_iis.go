@@ -166,10 +166,17 @@ const appcmdExe = `%windir%\system32\inetsrv\appcmd.exe`
 // authSectionPath is the configuration section path of the authentication sections.
 const authSectionPath = "system.webServer/security/authentication/"
 
+// winAuthSection is the configuration section path of Windows Authentication.
+const winAuthSection = authSectionPath + "windowsAuthentication"
+
 // appcmdSet returns the appcmd command that sets attr of an authentication
-// section at path in applicationHost.config.
+// section at path in applicationHost.config, or at server level when path
+// is "".
 func appcmdSet(path, section, attr, value string) string {
-	return fmt.Sprintf(`%s set config "%s" -section:%s%s /%s:"%s" /commit:apphost`, appcmdExe, path, authSectionPath, section, attr, value)
+	if path != "" {
+		path = `"` + path + `" `
+	}
+	return fmt.Sprintf(`%s set config %s-section:%s%s /%s:"%s" /commit:apphost`, appcmdExe, path, authSectionPath, section, attr, value)
 }
 
 // psSet returns the PowerShell (WebAdministration) equivalent of appcmdSet.
@@ -187,6 +194,27 @@ func psBool(b bool) string {
 		return "$true"
 	}
 	return "$false"
+}
+
+// authPersistCommands returns the appcmd and PowerShell commands that set
+// authPersistNonNTLM to True at location (a site/path, or a placeholder),
+// or at server level when location is "".
+func authPersistCommands(location string) []string {
+	ps := `Set-WebConfigurationProperty -PSPath 'MACHINE/WEBROOT/APPHOST'`
+	if location != "" {
+		ps += ` -Location '` + psQuote(location) + `'`
+	}
+	ps += ` -Filter '` + winAuthSection + `' -Name authPersistNonNTLM -Value $true`
+	return []string{appcmdSet(location, "windowsAuthentication", "authPersistNonNTLM", "True"), ps}
+}
+
+// poolIdentityCommands returns the appcmd and PowerShell commands that make
+// pool run as ApplicationPoolIdentity.
+func poolIdentityCommands(pool string) []string {
+	return []string{
+		fmt.Sprintf(`%s set apppool "%s" /processModel.identityType:"ApplicationPoolIdentity"`, appcmdExe, pool),
+		fmt.Sprintf(`Set-ItemProperty 'IIS:\AppPools\%s' -Name processModel.identityType -Value 'ApplicationPoolIdentity'`, psQuote(pool)),
+	}
 }
 
 func appcmdBool(b bool) string {
@@ -223,17 +251,16 @@ func providerCommands(path string, current, desired []string) []string {
 		}
 	}
 	var appcmd, ps []string
-	const sec = authSectionPath + "windowsAuthentication"
-	psBase := fmt.Sprintf(`-PSPath 'MACHINE/WEBROOT/APPHOST' -Location '%s' -Filter '%s/providers' -Name '.'`, psQuote(path), sec)
+	psBase := fmt.Sprintf(`-PSPath 'MACHINE/WEBROOT/APPHOST' -Location '%s' -Filter '%s/providers' -Name '.'`, psQuote(path), winAuthSection)
 	for _, c := range current {
 		if containsFold(desired[:k], c) {
 			continue
 		}
-		appcmd = append(appcmd, fmt.Sprintf(`%s set config "%s" -section:%s /-"providers.[value='%s']" /commit:apphost`, appcmdExe, path, sec, c))
+		appcmd = append(appcmd, fmt.Sprintf(`%s set config "%s" -section:%s /-"providers.[value='%s']" /commit:apphost`, appcmdExe, path, winAuthSection, c))
 		ps = append(ps, fmt.Sprintf(`Remove-WebConfigurationProperty %s -AtElement @{value='%s'}`, psBase, psQuote(c)))
 	}
 	for _, d := range desired[k:] {
-		appcmd = append(appcmd, fmt.Sprintf(`%s set config "%s" -section:%s /+"providers.[value='%s']" /commit:apphost`, appcmdExe, path, sec, d))
+		appcmd = append(appcmd, fmt.Sprintf(`%s set config "%s" -section:%s /+"providers.[value='%s']" /commit:apphost`, appcmdExe, path, winAuthSection, d))
 		ps = append(ps, fmt.Sprintf(`Add-WebConfigurationProperty %s -Value @{value='%s'}`, psBase, psQuote(d)))
 	}
 	return append(appcmd, ps...)
@@ -414,13 +441,7 @@ func runNoNegotiate(_ context.Context, p *Pass) error {
 	for _, t := range windowsTargets(p) {
 		s := t.Settings
 		prov := s.WindowsAuth.Providers
-		hasNeg := false
-		for _, pr := range prov {
-			if isNegotiate(pr) {
-				hasNeg = true
-			}
-		}
-		if hasNeg {
+		if hasNegotiateProvider(prov) {
 			continue
 		}
 		desired := append([]string{"Negotiate"}, prov...)
@@ -676,20 +697,14 @@ func runUnusableIdentity(_ context.Context, p *Pass) error {
 		case s.AppPool.IdentityType == iisconfig.SpecificUser && strings.TrimSpace(s.AppPool.UserName) == "":
 			msg = fmt.Sprintf("%s: the pool %q is SpecificUser with no userName: WAS cannot start it (503), and no account can be named for useAppPoolCredentials or user-mode authentication.", t.Path, s.AppPool.Name)
 			rems = []Remedy{{
-				Summary: fmt.Sprintf("Set the identity of pool %q (a domain account, or ApplicationPoolIdentity)", s.AppPool.Name),
-				Commands: []string{
-					fmt.Sprintf(`%s set apppool "%s" /processModel.identityType:"ApplicationPoolIdentity"`, appcmdExe, s.AppPool.Name),
-					fmt.Sprintf(`Set-ItemProperty 'IIS:\AppPools\%s' -Name processModel.identityType -Value 'ApplicationPoolIdentity'`, psQuote(s.AppPool.Name)),
-				},
+				Summary:  fmt.Sprintf("Set the identity of pool %q (a domain account, or ApplicationPoolIdentity)", s.AppPool.Name),
+				Commands: poolIdentityCommands(s.AppPool.Name),
 			}}
 		case d.Kind == iisconfig.Unsupported || d.Kind == iisconfig.Undetermined:
 			msg = fmt.Sprintf("%s: the pool %q cannot take part in Kerberos: %s.", t.Path, s.AppPool.Name, d.Reason)
 			rems = []Remedy{{
-				Summary: fmt.Sprintf("Run pool %q as ApplicationPoolIdentity (tickets then decrypted by the computer account)", s.AppPool.Name),
-				Commands: []string{
-					fmt.Sprintf(`%s set apppool "%s" /processModel.identityType:"ApplicationPoolIdentity"`, appcmdExe, s.AppPool.Name),
-					fmt.Sprintf(`Set-ItemProperty 'IIS:\AppPools\%s' -Name processModel.identityType -Value 'ApplicationPoolIdentity'`, psQuote(s.AppPool.Name)),
-				},
+				Summary:  fmt.Sprintf("Run pool %q as ApplicationPoolIdentity (tickets then decrypted by the computer account)", s.AppPool.Name),
+				Commands: poolIdentityCommands(s.AppPool.Name),
 				Tradeoff: "the application then accesses network resources as the computer account; grant it what the old identity had",
 			}, {
 				Summary: fmt.Sprintf("Run pool %q as a domain account (SpecificUser) instead, with the HTTP SPNs registered on it and useAppPoolCredentials=true", s.AppPool.Name),

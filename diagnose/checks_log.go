@@ -167,21 +167,15 @@ func agentPath(msg string) string {
 
 func authPersistRemedies(urlPath string) []Remedy {
 	rem := []Remedy{{
-		Summary: "Set authPersistNonNTLM to True at server level (IIS Manager > server > Configuration Editor > system.webServer/security/authentication/windowsAuthentication), on the Notification Server or Task Server the agents connect to",
-		Commands: []string{
-			`%windir%\system32\inetsrv\appcmd.exe set config -section:system.webServer/security/authentication/windowsAuthentication /authPersistNonNTLM:"True" /commit:apphost`,
-			`Set-WebConfigurationProperty -PSPath 'MACHINE/WEBROOT/APPHOST' -Filter 'system.webServer/security/authentication/windowsAuthentication' -Name authPersistNonNTLM -Value $true`,
-		},
+		Summary:  "Set authPersistNonNTLM to True at server level (IIS Manager > server > Configuration Editor > system.webServer/security/authentication/windowsAuthentication), on the Notification Server or Task Server the agents connect to",
+		Commands: authPersistCommands(""),
 		Tradeoff: "A proxy that shares one server connection between several users would let them share the authentication; do not enable it behind such a proxy.",
 	}}
 	if dir := path.Dir(urlPath); urlPath != "" && dir != "/" && dir != "." {
 		loc := "Default Web Site" + dir
 		rem = append(rem, Remedy{
-			Summary: fmt.Sprintf("If a <location> overrides it for %s (see IIS006), set it there too (ITMS installs under Default Web Site; adjust the site name if yours differs)", dir),
-			Commands: []string{
-				fmt.Sprintf(`%%windir%%\system32\inetsrv\appcmd.exe set config "%s" -section:system.webServer/security/authentication/windowsAuthentication /authPersistNonNTLM:"True" /commit:apphost`, loc),
-				fmt.Sprintf(`Set-WebConfigurationProperty -PSPath 'MACHINE/WEBROOT/APPHOST' -Location '%s' -Filter 'system.webServer/security/authentication/windowsAuthentication' -Name authPersistNonNTLM -Value $true`, loc),
-			},
+			Summary:  fmt.Sprintf("If a <location> overrides it for %s (see IIS006), set it there too (ITMS installs under Default Web Site; adjust the site name if yours differs)", dir),
+			Commands: authPersistCommands(loc),
 		})
 	}
 	return rem
@@ -478,7 +472,6 @@ func runLOG002(ctx context.Context, p *Pass) error {
 }
 
 func iisFailureRemedies(k failureKey, h Host) []Remedy {
-	const winAuth = "system.webServer/security/authentication/windowsAuthentication"
 	lbAffinity := Remedy{
 		Summary: "Keep each client's NTLM handshake on one TCP connection: enable connection persistence (client affinity) on the load balancer or proxy in front of IIS, or let Kerberos work (it needs no multi-leg connection) by registering the HTTP SPNs",
 	}
@@ -502,12 +495,12 @@ func iisFailureRemedies(k failureKey, h Host) []Remedy {
 	case k.win32 == w3clog.SecEBadBindings:
 		return []Remedy{{
 			Summary:  "Exempt the site from TLS inspection, or stop requiring channel binding where TLS is terminated upstream (see IIS009)",
-			Commands: []string{`%windir%\system32\inetsrv\appcmd.exe set config "<site/path>" -section:` + winAuth + ` /extendedProtection.tokenChecking:"None" /commit:apphost`},
+			Commands: []string{appcmdSet("<site/path>", "windowsAuthentication", "extendedProtection.tokenChecking", "None")},
 			Tradeoff: "Turning extended protection off removes protection against credential relay.",
 		}}
 	case k.win32 == w3clog.SecESecPkgNotFound:
 		return []Remedy{{Summary: "The client offered an authentication package the server's providers lack: list the Windows Authentication providers and keep Negotiate first, NTLM second",
-			Commands: []string{`%windir%\system32\inetsrv\appcmd.exe list config "<site/path>" -section:` + winAuth}}}
+			Commands: []string{appcmdExe + ` list config "<site/path>" -section:` + winAuthSection}}}
 	case k.sub == 3:
 		return []Remedy{{Summary: "Grant the authenticated users read access to the content (NTFS ACL); this is authorization, not Kerberos",
 			Commands: []string{`icacls "<physical path of the URI>"`}}}

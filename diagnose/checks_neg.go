@@ -526,8 +526,8 @@ func reportNoNegotiate(p *Pass, subject, source, loc string, offered []string) {
 		Remediation: []Remedy{{
 			Summary: "Put Negotiate first in the Windows Authentication providers, keeping NTLM as fallback",
 			Commands: []string{
-				`%windir%\system32\inetsrv\appcmd.exe set config "<site/path>" -section:system.webServer/security/authentication/windowsAuthentication /-"providers.[value='Negotiate']" /commit:apphost`,
-				`%windir%\system32\inetsrv\appcmd.exe set config "<site/path>" -section:system.webServer/security/authentication/windowsAuthentication /+"providers.[@start,value='Negotiate']" /commit:apphost`,
+				appcmdExe + ` set config "<site/path>" -section:` + winAuthSection + ` /-"providers.[value='Negotiate']" /commit:apphost`,
+				appcmdExe + ` set config "<site/path>" -section:` + winAuthSection + ` /+"providers.[@start,value='Negotiate']" /commit:apphost`,
 			},
 			Tradeoff: "Kerberos then needs correct HTTP SPNs; where it cannot complete, clients fall back to NTLM as before. Firewalls lose the user name for Kerberos connections.",
 		}},
@@ -607,11 +607,8 @@ func runNEG002(ctx context.Context, p *Pass) error {
 
 func runNEG003(ctx context.Context, p *Pass) error {
 	rem := []Remedy{{
-		Summary: "Set authPersistNonNTLM to True for the site (IIS then authenticates a Kerberos connection once instead of every request)",
-		Commands: []string{
-			`%windir%\system32\inetsrv\appcmd.exe set config "<site/path>" -section:system.webServer/security/authentication/windowsAuthentication /authPersistNonNTLM:"True" /commit:apphost`,
-			`Set-WebConfigurationProperty -PSPath 'MACHINE/WEBROOT/APPHOST' -Location '<site/path>' -Filter 'system.webServer/security/authentication/windowsAuthentication' -Name authPersistNonNTLM -Value $true`,
-		},
+		Summary:  "Set authPersistNonNTLM to True for the site (IIS then authenticates a Kerberos connection once instead of every request)",
+		Commands: authPersistCommands("<site/path>"),
 		Tradeoff: "A proxy that shares one server connection between several users would let them share the authentication; do not enable it behind such a proxy.",
 	}}
 	for _, tr := range p.Evidence.Probes {
