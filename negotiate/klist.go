@@ -236,16 +236,7 @@ func (p *klistParser) windowsTGT(line string) error {
 		}
 	case "Ticket Flags":
 		if m := tgtFlags.FindStringSubmatch(val); m != nil {
-			v, err := strconv.ParseUint(m[1], 16, 32)
-			if err != nil {
-				return p.errf(ErrMalformed, "ticket flags %q", m[1])
-			}
-			t.FlagsValue = uint32(v)
-			if strings.TrimSpace(m[2]) != "" {
-				t.Flags = strings.Fields(m[2])
-			} else {
-				t.Flags = klistTicketFlags(uint32(v))
-			}
+			return p.setFlags(t, m[1], m[2])
 		}
 	case "Session Key":
 		if m := tgtKeyType.FindStringSubmatch(val); m != nil {
@@ -253,20 +244,41 @@ func (p *klistParser) windowsTGT(line string) error {
 				t.SessionKeyType = EncTypeName(int32(v))
 			}
 		}
-	case "StartTime", "EndTime", "RenewUntil":
-		tm, err := parseKlistTime(strings.TrimSpace(strings.TrimSuffix(val, "(local)")))
-		if err != nil {
-			return p.errf(ErrMalformed, "%s %q: %v", key, val, err)
-		}
-		switch key {
-		case "StartTime":
-			t.Start = tm
-		case "EndTime":
-			t.End = tm
-		default:
-			t.Renew = tm
-		}
+	case "StartTime":
+		return p.setTime(&t.Start, key, val)
+	case "EndTime":
+		return p.setTime(&t.End, key, val)
+	case "RenewUntil":
+		return p.setTime(&t.Renew, key, val)
 	}
+	return nil
+}
+
+// setFlags sets a ticket's flags from a Windows "Ticket Flags" value: the
+// hex number, and the names klist printed after "->" (named from the bits
+// when it printed none).
+func (p *klistParser) setFlags(t *Ticket, hexValue, names string) error {
+	v, err := strconv.ParseUint(hexValue, 16, 32)
+	if err != nil {
+		return p.errf(ErrMalformed, "ticket flags %q", hexValue)
+	}
+	t.FlagsValue = uint32(v)
+	if strings.TrimSpace(names) != "" {
+		t.Flags = strings.Fields(names)
+	} else {
+		t.Flags = klistTicketFlags(uint32(v))
+	}
+	return nil
+}
+
+// setTime sets *dst from a Windows klist time value ("11/25/2026 0:04:54
+// (local)"); key names the field in the error.
+func (p *klistParser) setTime(dst *time.Time, key, val string) error {
+	tm, err := parseKlistTime(strings.TrimSpace(strings.TrimSuffix(val, "(local)")))
+	if err != nil {
+		return p.errf(ErrMalformed, "%s %q: %v", key, val, err)
+	}
+	*dst = tm
 	return nil
 }
 
@@ -359,17 +371,7 @@ func (p *klistParser) windows(line string) error {
 	t := p.cur
 	key, val, ok := strings.Cut(line, ":")
 	if m := winFlags.FindStringSubmatch(line); m != nil {
-		v, err := strconv.ParseUint(m[1], 16, 32)
-		if err != nil {
-			return p.errf(ErrMalformed, "ticket flags %q", m[1])
-		}
-		t.FlagsValue = uint32(v)
-		if strings.TrimSpace(m[2]) != "" {
-			t.Flags = strings.Fields(m[2])
-		} else {
-			t.Flags = klistTicketFlags(uint32(v))
-		}
-		return nil
+		return p.setFlags(t, m[1], m[2])
 	}
 	if !ok {
 		return p.errf(ErrMalformed, "unexpected line %q in ticket #%d", clip(line), len(k.Tickets)-1)
@@ -382,19 +384,12 @@ func (p *klistParser) windows(line string) error {
 		t.EncType, t.EncTypeID = normEncType(val)
 	case "Session Key Type":
 		t.SessionKeyType, _ = normEncType(val)
-	case "Start Time", "End Time", "Renew Time":
-		tm, err := parseKlistTime(strings.TrimSpace(strings.TrimSuffix(val, "(local)")))
-		if err != nil {
-			return p.errf(ErrMalformed, "%s %q: %v", key, val, err)
-		}
-		switch strings.TrimSpace(key) {
-		case "Start Time":
-			t.Start = tm
-		case "End Time":
-			t.End = tm
-		default:
-			t.Renew = tm
-		}
+	case "Start Time":
+		return p.setTime(&t.Start, key, val)
+	case "End Time":
+		return p.setTime(&t.End, key, val)
+	case "Renew Time":
+		return p.setTime(&t.Renew, key, val)
 	case "Cache Flags":
 		t.CacheFlags = val
 	case "Kdc Called":
