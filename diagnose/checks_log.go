@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -104,7 +105,8 @@ func scanLogs(ctx context.Context, p *Pass, key string, logs []LogFile) (*agentl
 	return v.(*agentlog.Summary), nil
 }
 
-// splitLoc turns "file:line" into an EvidenceRef source and locator.
+// splitLoc turns "file:line" into an EvidenceRef source and locator; a
+// string without a ":line" suffix is all source.
 func splitLoc(loc string) (string, string) {
 	if i := strings.LastIndexByte(loc, ':'); i > 0 {
 		if _, err := strconv.Atoi(loc[i+1:]); err == nil {
@@ -165,6 +167,23 @@ func agentPath(msg string) string {
 	return m[2]
 }
 
+// agentRefs cites each distinct log line of ms (nil entries are skipped)
+// and returns the first URL path their messages name.
+func agentRefs(ms ...*agentlog.Match) (refs []EvidenceRef, urlPath string) {
+	for _, m := range ms {
+		if m == nil {
+			continue
+		}
+		if !slices.ContainsFunc(refs, func(r EvidenceRef) bool { return r.Source+":"+r.Locator == m.Locator }) {
+			refs = append(refs, matchRef(m))
+		}
+		if urlPath == "" {
+			urlPath = agentPath(m.Example)
+		}
+	}
+	return refs, urlPath
+}
+
 func authPersistRemedies(urlPath string) []Remedy {
 	rem := []Remedy{{
 		Summary:  "Set authPersistNonNTLM to True at server level (IIS Manager > server > Configuration Editor > system.webServer/security/authentication/windowsAuthentication), on the Notification Server or Task Server the agents connect to",
@@ -218,19 +237,7 @@ func runLOG001(ctx context.Context, p *Pass) error {
 
 	if rla != nil || code != nil {
 		var parts []string
-		var refs []EvidenceRef
-		urlPath := ""
-		for _, m := range []*agentlog.Match{rla, code, reg, h401} {
-			if m == nil {
-				continue
-			}
-			if !slices.ContainsFunc(refs, func(r EvidenceRef) bool { return r.Source+":"+r.Locator == m.Locator }) {
-				refs = append(refs, matchRef(m))
-			}
-			if urlPath == "" {
-				urlPath = agentPath(m.Example)
-			}
-		}
+		refs, urlPath := agentRefs(rla, code, reg, h401)
 		if rla != nil {
 			parts = append(parts, fmt.Sprintf("\"Authentication failed, request level authentication is not supported\" %s%s", times(rla.Count), timeSpan(rla.First, rla.Last)))
 		}
@@ -243,12 +250,8 @@ func runLOG001(ctx context.Context, p *Pass) error {
 		if h401 != nil {
 			parts = append(parts, fmt.Sprintf("HTTP 401 %s", times(h401.Count)))
 		}
-		subject := urlPath
-		if subject == "" {
-			subject = "agent logs"
-		}
 		p.Report(Finding{
-			Subject: subject,
+			Subject: cmp.Or(urlPath, "agent logs"),
 			Message: "Agents log " + strings.Join(parts, ", ") + ". IIS re-authenticates every Kerberos (non-NTLM) request on the same " +
 				"connection because authPersistNonNTLM is False, which the agent does not support: agents cannot register with the Task " +
 				"Server or keep persistent connections (Broadcom KB 173598). Setting authPersistNonNTLM=True lets IIS authenticate the " +
@@ -257,32 +260,16 @@ func runLOG001(ctx context.Context, p *Pass) error {
 			Remediation: authPersistRemedies(urlPath),
 		})
 	} else if reg != nil || h401 != nil {
-		var refs []EvidenceRef
 		var parts []string
-		urlPath := ""
-		for _, m := range []*agentlog.Match{reg, h401} {
-			if m == nil {
-				continue
-			}
-			if !slices.ContainsFunc(refs, func(r EvidenceRef) bool { return r.Source+":"+r.Locator == m.Locator }) {
-				refs = append(refs, matchRef(m))
-			}
-			if urlPath == "" {
-				urlPath = agentPath(m.Example)
-			}
-		}
+		refs, urlPath := agentRefs(reg, h401)
 		if reg != nil {
 			parts = append(parts, "Task Server registration failures "+times(reg.Count)+timeSpan(reg.First, reg.Last))
 		}
 		if h401 != nil {
 			parts = append(parts, "HTTP 401 (the request requires user authentication) "+times(h401.Count)+timeSpan(h401.First, h401.Last))
 		}
-		subject := urlPath
-		if subject == "" {
-			subject = "agent logs"
-		}
 		p.ReportAs(Warning, Finding{
-			Subject: subject,
+			Subject: cmp.Or(urlPath, "agent logs"),
 			Message: "Agents log " + strings.Join(parts, ", ") + ": authentication did not complete, which is not expected. " +
 				"Check Windows Authentication, provider order (Negotiate, then NTLM), authPersistNonNTLM and the HTTP SPNs of the server the agents connect to.",
 			Evidence:    refs,

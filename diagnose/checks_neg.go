@@ -671,7 +671,7 @@ func runNEG004(ctx context.Context, p *Pass) error {
 		}
 		n := ot.Token.NTLM
 		who := ntlmWho(n)
-		src, loc := splitLocator(ot.Source)
+		src, loc := splitLoc(ot.Source)
 		hits = append(hits, hit{who: who, src: src, loc: loc, lm: n.LMResponseLen, nt: n.NTResponseLen})
 	}
 	for _, tr := range p.Evidence.Probes {
@@ -704,18 +704,6 @@ func runNEG004(ctx context.Context, p *Pass) error {
 		})
 	}
 	return nil
-}
-
-// splitLocator splits "http/agent.txt:12" into the source and the line.
-func splitLocator(s string) (source, line string) {
-	i := strings.LastIndexByte(s, ':')
-	if i < 0 || i == len(s)-1 {
-		return s, ""
-	}
-	if _, err := strconv.Atoi(s[i+1:]); err != nil {
-		return s, ""
-	}
-	return s[:i], s[i+1:]
 }
 
 // ntlmWho names the client of an NTLM AUTHENTICATE: DOMAIN\user from WORKSTATION.
