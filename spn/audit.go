@@ -38,8 +38,12 @@ type AuditOptions struct {
 
 // AuditDirectory scans dir once and collects duplicates, malformed SPNs and
 // RC4-only accounts, limited as opts says. Duplicates are always every
-// duplicate the directory can see. A directory implementing
-// [DuplicateFinder] answers the duplicate question itself.
+// duplicate the directory can see. When the scan is complete its
+// duplicates are the answer and the directory is read only once. When it
+// is not, a directory implementing [DuplicateFinder] is asked as well: it
+// may know more (a finished setspn -X run proves the duplicate set; the
+// LDAP duplicate scan reads only two attributes, so it gets past an entry
+// the full scan cannot decode), and its answer replaces the scan's.
 //
 // When the scan was cut short or the directory is partial, the partial audit
 // is returned with an error matching [ErrIncomplete]; check
@@ -57,17 +61,11 @@ func AuditDirectory(ctx context.Context, dir Directory, opts AuditOptions) (*Aud
 		return false
 	}
 	au := &Audit{}
-	df, hasFinder := dir.(DuplicateFinder)
-	var idx *dupIndex
-	if !hasFinder {
-		idx = newDupIndex()
-	}
+	idx := newDupIndex()
 	comp, err := dir.Scan(ctx, func(a *Account) error {
 		au.Accounts++
 		au.SPNs += len(a.SPNs)
-		if idx != nil {
-			idx.add(a)
-		}
+		idx.add(a)
 		rc4 := false
 		for _, s := range a.SPNs {
 			class, _, _ := strings.Cut(strings.TrimSpace(s), "/")
@@ -104,15 +102,10 @@ func AuditDirectory(ctx context.Context, dir Directory, opts AuditOptions) (*Aud
 	for i := range au.RC4Only {
 		au.RC4Only[i].Completeness = Completeness{Complete: true}
 	}
-	au.DuplicatesCompleteness = comp
-	if hasFinder {
-		dups, dcomp, derr := df.FindDuplicates(ctx)
-		au.Duplicates, au.DuplicatesCompleteness = dups, dcomp
-		if derr != nil && err == nil {
-			err = derr
-		}
-		return au, err
+	au.Duplicates, au.DuplicatesCompleteness = idx.result(), comp
+	if df, ok := dir.(DuplicateFinder); ok && !comp.Complete {
+		// err is already set: the scan's error stays the one returned.
+		au.Duplicates, au.DuplicatesCompleteness, _ = df.FindDuplicates(ctx)
 	}
-	au.Duplicates = idx.result()
 	return au, err
 }

@@ -204,6 +204,37 @@ func TestAuditDirectory(t *testing.T) {
 	}
 }
 
+// askedFinder is a DuplicateFinder that counts the times it is asked.
+type askedFinder struct {
+	Directory
+	asked int
+}
+
+func (f *askedFinder) FindDuplicates(context.Context) ([]Duplicate, Completeness, error) {
+	f.asked++
+	return []Duplicate{{SPN: "HTTP/from-finder", Owners: []string{`C\a`, `C\b`}}}, Completeness{Complete: true}, nil
+}
+
+// TestAuditDirectoryFinder: a complete scan answers the duplicate question
+// itself (one pass); only an incomplete one asks the DuplicateFinder, whose
+// answer replaces the scan's while the scan's error and Completeness stay.
+func TestAuditDirectoryFinder(t *testing.T) {
+	ctx := context.Background()
+	f := &askedFinder{Directory: NewMemoryDirectory(testAccounts(), true)}
+	au, err := AuditDirectory(ctx, f, AuditOptions{})
+	if err != nil || f.asked != 0 || !au.DuplicatesCompleteness.Complete || len(au.Duplicates) != 1 || au.Duplicates[0].SPN == "HTTP/from-finder" {
+		t.Errorf("complete scan: asked %d, %+v, %v", f.asked, au, err)
+	}
+	for _, dir := range []Directory{NewMemoryDirectory(testAccounts(), false), failingDir{NewMemoryDirectory(testAccounts(), true), 1}} {
+		f = &askedFinder{Directory: dir}
+		au, err = AuditDirectory(ctx, f, AuditOptions{})
+		if !errors.Is(err, ErrIncomplete) || au.Complete || f.asked != 1 || !au.DuplicatesCompleteness.Complete ||
+			len(au.Duplicates) != 1 || au.Duplicates[0].SPN != "HTTP/from-finder" {
+			t.Errorf("incomplete scan of %T: asked %d, %+v, %v", dir, f.asked, au, err)
+		}
+	}
+}
+
 // genDir streams synthetic accounts without holding them, like an LDAP
 // scan: n accounts with 5 SPNs each, every 1000th SPN set duplicated.
 type genDir struct{ n int }

@@ -22,7 +22,8 @@ type Duplicate struct {
 
 // DuplicateFinder is implemented by directories that can answer the
 // duplicate question better than a full scan (the offline directory trusts a
-// complete setspn -X run). [Duplicates] uses it when present.
+// complete setspn -X run). [Duplicates] uses it when present;
+// [AuditDirectory] asks it only when its own scan is incomplete.
 type DuplicateFinder interface {
 	FindDuplicates(ctx context.Context) ([]Duplicate, Completeness, error)
 }

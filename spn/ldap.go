@@ -285,7 +285,9 @@ func (e *ReferralError) Error() string {
 //
 // [Duplicates] over an LDAPDirectory uses [LDAPDirectory.FindDuplicates],
 // which reads only sAMAccountName and servicePrincipalName and keeps a
-// pointer-free index (about 50 bytes per distinct SPN).
+// pointer-free index (about 50 bytes per distinct SPN). [AuditDirectory]
+// reads every account attribute anyway, so it finds duplicates in its own
+// scan and calls FindDuplicates only when that scan was cut short.
 type LDAPDirectory struct {
 	conn      *ldap.Conn
 	url       string

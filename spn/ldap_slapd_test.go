@@ -209,6 +209,63 @@ func TestSlapdScanDuplicates(t *testing.T) {
 	}
 }
 
+// scanCounter counts the passes over the directory: full scans and lean
+// duplicate scans (FindDuplicates stays promoted, so it is a DuplicateFinder).
+type scanCounter struct {
+	*spn.LDAPDirectory
+	scans, dupScans int
+}
+
+func (c *scanCounter) Scan(ctx context.Context, fn func(a *spn.Account) error) (spn.Completeness, error) {
+	c.scans++
+	return c.LDAPDirectory.Scan(ctx, fn)
+}
+
+func (c *scanCounter) FindDuplicates(ctx context.Context) ([]spn.Duplicate, spn.Completeness, error) {
+	c.dupScans++
+	return c.LDAPDirectory.FindDuplicates(ctx)
+}
+
+// TestSlapdAuditOneScan: AuditDirectory reads the directory once when that
+// scan is complete, and its duplicates are exactly what the lean duplicate
+// scan (spn.Duplicates) finds; a size-limited scan asks the lean scan too
+// and stays incomplete.
+func TestSlapdAuditOneScan(t *testing.T) {
+	e := requireSlapd(t)
+	cfg := e.startTLSConfig(t)
+	cfg.PageSize = 100
+	d := dial(t, cfg)
+	ctx := context.Background()
+	c := &scanCounter{LDAPDirectory: d}
+	au, err := spn.AuditDirectory(ctx, c, spn.AuditOptions{})
+	if err != nil || !au.Complete || !au.DuplicatesCompleteness.Complete {
+		t.Fatalf("AuditDirectory: %v %+v %+v", err, au.Completeness, au.DuplicatesCompleteness)
+	}
+	if c.scans != 1 || c.dupScans != 0 {
+		t.Errorf("AuditDirectory made %d scans and %d duplicate scans, want 1 and 0", c.scans, c.dupScans)
+	}
+	lean, comp, err := spn.Duplicates(ctx, d)
+	if err != nil || !comp.Complete {
+		t.Fatalf("Duplicates: %v %+v", err, comp)
+	}
+	if fmt.Sprintf("%q", au.Duplicates) != fmt.Sprintf("%q", lean) || len(lean) != len(fixtureDuplicates) {
+		t.Errorf("audit duplicates %q\nlean duplicates  %q", au.Duplicates, lean)
+	}
+	if au.Accounts != 1208 {
+		t.Errorf("audit saw %d accounts", au.Accounts)
+	}
+
+	cfg.PageSize = -1 // the server's 1000-entry limit cuts both scans short
+	c = &scanCounter{LDAPDirectory: dial(t, cfg)}
+	au, err = spn.AuditDirectory(ctx, c, spn.AuditOptions{})
+	if !errors.Is(err, spn.ErrIncomplete) || au.Complete || au.DuplicatesCompleteness.Complete || au.DuplicatesCompleteness.Reason == "" {
+		t.Errorf("size-limited audit: %v %+v %+v", err, au.Completeness, au.DuplicatesCompleteness)
+	}
+	if c.scans != 1 || c.dupScans != 1 {
+		t.Errorf("size-limited audit made %d scans and %d duplicate scans, want 1 and 1", c.scans, c.dupScans)
+	}
+}
+
 func TestSlapdSPNMappings(t *testing.T) {
 	e := requireSlapd(t)
 	d := dial(t, e.startTLSConfig(t))
