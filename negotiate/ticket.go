@@ -213,16 +213,11 @@ func requestTicket(cl *client.Client, name, realm string) (*Ticket, error) {
 	}
 	if !(cl.Credentials.HasPassword() || cl.Credentials.HasKeytab()) || !strings.EqualFold(realm, crealm) {
 		// ccache clients and cross-realm: gokrb5 manages TGTs and referrals.
-		spn := name
-		tkt, key, err := cl.GetServiceTicket(spn)
+		tkt, _, err := cl.GetServiceTicket(name)
 		if err != nil {
 			return nil, err
 		}
-		t := ticketFrom(cl, tkt)
-		if t.EncType == "" {
-			t.EncTypeID = key.KeyType
-		}
-		return t, nil
+		return ticketFrom(cl, tkt), nil
 	}
 	asReq, err := messages.NewASReqForTGT(crealm, cl.Config, cl.Credentials.CName())
 	if err != nil {
