@@ -562,29 +562,38 @@ func runAuthPersistNonNTLM(_ context.Context, p *Pass) error {
 }
 
 // httpSPNsOf returns the HTTP SPNs the directory shows on account, and
-// whether the directory answered.
+// whether the directory answered. The answer is looked up once per run and
+// account, however many paths the account's pool serves.
 func httpSPNsOf(ctx context.Context, p *Pass, account string) ([]string, bool) {
 	dir := p.Evidence.Directory
 	if dir == nil || account == "" {
 		return nil, false
 	}
-	name := account
-	if user, _, ok := strings.Cut(account, "@"); ok && !strings.Contains(account, `\`) {
-		name = user // a UPN: look the account up by its sAMAccountName (usually the same)
+	type answer struct {
+		spns  []string
+		known bool
 	}
-	ans, err := dir.Account(ctx, name)
-	if err != nil || len(ans.Accounts) == 0 {
-		return nil, false
-	}
-	var out []string
-	for _, a := range ans.Accounts {
-		for _, v := range a.SPNs {
-			if len(v) > 5 && strings.EqualFold(v[:5], "HTTP/") {
-				out = append(out, v)
+	v, _ := p.Shared("iis:httpspns:"+account, func() (any, error) {
+		name := account
+		if user, _, ok := strings.Cut(account, "@"); ok && !strings.Contains(account, `\`) {
+			name = user // a UPN: look the account up by its sAMAccountName (usually the same)
+		}
+		ans, err := dir.Account(ctx, name)
+		if err != nil || len(ans.Accounts) == 0 {
+			return answer{}, nil
+		}
+		a := answer{known: true}
+		for _, acc := range ans.Accounts {
+			for _, v := range acc.SPNs {
+				if len(v) > 5 && strings.EqualFold(v[:5], "HTTP/") {
+					a.spns = append(a.spns, v)
+				}
 			}
 		}
-	}
-	return out, true
+		return a, nil
+	})
+	a, _ := v.(answer)
+	return a.spns, a.known
 }
 
 func runAppPoolCredentials(ctx context.Context, p *Pass) error {

@@ -409,3 +409,26 @@ func TestProviderCommands(t *testing.T) {
 		t.Errorf("quoting: %s", got)
 	}
 }
+
+// countingDir counts Account lookups.
+type countingDir struct {
+	*spn.MemoryDirectory
+	accounts int
+}
+
+func (d *countingDir) Account(ctx context.Context, name string) (spn.Answer, error) {
+	d.accounts++
+	return d.MemoryDirectory.Account(ctx, name)
+}
+
+func TestIIS007LooksUpPoolAccountOnce(t *testing.T) {
+	poolAccount := spn.Account{Name: `CORP\svc-altiris`, SAMAccountName: "svc-altiris", Kind: spn.User, SPNs: []string{"HTTP/ns01.corp.example"}}
+	dir := &countingDir{MemoryDirectory: spn.NewMemoryDirectory([]spn.Account{poolAccount}, true)}
+	fs, _, _ := runIIS(t, "IIS007", iisCase{pool: domainPool, dir: dir})
+	if len(fs) < 2 {
+		t.Fatalf("want findings on several paths of the pool, got %s", subjects(fs))
+	}
+	if dir.accounts != 1 {
+		t.Errorf("%d Account lookups for one pool account, want 1", dir.accounts)
+	}
+}
