@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -147,6 +149,33 @@ func (p *Pass) spnPlan(ctx context.Context) (*spnPlan, error) {
 		return nil, err
 	}
 	return v.(*spnPlan), nil
+}
+
+// spnTargetPlan is the plan when the evidence names what is served (a
+// configuration or host names), else nil: SPN003, SPN004 and SPN006 then
+// check the directory alone.
+func (p *Pass) spnTargetPlan(ctx context.Context) (*spnPlan, error) {
+	if !p.Evidence.Has(EvConfig) && !p.Evidence.Has(EvHost) {
+		return nil, nil
+	}
+	return p.spnPlan(ctx)
+}
+
+// verdicts yields the verdicts of the given kinds with their groups, in
+// plan order; a nil plan yields nothing.
+func (plan *spnPlan) verdicts(kinds ...spn.VerdictKind) iter.Seq2[*spnGroup, spn.Verdict] {
+	return func(yield func(*spnGroup, spn.Verdict) bool) {
+		if plan == nil {
+			return
+		}
+		for _, g := range plan.groups {
+			for _, v := range g.verdicts {
+				if slices.Contains(kinds, v.Kind) && !yield(g, v) {
+					return
+				}
+			}
+		}
+	}
 }
 
 func (p *Pass) spnAudit(ctx context.Context) (*spn.Audit, error) {
@@ -421,17 +450,14 @@ func runMissingSPN(ctx context.Context, p *Pass) error {
 	for _, f := range plan.skipped {
 		p.ReportAs(Info, f)
 	}
-	for _, g := range plan.groups {
-		for _, v := range g.verdicts {
-			switch v.Kind {
-			case spn.Missing:
-				p.Report(verdictFinding(g, v, plan.dir, "Register the SPN on the decrypting account"))
-			case spn.Unverified:
-				f := verdictFinding(g, v, plan.dir, "Check who holds the SPN (forest-wide), then register it on "+g.owner.Account+" if nobody does")
-				f.Message = "Not verified: " + f.Message
-				p.ReportAs(Warning, f)
-			}
+	for g, v := range plan.verdicts(spn.Missing, spn.Unverified) {
+		if v.Kind == spn.Missing {
+			p.Report(verdictFinding(g, v, plan.dir, "Register the SPN on the decrypting account"))
+			continue
 		}
+		f := verdictFinding(g, v, plan.dir, "Check who holds the SPN (forest-wide), then register it on "+g.owner.Account+" if nobody does")
+		f.Message = "Not verified: " + f.Message
+		p.ReportAs(Warning, f)
 	}
 	return nil
 }
@@ -441,35 +467,27 @@ func runWrongAccountSPN(ctx context.Context, p *Pass) error {
 	if err != nil {
 		return err
 	}
-	for _, g := range plan.groups {
-		for _, v := range g.verdicts {
-			if v.Kind == spn.WrongAccount {
-				p.Report(verdictFinding(g, v, plan.dir, "Move the SPN to the account that decrypts the tickets"))
-			}
-		}
+	for g, v := range plan.verdicts(spn.WrongAccount) {
+		p.Report(verdictFinding(g, v, plan.dir, "Move the SPN to the account that decrypts the tickets"))
 	}
 	return nil
 }
 
 func runDuplicateSPN(ctx context.Context, p *Pass) error {
+	plan, err := p.spnTargetPlan(ctx)
+	if err != nil {
+		return err
+	}
 	reported := map[string]bool{}
-	if p.Evidence.Has(EvConfig) || p.Evidence.Has(EvHost) {
-		plan, err := p.spnPlan(ctx)
-		if err != nil {
-			return err
+	for g, v := range plan.verdicts(spn.Duplicated) {
+		if reported[strings.ToLower(v.SPN)] {
+			continue
 		}
-		for _, g := range plan.groups {
-			for _, v := range g.verdicts {
-				if v.Kind != spn.Duplicated || reported[strings.ToLower(v.SPN)] {
-					continue
-				}
-				reported[strings.ToLower(v.SPN)] = true
-				if v.Via != "" {
-					reported[strings.ToLower(v.Via)] = true
-				}
-				p.Report(verdictFinding(g, v, plan.dir, "Keep the SPN only on "+g.owner.Account))
-			}
+		reported[strings.ToLower(v.SPN)] = true
+		if v.Via != "" {
+			reported[strings.ToLower(v.Via)] = true
 		}
+		p.Report(verdictFinding(g, v, plan.dir, "Keep the SPN only on "+g.owner.Account))
 	}
 	au, err := p.spnAudit(ctx)
 	if err != nil {
@@ -564,28 +582,20 @@ func reportPartialAudit(ctx context.Context, p *Pass, au *spn.Audit, plan *spnPl
 }
 
 func runMalformedSPN(ctx context.Context, p *Pass) error {
+	plan, err := p.spnTargetPlan(ctx)
+	if err != nil {
+		return err
+	}
 	seen := map[string]bool{}
-	var plan *spnPlan
-	if p.Evidence.Has(EvConfig) || p.Evidence.Has(EvHost) {
-		var err error
-		if plan, err = p.spnPlan(ctx); err != nil {
-			return err
+	for g, v := range plan.verdicts(spn.Malformed) {
+		k := strings.ToLower(v.SPN + "\x00" + strings.Join(v.Owners, ","))
+		if seen[k] {
+			continue
 		}
-		for _, g := range plan.groups {
-			for _, v := range g.verdicts {
-				if v.Kind != spn.Malformed {
-					continue
-				}
-				k := strings.ToLower(v.SPN + "\x00" + strings.Join(v.Owners, ","))
-				if seen[k] {
-					continue
-				}
-				seen[k] = true
-				p.Report(Finding{Subject: v.SPN, Message: v.Detail + " [" + g.where() + "]",
-					Evidence:    []EvidenceRef{{Source: plan.dir, Detail: "held by " + strings.Join(v.Owners, ", ")}, g.why},
-					Remediation: []Remedy{{Summary: "Replace the value with the SPN clients request", Commands: v.Fix}}})
-			}
-		}
+		seen[k] = true
+		p.Report(Finding{Subject: v.SPN, Message: v.Detail + " [" + g.where() + "]",
+			Evidence:    []EvidenceRef{{Source: plan.dir, Detail: "held by " + strings.Join(v.Owners, ", ")}, g.why},
+			Remediation: []Remedy{{Summary: "Replace the value with the SPN clients request", Commands: v.Fix}}})
 	}
 	au, err := p.spnAudit(ctx)
 	if err != nil {
@@ -653,24 +663,19 @@ func runCNAMEBindingHost(ctx context.Context, p *Pass) error {
 }
 
 func runRC4OnlyOwner(ctx context.Context, p *Pass) error {
+	plan, err := p.spnTargetPlan(ctx)
+	if err != nil {
+		return err
+	}
 	seen := map[string]bool{}
-	var plan *spnPlan
-	if p.Evidence.Has(EvConfig) || p.Evidence.Has(EvHost) {
-		var err error
-		if plan, err = p.spnPlan(ctx); err != nil {
-			return err
+	for g, v := range plan.verdicts(spn.RC4Only) {
+		if seen[strings.ToLower(v.Account)] {
+			continue
 		}
-		for _, g := range plan.groups {
-			for _, v := range g.verdicts {
-				if v.Kind != spn.RC4Only || seen[strings.ToLower(v.Account)] {
-					continue
-				}
-				seen[strings.ToLower(v.Account)] = true
-				p.Report(Finding{Subject: v.Account, Message: v.Detail + " [" + g.where() + "]",
-					Evidence:    []EvidenceRef{{Source: plan.dir, Detail: "msDS-SupportedEncryptionTypes of " + v.Account}, g.why},
-					Remediation: []Remedy{{Summary: "Allow AES for the account", Commands: v.Fix, Tradeoff: v.Note}}})
-			}
-		}
+		seen[strings.ToLower(v.Account)] = true
+		p.Report(Finding{Subject: v.Account, Message: v.Detail + " [" + g.where() + "]",
+			Evidence:    []EvidenceRef{{Source: plan.dir, Detail: "msDS-SupportedEncryptionTypes of " + v.Account}, g.why},
+			Remediation: []Remedy{{Summary: "Allow AES for the account", Commands: v.Fix, Tradeoff: v.Note}}})
 	}
 	au, err := p.spnAudit(ctx)
 	if err != nil {
