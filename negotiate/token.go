@@ -2,6 +2,7 @@ package negotiate
 
 import (
 	"encoding/asn1"
+	"strings"
 	"time"
 )
 
@@ -137,16 +138,7 @@ type PrincipalName struct {
 }
 
 // String joins the name components with "/" ("HTTP/web.corp.example").
-func (p PrincipalName) String() string {
-	s := ""
-	for i, n := range p.Names {
-		if i > 0 {
-			s += "/"
-		}
-		s += n
-	}
-	return s
-}
+func (p PrincipalName) String() string { return strings.Join(p.Names, "/") }
 
 // Kerberos holds what can be read from a Kerberos message without keys.
 // Exactly one of APReq, APRep and Error is set.
