@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -290,9 +291,12 @@ func (b *bundleLoader) loadHost() (HostFile, bool) {
 		b.warn("host.json", jsonLocator(data, err), "unexpected value: "+err.Error()+"; host facts ignored")
 		return HostFile{}, false
 	}
-	known := map[string]bool{"computer": true, "fqdn": true, "domain": true, "realm": true, "role": true, "aliases": true,
-		"cnames": true, "ntlm_disabled": true, "non_domain_clients": true, "tls_inspection": true,
-		"firewall_service_account": true, "ldif_complete": true}
+	// The keys HostFile decodes, from its json tags.
+	known := map[string]bool{}
+	for f := range reflect.TypeFor[HostFile]().Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		known[name] = true
+	}
 	var unknown []string
 	for k := range raw {
 		if !known[k] {
@@ -398,6 +402,11 @@ func (b *bundleLoader) loadKlist(rel string) {
 		b.warn(rel, "", "not recognised as klist output: "+err.Error())
 		return
 	}
+	b.addKlist(k, rel)
+}
+
+// addKlist adds parsed klist output read from the bundle file rel.
+func (b *bundleLoader) addKlist(k *negotiate.Klist, rel string) {
 	if k.Name == "" {
 		k.Name = rel
 	}
@@ -415,6 +424,11 @@ func (b *bundleLoader) loadHTTP(ctx context.Context, rel string) {
 		b.warn(rel, "", "not recognised as an HTTP exchange: "+err.Error())
 		return
 	}
+	b.addHTTPTrace(ctx, t)
+}
+
+// addHTTPTrace adds an HTTP trace and the tokens decoded from it.
+func (b *bundleLoader) addHTTPTrace(ctx context.Context, t *HTTPTrace) {
 	b.ev.HTTPTraces = append(b.ev.HTTPTraces, t)
 	toks, warns := t.Tokens(ctx)
 	b.ev.Tokens = append(b.ev.Tokens, toks...)
@@ -501,19 +515,12 @@ func (b *bundleLoader) sniff(ctx context.Context, name string, setspnOut *[]*spn
 		return true
 	}
 	if k, err := negotiate.ParseKlist(bytes.NewReader(data)); err == nil {
-		if k.Name == "" {
-			k.Name = name
-		}
-		b.ev.Klists = append(b.ev.Klists, k)
-		b.ev.KlistSources = append(b.ev.KlistSources, name)
+		b.addKlist(k, name)
 		b.warn(name, "", "klist output at the top level: used (put it under klist/)")
 		return true
 	}
 	if t, err := ParseHTTPTrace(name, bytes.NewReader(data)); err == nil {
-		b.ev.HTTPTraces = append(b.ev.HTTPTraces, t)
-		toks, warns := t.Tokens(ctx)
-		b.ev.Tokens = append(b.ev.Tokens, toks...)
-		b.ev.Warnings = append(b.ev.Warnings, warns...)
+		b.addHTTPTrace(ctx, t)
 		b.warn(name, "", "HTTP exchange at the top level: used (put it under http/)")
 		return true
 	}
