@@ -30,7 +30,8 @@ type Challenge struct {
 // Is reports whether the challenge's scheme is scheme, ignoring case.
 func (c Challenge) Is(scheme string) bool { return strings.EqualFold(c.Scheme, scheme) }
 
-// tokenSchemes are the schemes whose token68 is base64 of a GSS/NTLM token.
+// tokenScheme reports whether s is a scheme whose token68 is base64 of a
+// GSS/NTLM token.
 func tokenScheme(s string) bool {
 	return strings.EqualFold(s, "Negotiate") || strings.EqualFold(s, "NTLM") || strings.EqualFold(s, "Kerberos")
 }
@@ -161,7 +162,8 @@ func (p *headerParser) token() string {
 	return p.s[start:p.i]
 }
 
-// atEnd reports whether only whitespace remains before the end or a comma.
+// atEndOrComma reports whether only whitespace remains before the end or a
+// comma.
 func (p *headerParser) atEndOrComma() bool {
 	j := p.i
 	for j < len(p.s) && (p.s[j] == ' ' || p.s[j] == '\t') {
