@@ -173,7 +173,11 @@ func NewAnalyzer(opts *Options) *Analyzer {
 // a W3C log yields a *FormatError and contributes nothing; I/O errors and
 // cancellation are returned wrapped.
 func (a *Analyzer) Add(ctx context.Context, name string, r io.Reader) error {
-	t, err := streamTally(ctx, name, a.files, r, &a.opts)
+	return a.add(streamTally(ctx, name, a.files, r, &a.opts))
+}
+
+// add merges the tally of one more file, or returns err.
+func (a *Analyzer) add(t *tally, err error) error {
 	if err != nil {
 		return err
 	}
@@ -185,13 +189,7 @@ func (a *Analyzer) Add(ctx context.Context, name string, r io.Reader) error {
 // AddFile analyses the file at path with the parallel fast path (see
 // AnalyzeFile) and adds it to the Analyzer.
 func (a *Analyzer) AddFile(ctx context.Context, path string) error {
-	t, err := fileTally(ctx, path, a.files, &a.opts)
-	if err != nil {
-		return err
-	}
-	a.files++
-	a.t.merge(t, 0, a.opts.MaxWarnings, a.opts.MaxGroups)
-	return nil
+	return a.add(fileTally(ctx, path, a.files, &a.opts))
 }
 
 func streamTally(ctx context.Context, name string, order int, r io.Reader, o *Options) (*tally, error) {

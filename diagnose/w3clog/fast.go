@@ -63,13 +63,7 @@ func fileTally(ctx context.Context, path string, order int, o *Options) (*tally,
 // AnalyzeFile) and adds them to the Analyzer; name is used in locators.
 // Use it for an open *os.File whose name in findings differs from its path.
 func (a *Analyzer) AddReaderAt(ctx context.Context, name string, r io.ReaderAt, size int64) error {
-	t, err := readerAtTally(ctx, name, a.files, r, size, &a.opts)
-	if err != nil {
-		return err
-	}
-	a.files++
-	a.t.merge(t, 0, a.opts.MaxWarnings, a.opts.MaxGroups)
-	return nil
+	return a.add(readerAtTally(ctx, name, a.files, r, size, &a.opts))
 }
 
 func readerAtTally(ctx context.Context, path string, order int, f io.ReaderAt, size int64, o *Options) (*tally, error) {
