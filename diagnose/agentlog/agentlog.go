@@ -210,18 +210,14 @@ func Scan(ctx context.Context, name string, r io.Reader) (*Summary, error) {
 		}
 		b, err := br.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
-			if len(long) < maxLine {
-				long = append(long, b[:min(len(b), maxLine-len(long))]...)
-			}
+			long = appendCapped(long, b, maxLine)
 			continue
 		}
 		if long != nil {
-			if len(long) < maxLine {
-				long = append(long, b[:min(len(b), maxLine-len(long))]...)
-			} else {
+			if len(long) >= maxLine {
 				s.warn(s.sum.Lines+1, fmt.Sprintf("line longer than %d bytes cut", maxLine))
 			}
-			b, long = long, nil
+			b, long = appendCapped(long, b, maxLine), nil
 		}
 		if len(b) > 0 {
 			if ferr := s.line(b); ferr != nil {
