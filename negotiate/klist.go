@@ -549,19 +549,10 @@ func normEncType(s string) (string, int32) {
 	return s, 0
 }
 
-// klistTicketFlags names the TicketFlags bits (RFC 4120 5.3, MS-KILE 2.2.3)
-// as Windows klist prints them; bit 0 is the most significant.
+// klistTicketFlags names the TicketFlags bits of a klist "Ticket Flags 0x..."
+// value with the same table as tickets from RequestTicket (ticketFlagNames).
 func klistTicketFlags(v uint32) []string {
-	names := [...]string{"reserved", "forwardable", "forwarded", "proxiable", "proxy", "may_postdate",
-		"postdated", "invalid", "renewable", "initial", "pre_authent", "hw_authent",
-		"transited", "ok_as_delegate", "reserved", "name_canonicalize"}
-	var out []string
-	for i, n := range names {
-		if v&(0x80000000>>i) != 0 && n != "reserved" {
-			out = append(out, n)
-		}
-	}
-	return out
+	return ticketFlagNames([]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}, 32)
 }
 
 // mitFlagNames maps MIT klist -f letters to the Windows flag names.

@@ -272,11 +272,14 @@ func ticketFrom(cl *client.Client, tkt messages.Ticket) *Ticket {
 }
 
 // ticketFlagNames lists the TicketFlags bits (RFC 4120 5.3; bit 15
-// name-canonicalize from RFC 6806) in the spelling Windows klist uses.
+// name-canonicalize from RFC 6806) in the spelling Windows klist uses; bit 12
+// (transited-policy-checked) is "transited", as MIT klist -f's T. Set bits
+// without a name come out as "bitN" rather than being dropped. Both parsed
+// klist output and RequestTicket use this one table.
 func ticketFlagNames(b []byte, bits int) []string {
 	names := [...]string{1: "forwardable", 2: "forwarded", 3: "proxiable", 4: "proxy", 5: "may_postdate",
 		6: "postdated", 7: "invalid", 8: "renewable", 9: "initial", 10: "pre_authent", 11: "hw_authent",
-		12: "transited_policy_checked", 13: "ok_as_delegate", 15: "name_canonicalize"}
+		12: "transited", 13: "ok_as_delegate", 15: "name_canonicalize"}
 	var out []string
 	for i := 0; i < bits && i/8 < len(b); i++ {
 		if b[i/8]&(0x80>>(i%8)) == 0 {

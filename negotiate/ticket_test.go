@@ -175,3 +175,21 @@ func ExampleRequestTicket() {
 		fmt.Println(t.Server, t.EncType, t.KVNO)
 	}
 }
+
+func TestKlistAndTicketFlagsAgree(t *testing.T) {
+	// 0x40e10000: forwardable renewable initial pre_authent name_canonicalize;
+	// 0x00080000: bit 12, transited-policy-checked; 0x00008000: bit 16, unnamed.
+	for _, v := range []uint32{0x40e10000, 0x00080000, 0x00008000} {
+		b := []byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}
+		k, r := strings.Join(klistTicketFlags(v), " "), strings.Join(ticketFlagNames(b, 32), " ")
+		if k != r {
+			t.Errorf("%#x: klist %q, ticket %q", v, k, r)
+		}
+	}
+	if got := strings.Join(klistTicketFlags(0x00080000), " "); got != "transited" {
+		t.Errorf("bit 12 = %q, want transited (MIT klist -f T)", got)
+	}
+	if got := strings.Join(klistTicketFlags(0x40e10000), " "); got != "forwardable renewable initial pre_authent name_canonicalize" {
+		t.Errorf("0x40e10000 = %q", got)
+	}
+}

@@ -272,11 +272,7 @@ func writeTokenText(w io.Writer, scheme string, tok *negotiate.Token) {
 			}
 		}
 		if n.MessageType == 3 {
-			ver := "NTLMv2"
-			if n.NTResponseLen == 24 {
-				ver = "NTLMv1"
-			}
-			fmt.Fprintf(w, "Response:    %s (NT response %d bytes), MIC present %v\n", ver, n.NTResponseLen, len(n.MIC) > 0)
+			fmt.Fprintf(w, "Response:    %s (NT response %d bytes), MIC present %v\n", n.Version(), n.NTResponseLen, len(n.MIC) > 0)
 		}
 	}
 	for _, note := range tok.Notes {
