@@ -1,6 +1,8 @@
 // Command spnbench times spn.Duplicates over an LDAP directory (the paged,
 // streaming spn.LDAPDirectory scan) and checks the result against a truth
-// file written by spngen. It prints one line of key=value figures.
+// file written by spngen. -mode audit times spn.AuditDirectory (one full
+// scan for duplicates, malformed and RC4-only holders) the same way; -mode
+// scan times Scan alone. It prints one line of key=value figures.
 //
 //	spnbench -url ldap://127.0.0.1:23489 -bind-dn CN=... -password-env PW -truth truth.tsv
 package main
@@ -27,7 +29,7 @@ func main() {
 	truth := flag.String("truth", "", "truth file from spngen")
 	page := flag.Int("page", 1000, "page size")
 	accounts := flag.Int("accounts", 500000, "accounts in the directory (for per-entry figures in duplicates mode)")
-	mode := flag.String("mode", "duplicates", "duplicates: spn.Duplicates (checked against -truth); scan: Scan with every account attribute, counting only")
+	mode := flag.String("mode", "duplicates", "duplicates: spn.Duplicates (checked against -truth); audit: spn.AuditDirectory (duplicates checked against -truth); scan: Scan with every account attribute, counting only")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the scan to this file")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -64,10 +66,24 @@ func run(url, bindDN, pw, truthPath string, page int, mode string, accounts int)
 	t1 := time.Now()
 	var dups []spn.Duplicate
 	var comp spn.Completeness
-	if mode == "scan" {
+	switch mode {
+	case "scan":
 		comp, err = counting.Scan(ctx, func(*spn.Account) error { return nil })
-	} else {
+	case "audit":
+		var au *spn.Audit
+		// the limits diagnose's SPN004 and SPN006 use (with none, every
+		// account without msDS-SupportedEncryptionTypes becomes a verdict)
+		au, err = spn.AuditDirectory(ctx, d, spn.AuditOptions{
+			MalformedClasses: []string{"HTTP", "HTTPS", "WWW", "HOST"}, RC4Classes: []string{"HTTP", "HTTPS", "WWW"}})
+		if au != nil {
+			dups, comp = au.Duplicates, au.DuplicatesCompleteness
+			entries, spns = au.Accounts, au.SPNs
+			fmt.Printf("malformed=%d rc4only=%d ", len(au.Malformed), len(au.RC4Only))
+		}
+	case "duplicates":
 		dups, comp, err = spn.Duplicates(ctx, d)
+	default:
+		return fmt.Errorf("unknown -mode %q", mode)
 	}
 	elapsed := time.Since(t1)
 	runtime.ReadMemStats(&after)
@@ -83,7 +99,9 @@ func run(url, bindDN, pw, truthPath string, page int, mode string, accounts int)
 	}
 	// spn.Duplicates uses the directory's own FindDuplicates, which has no
 	// per-entry hook: per-entry figures use the known account count.
-	entries, spns = accounts, -1
+	if mode == "duplicates" {
+		entries, spns = accounts, -1
+	}
 	if !comp.Complete {
 		return fmt.Errorf("incomplete: %s", comp.Reason)
 	}
