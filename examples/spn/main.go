@@ -196,7 +196,13 @@ func (o *options) execute(ctx context.Context, stdout, stderr io.Writer, getenv 
 				pd.spns.Store(int64(spns))
 			})
 		} else {
+			// pd hides any DuplicateFinder, so this scan is counted ...
 			dups, c, err = spn.Duplicates(ctx, pd)
+			if f, ok := dir.(spn.DuplicateFinder); ok && !c.Complete {
+				// ... and the finder is asked when the scan cannot prove
+				// the answer (offline: a finished setspn -X run can)
+				dups, c, err = f.FindDuplicates(ctx)
+			}
 		}
 		stopProgress()
 		out.duplicates(dir, dups, c, pd.accounts.Load(), pd.spns.Load())

@@ -37,7 +37,8 @@ func TestUsage(t *testing.T) {
 func TestOfflineDuplicates(t *testing.T) {
 	// a finished setspn -X run proves its duplicate list
 	code, out, errs := runCmd(t, nil, "-X", "-offline", "testdata/setspn-X.txt")
-	if !strings.Contains(out, "HTTP/portal.corp.example.com is registered on these accounts:") {
+	if code != 0 || !strings.Contains(out, "HTTP/portal.corp.example.com is registered on these accounts:") ||
+		!strings.Contains(out, "found 1 group(s) of duplicate SPNs.\n") {
 		t.Errorf("exit %d\n%s\n%s", code, out, errs)
 	}
 	// a complete LDIF export proves everything; duplicates found case-insensitively
