@@ -2,8 +2,6 @@ package spn
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"strings"
 )
 
@@ -85,16 +83,7 @@ func AuditDirectory(ctx context.Context, dir Directory, opts AuditOptions) (*Aud
 		}
 		return nil
 	})
-	if err != nil {
-		if comp.Complete || comp.Reason == "" {
-			comp = Completeness{Reason: "the directory scan failed: " + err.Error()}
-		}
-		if !errors.Is(err, ErrIncomplete) {
-			err = &IncompleteError{Reason: fmt.Sprintf("scan of %s cut short after %d accounts", dir.Describe(), au.Accounts), Err: err}
-		}
-	} else if !comp.Complete {
-		err = &IncompleteError{Reason: fmt.Sprintf("scan of %s is partial: %s", dir.Describe(), comp.Reason)}
-	}
+	comp, err = scanOutcome(dir, "scan", au.Accounts, comp, err)
 	au.Completeness = comp
 	for i := range au.Malformed {
 		au.Malformed[i].Completeness = comp

@@ -47,20 +47,28 @@ func Duplicates(ctx context.Context, dir Directory) ([]Duplicate, Completeness, 
 		idx.add(a)
 		return nil
 	})
-	dups := idx.result()
+	comp, err = scanOutcome(dir, "duplicate scan", idx.accounts, comp, err)
+	return idx.result(), comp, err
+}
+
+// scanOutcome states honestly how a scan of dir (named what in messages)
+// ended after seeing accounts accounts: a failed scan is never complete and
+// its error matches [ErrIncomplete]; a partial scan without an error gets
+// one.
+func scanOutcome(dir Directory, what string, accounts int, comp Completeness, err error) (Completeness, error) {
 	if err != nil {
 		if comp.Complete || comp.Reason == "" {
 			comp = Completeness{Reason: "the directory scan failed: " + err.Error()}
 		}
 		if !errors.Is(err, ErrIncomplete) {
-			err = &IncompleteError{Reason: fmt.Sprintf("duplicate scan of %s cut short after %d accounts", dir.Describe(), idx.accounts), Err: err}
+			err = &IncompleteError{Reason: fmt.Sprintf("%s of %s cut short after %d accounts", what, dir.Describe(), accounts), Err: err}
 		}
-		return dups, comp, err
+		return comp, err
 	}
 	if !comp.Complete {
-		return dups, comp, &IncompleteError{Reason: fmt.Sprintf("duplicate scan of %s is partial: %s", dir.Describe(), comp.Reason)}
+		return comp, &IncompleteError{Reason: fmt.Sprintf("%s of %s is partial: %s", what, dir.Describe(), comp.Reason)}
 	}
-	return dups, comp, nil
+	return comp, nil
 }
 
 // dupIndex finds duplicates in one pass with memory proportional to the
