@@ -228,6 +228,8 @@ var (
 
 func TestScanProgressOutput(t *testing.T) {
 	ctx := context.Background()
+	// The audit reads the directory once (its own scan finds the
+	// duplicates): one directory-scan progress line and one summary.
 	var out syncBuffer
 	p := newProgress(&out, 5*time.Millisecond)
 	p.scanDelay = 30 * time.Millisecond
@@ -239,8 +241,29 @@ func TestScanProgressOutput(t *testing.T) {
 		t.Fatalf("audit %d accounts, %v", au.Accounts, err)
 	}
 	s := out.String()
-	for _, re := range []*regexp.Regexp{progressLineRE, dupLineRE,
-		regexp.MustCompile(`\rdiagnose: directory scan of fake directory done: 40 entries, 80 SPNs in \d+\.\d s \(\d+ entries/s\)\x1b\[K\n`),
+	for _, re := range []*regexp.Regexp{progressLineRE,
+		regexp.MustCompile(`\rdiagnose: directory scan of fake directory done: 40 entries, 80 SPNs in \d+\.\d s \(\d+ entries/s\)\x1b\[K\n$`),
+	} {
+		if !re.MatchString(s) {
+			t.Errorf("no match for %q in %q", re, s)
+		}
+	}
+	if strings.Contains(s, "duplicate scan") {
+		t.Errorf("a complete audit scan should not start a second (duplicate) scan: %q", s)
+	}
+
+	// spn.Duplicates takes the lean duplicate path, with its own progress.
+	var outd syncBuffer
+	p = newProgress(&outd, 5*time.Millisecond)
+	p.scanDelay = 30 * time.Millisecond
+	w = p.wrapDirectory(fakeDirs(t, 40, 3*time.Millisecond)["scanner"])
+	p.start()
+	if _, c, err := spn.Duplicates(ctx, w); err != nil || !c.Complete {
+		t.Fatalf("duplicates: %+v, %v", c, err)
+	}
+	p.finish()
+	s = outd.String()
+	for _, re := range []*regexp.Regexp{dupLineRE,
 		regexp.MustCompile(`diagnose: duplicate scan of fake directory done: 40 entries, 80 SPNs in \d+\.\d s \(\d+ entries/s\)(\x1b\[K)?\n$`),
 	} {
 		if !re.MatchString(s) {
@@ -259,6 +282,9 @@ func TestScanProgressOutput(t *testing.T) {
 	w = p.wrapDirectory(fakeDirs(t, 3, time.Millisecond)["finder"])
 	p.start()
 	if _, err := spn.AuditDirectory(ctx, w, spn.AuditOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := spn.Duplicates(ctx, w); err != nil {
 		t.Fatal(err)
 	}
 	p.finish()
