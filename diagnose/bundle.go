@@ -154,7 +154,7 @@ func LoadBundleFS(ctx context.Context, fsys fs.FS) (*Evidence, error) {
 			if e.IsDir() {
 				kind = "directory"
 			}
-			b.warn(name, "", kind+" is not part of the evidence bundle layout (host.json, applicationHost.config, setspn/, klist/, ldif/, logs/iis|agent|smp/, http/); ignored")
+			b.unusable(EvUnrecognised, name, "", kind+" is not part of the evidence bundle layout (host.json, applicationHost.config, setspn/, klist/, ldif/, logs/iis|agent|smp/, http/); ignored")
 		}
 	}
 	if len(setspnOut) > 0 || len(ldif) > 0 {
@@ -181,6 +181,12 @@ func LoadBundleFS(ctx context.Context, fsys fs.FS) (*Evidence, error) {
 type bundleLoader struct {
 	fsys fs.FS
 	ev   *Evidence
+}
+
+// unusable records supplied evidence that could not be used, with a warning.
+func (b *bundleLoader) unusable(kind EvidenceKind, source, locator, msg string) {
+	b.warn(source, locator, msg)
+	b.ev.Unusable = append(b.ev.Unusable, UnusableEvidence{Kind: kind, Source: source, Reason: msg})
 }
 
 func (b *bundleLoader) warn(source, locator, msg string) {
@@ -284,11 +290,11 @@ func (b *bundleLoader) loadHost() (HostFile, bool) {
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
-		b.warn("host.json", jsonLocator(data, err), "not valid JSON: "+err.Error()+"; host facts ignored")
+		b.unusable(EvHost, "host.json", jsonLocator(data, err), "not valid JSON: "+err.Error()+"; host facts ignored")
 		return h, false
 	}
 	if err := json.Unmarshal(data, &h); err != nil {
-		b.warn("host.json", jsonLocator(data, err), "unexpected value: "+err.Error()+"; host facts ignored")
+		b.unusable(EvHost, "host.json", jsonLocator(data, err), "unexpected value: "+err.Error()+"; host facts ignored")
 		return HostFile{}, false
 	}
 	// The keys HostFile decodes, from its json tags.
@@ -350,7 +356,7 @@ func (b *bundleLoader) loadConfig(name string) {
 		if errors.As(err, &pe) && pe.Line > 0 {
 			loc = fmt.Sprint(pe.Line)
 		}
-		b.warn(name, loc, "not usable as applicationHost.config: "+err.Error()+"; configuration checks skipped")
+		b.unusable(EvConfig, name, loc, "not usable as applicationHost.config: "+err.Error()+"; configuration checks not verified")
 		return
 	}
 	b.ev.Config, b.ev.ConfigSource = cfg, name
@@ -370,7 +376,7 @@ func (b *bundleLoader) loadSetspn(rel string) *spn.SetspnOutput {
 	}
 	o, err := spn.ParseSetspn(rel, bytes.NewReader(data))
 	if err != nil {
-		b.warn(rel, "", "not recognised as setspn -L/-Q/-X output: "+err.Error())
+		b.unusable(EvDirectory, rel, "", "not recognised as setspn -L/-Q/-X output: "+err.Error())
 		return nil
 	}
 	return o
@@ -383,7 +389,7 @@ func (b *bundleLoader) loadLDIF(rel string) *spn.LDIFExport {
 	}
 	x, err := spn.ParseLDIF(rel, bytes.NewReader(data))
 	if err != nil {
-		b.warn(rel, "", "not usable as an ldifde export: "+err.Error())
+		b.unusable(EvDirectory, rel, "", "not usable as an ldifde export: "+err.Error())
 		return nil
 	}
 	for _, w := range x.Warnings {
@@ -399,7 +405,7 @@ func (b *bundleLoader) loadKlist(rel string) {
 	}
 	k, err := negotiate.ParseKlist(bytes.NewReader(data))
 	if err != nil {
-		b.warn(rel, "", "not recognised as klist output: "+err.Error())
+		b.unusable(EvTickets, rel, "", "not recognised as klist output: "+err.Error())
 		return
 	}
 	b.addKlist(k, rel)
@@ -421,7 +427,7 @@ func (b *bundleLoader) loadHTTP(ctx context.Context, rel string) {
 	}
 	t, err := ParseHTTPTrace(rel, bytes.NewReader(data))
 	if err != nil {
-		b.warn(rel, "", "not recognised as an HTTP exchange: "+err.Error())
+		b.unusable(EvTokens, rel, "", "not recognised as an HTTP exchange: "+err.Error())
 		return
 	}
 	b.addHTTPTrace(ctx, t)

@@ -206,16 +206,31 @@ func TestParseHTTPTraceCurl(t *testing.T) {
 	if toks[1].Header != "WWW-Authenticate" || toks[1].Token.Kind != negotiate.SPNEGOResp {
 		t.Errorf("token 1: %s %v", toks[1].Header, toks[1].Token.Kind)
 	}
-	// Kerberos that authenticated puts the firewall row in the verdict;
-	// the tokens alone (AP-REQ plus an AP-REP) do too.
-	rows0 := computeVerdict(&Evidence{Tokens: toks}, GenericProfile(), &Report{})
-	if len(rows0) != 1 || !strings.Contains(rows0[0].Reason, "AP-REP") {
-		t.Errorf("verdict from tokens %+v", rows0)
+	// Kerberos on the wire is a note, not a verdict row: nobody said a
+	// firewall showed anything. kerberosOnWire finds it from the tokens
+	// (AP-REQ plus an AP-REP) and from an answered trace.
+	if rows := computeVerdict(&Evidence{Tokens: toks}, GenericProfile(), &Report{}); len(rows) != 0 {
+		t.Errorf("verdict from tokens %+v, want none", rows)
 	}
-	if rows := computeVerdict(&Evidence{Tokens: toks[:1]}, GenericProfile(), &Report{}); len(rows) != 0 {
-		t.Errorf("an AP-REQ alone proves nothing: %+v", rows)
+	if ok, where := kerberosOnWire(&Evidence{Tokens: toks}); !ok || !strings.Contains(where, "AP-REP") {
+		t.Errorf("kerberos on wire from tokens: %v %q", ok, where)
+	}
+	if ok, _ := kerberosOnWire(&Evidence{Tokens: toks[:1]}); ok {
+		t.Error("an AP-REQ alone proves nothing")
 	}
 	ev := &Evidence{HTTPTraces: []*HTTPTrace{tr}}
+	if ok, where := kerberosOnWire(ev); !ok || !strings.Contains(where, "http/curl-kerberos.txt:18 answered 200") {
+		t.Errorf("kerberos on wire from trace: %v %q", ok, where)
+	}
+	rep, err := Diagnose(context.Background(), ev, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Verdict) != 0 || len(rep.Notes) == 0 || !strings.Contains(strings.Join(rep.Notes, "\n"), "visibility, not wrong credentials") {
+		t.Errorf("verdict %+v notes %q", rep.Verdict, rep.Notes)
+	}
+	// Declared by the administrator: the row applies, with the wire fact.
+	ev.Scenario.FirewallShowsServiceAccount = true
 	rows := computeVerdict(ev, GenericProfile(), &Report{})
 	if len(rows) != 1 || rows[0].Scenario != ScenarioFirewallIdentity || !strings.Contains(rows[0].Reason, "http/curl-kerberos.txt:18 answered 200") {
 		t.Errorf("verdict %+v", rows)

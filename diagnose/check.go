@@ -81,6 +81,9 @@ const (
 	EvAgentLogs EvidenceKind = "agent-logs" // Evidence.AgentLogs: Symantec Management Agent logs
 	EvSMPLogs   EvidenceKind = "smp-logs"   // Evidence.SMPLogs: Notification Server logs
 	EvScenario  EvidenceKind = "scenario"   // Evidence.Scenario: facts such as "NTLM is disabled"
+	// EvUnrecognised marks supplied files that matched no evidence kind
+	// (Evidence.Unusable only; no check requires it).
+	EvUnrecognised EvidenceKind = "unrecognised"
 )
 
 // Check is one diagnostic: plain data plus a run function, in the style of

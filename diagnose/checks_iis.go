@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/iiskerb/iiskerb/iisconfig"
+	"github.com/iiskerb/iiskerb/spn"
 )
 
 // iisChecks returns IIS001-IIS010: the effective authentication settings of
@@ -176,7 +177,10 @@ func appcmdSet(path, section, attr, value string) string {
 	if path != "" {
 		path = `"` + path + `" `
 	}
-	return fmt.Sprintf(`%s set config %s-section:%s%s /%s:"%s" /commit:apphost`, appcmdExe, path, authSectionPath, section, attr, value)
+	// /commit:apphost comes before the section so that a command split over
+	// two lines keeps the attribute on the second (appcmd takes its
+	// parameters in any order).
+	return fmt.Sprintf(`%s set config %s/commit:apphost -section:%s%s /%s:"%s"`, appcmdExe, path, authSectionPath, section, attr, value)
 }
 
 // psSet returns the PowerShell (WebAdministration) equivalent of appcmdSet.
@@ -230,7 +234,13 @@ func setBoolRemedy(summary, path, section, attr string, v bool) Remedy {
 	return Remedy{Summary: summary, Commands: []string{
 		appcmdSet(path, section, attr, appcmdBool(v)),
 		psSet(path, section, attr, psBool(v)),
-	}}
+	}, Actions: []Action{setConfigAction(path, section, attr, v)}, Choice: section + "." + attr + "=" + appcmdBool(v)}
+}
+
+// providersRemedy is the remedy turning the providers current into desired at path.
+func providersRemedy(summary, choice, path string, current, desired []string) Remedy {
+	return Remedy{Summary: summary, Commands: providerCommands(path, current, desired),
+		Actions: []Action{providersAction(path, current, desired)}, Choice: choice}
 }
 
 // providerCommands returns appcmd and PowerShell commands that turn the
@@ -256,11 +266,11 @@ func providerCommands(path string, current, desired []string) []string {
 		if containsFold(desired[:k], c) {
 			continue
 		}
-		appcmd = append(appcmd, fmt.Sprintf(`%s set config "%s" -section:%s /-"providers.[value='%s']" /commit:apphost`, appcmdExe, path, winAuthSection, c))
+		appcmd = append(appcmd, fmt.Sprintf(`%s set config "%s" /commit:apphost -section:%s /-"providers.[value='%s']"`, appcmdExe, path, winAuthSection, c))
 		ps = append(ps, fmt.Sprintf(`Remove-WebConfigurationProperty %s -AtElement @{value='%s'}`, psBase, psQuote(c)))
 	}
 	for _, d := range desired[k:] {
-		appcmd = append(appcmd, fmt.Sprintf(`%s set config "%s" -section:%s /+"providers.[value='%s']" /commit:apphost`, appcmdExe, path, winAuthSection, d))
+		appcmd = append(appcmd, fmt.Sprintf(`%s set config "%s" /commit:apphost -section:%s /+"providers.[value='%s']"`, appcmdExe, path, winAuthSection, d))
 		ps = append(ps, fmt.Sprintf(`Add-WebConfigurationProperty %s -Value @{value='%s'}`, psBase, psQuote(d)))
 	}
 	return append(appcmd, ps...)
@@ -367,6 +377,7 @@ func runWindowsAuthDisabled(_ context.Context, p *Pass) error {
 			Message:     fmt.Sprintf("Windows Authentication is disabled on %s, which carries %s traffic and needs it: clients cannot authenticate with Kerberos or NTLM here.", t.Path, t.Role()),
 			Evidence:    []EvidenceRef{originRef(ev, s, "windowsAuthentication", "enabled", "windowsAuthentication enabled=false")},
 			Remediation: []Remedy{setBoolRemedy("Enable Windows Authentication on "+t.Path, t.Path, "windowsAuthentication", "enabled", true)},
+			Cause:       "windows-auth-disabled",
 		})
 	}
 	return nil
@@ -391,6 +402,7 @@ func runAnonymousBesideWindows(_ context.Context, p *Pass) error {
 				originRef(ev, s, "windowsAuthentication", "enabled", "windowsAuthentication enabled=true"),
 			},
 			Remediation: []Remedy{setBoolRemedy("Disable anonymous authentication on "+t.Path, t.Path, "anonymousAuthentication", "enabled", false)},
+			Cause:       "anonymous-enabled",
 		})
 	}
 	return nil
@@ -419,10 +431,7 @@ func runNTLMBeforeNegotiate(_ context.Context, p *Pass) error {
 			sev = Error
 			msg += " NTLM is disabled in the domain, so clients that pick NTLM fail."
 		}
-		rem := Remedy{
-			Summary:  "Put Negotiate before NTLM on " + t.Path + " and fix Kerberos (see the SPN and KRB checks)",
-			Commands: providerCommands(t.Path, prov, negotiateFirst(prov)),
-		}
+		rem := providersRemedy("Put Negotiate before NTLM on "+t.Path+" and fix Kerberos (see the SPN and KRB checks)", "negotiate-first", t.Path, prov, negotiateFirst(prov))
 		if t.Role() == RoleTaskServer {
 			rem.Tradeoff = "Task Servers may revert the provider order after a reboot (Broadcom KB 261039): re-check after restarts."
 		}
@@ -431,6 +440,7 @@ func runNTLMBeforeNegotiate(_ context.Context, p *Pass) error {
 			Message:     msg,
 			Evidence:    []EvidenceRef{originRef(ev, s, "windowsAuthentication", "providers", "providers: "+providersText(prov))},
 			Remediation: []Remedy{rem},
+			Cause:       "ntlm-first",
 		})
 	}
 	return nil
@@ -458,13 +468,11 @@ func runNoNegotiate(_ context.Context, p *Pass) error {
 			msg += " NTLM is disabled in the domain, so nobody can authenticate."
 		}
 		p.ReportAs(sev, Finding{
-			Subject:  t.Path,
-			Message:  msg,
-			Evidence: []EvidenceRef{originRef(ev, s, "windowsAuthentication", "providers", "providers: "+providersText(prov))},
-			Remediation: []Remedy{{
-				Summary:  "Offer Negotiate first, then NTLM, on " + t.Path,
-				Commands: providerCommands(t.Path, prov, desired),
-			}},
+			Subject:     t.Path,
+			Message:     msg,
+			Evidence:    []EvidenceRef{originRef(ev, s, "windowsAuthentication", "providers", "providers: "+providersText(prov))},
+			Remediation: []Remedy{providersRemedy("Offer Negotiate first, then NTLM, on "+t.Path, "add-negotiate", t.Path, prov, desired)},
+			Cause:       "no-negotiate",
 		})
 	}
 	return nil
@@ -500,21 +508,27 @@ func runNoNTLMFallback(_ context.Context, p *Pass) error {
 					msg += " The scenario says non-domain clients exist: clients that offer only NTLM get no challenge they accept."
 				}
 			}
+			addNTLM := providersRemedy("Add NTLM after Negotiate on "+t.Path+" as a fallback", "add-ntlm", t.Path, prov, append(append([]string{}, prov...), "NTLM"))
+			addNTLM.Tradeoff = "NTLM becomes possible for every client: weaker than Kerberos (no mutual authentication, relayable, user names visible on the wire); Negotiate stays first, so Kerberos is still preferred."
 			rems := []Remedy{{
 				Summary: "Keep Kerberos-only and validate Kerberos end to end for every client (SPN, KRB and NEG checks)",
-			}, {
-				Summary:  "Add NTLM after Negotiate on " + t.Path + " as a fallback",
-				Commands: providerCommands(t.Path, prov, append(append([]string{}, prov...), "NTLM")),
-				Tradeoff: "NTLM becomes possible for every client: weaker than Kerberos (no mutual authentication, relayable, user names visible on the wire); Negotiate stays first, so Kerberos is still preferred.",
-			}}
+				Choice:  "keep-kerberos-only",
+			}, addNTLM}
+			if ev.Scenario.NonDomainClients {
+				rems[0], rems[1] = rems[1], rems[0]
+			}
 			if ev.Scenario.NTLMDisabled {
-				rems = rems[:1]
+				rems = []Remedy{rems[0]}
+				if rems[0].Choice != "keep-kerberos-only" {
+					rems[0] = rems[1]
+				}
 			}
 			p.ReportAs(sev, Finding{
 				Subject:     t.Path,
 				Message:     msg,
 				Evidence:    []EvidenceRef{originRef(ev, s, "windowsAuthentication", "providers", "providers: "+providersText(prov))},
 				Remediation: rems,
+				Cause:       "no-ntlm-fallback",
 			})
 		}
 	}
@@ -545,17 +559,17 @@ func runAuthPersistNonNTLM(_ context.Context, p *Pass) error {
 		rems := []Remedy{setBoolRemedy("Set authPersistNonNTLM to True on "+t.Path, t.Path, "windowsAuthentication", "authPersistNonNTLM", true)}
 		rems[0].Tradeoff = "Kerberos authentication is then kept for the whole connection; only a proxy that shares one upstream connection among several users would need per-request authentication."
 		if !ev.Scenario.NTLMDisabled {
-			rems = append(rems, Remedy{
-				Summary:  "Workaround only: list NTLM before Negotiate on " + t.Path,
-				Commands: providerCommands(t.Path, prov, ntlmFirst),
-				Tradeoff: "Not a fix: agents then always use NTLM and never Kerberos - no mutual authentication, NTLM relay exposure, user names visible on the wire - and it breaks where NTLM is disabled. Prefer authPersistNonNTLM=True.",
-			})
+			wa := providersRemedy("Workaround only: list NTLM before Negotiate on "+t.Path, "ntlm-first", t.Path, prov, ntlmFirst)
+			wa.Tradeoff = "Not a fix: agents then always use NTLM and never Kerberos - no mutual authentication, NTLM relay exposure, user names visible on the wire - and it breaks where NTLM is disabled. Prefer authPersistNonNTLM=True."
+			wa.Workaround = true
+			rems = append(rems, wa)
 		}
 		p.Report(Finding{
 			Subject:     t.Path,
 			Message:     fmt.Sprintf("authPersistNonNTLM is false on %s: IIS makes Kerberos clients re-authenticate on every request, which the Symantec Management Agent reports as \"request level authentication is not supported\" (0x80042D21, Broadcom KB 173598).", t.Path),
 			Evidence:    []EvidenceRef{originRef(ev, s, "windowsAuthentication", "authPersistNonNTLM", "windowsAuthentication authPersistNonNTLM=false")},
 			Remediation: rems,
+			Cause:       "auth-persist-non-ntlm",
 		})
 	}
 	return nil
@@ -641,10 +655,8 @@ func runAppPoolCredentials(ctx context.Context, p *Pass) error {
 				Message: fmt.Sprintf("%s: the pool account %s holds %s, so clients get tickets encrypted for it, but kernel-mode authentication without useAppPoolCredentials decrypts with the computer account: the tickets fail with KRB_AP_ERR_MODIFIED and clients fall back to NTLM (console 401.1, Broadcom KB 155783).", t.Path, pool.UserName, strings.Join(spns, ", ")),
 				Evidence: []EvidenceRef{credRef, kernRef, poolRef(ev, s),
 					{Source: ev.Directory.Describe(), Detail: pool.UserName + " holds " + strings.Join(spns, ", ")}},
-				Remediation: []Remedy{
-					setBoolRemedy("Decrypt with the pool account: set useAppPoolCredentials to True on "+t.Path+" (KB 155783)", t.Path, "windowsAuthentication", "useAppPoolCredentials", true),
-					{Summary: "Move the HTTP SPNs to the computer account instead (see SPN002)"},
-				},
+				Remediation: spnOwnerRemedies(ctx, p, t, pool.UserName, spns),
+				Cause:       "spn-owner",
 			})
 		case w.UseKernelMode && w.UseAppPoolCredentials && user:
 			spns, known := httpSPNsOf(ctx, p, pool.UserName)
@@ -656,9 +668,10 @@ func runAppPoolCredentials(ctx context.Context, p *Pass) error {
 				Message:  fmt.Sprintf("useAppPoolCredentials is true on %s, so %s must decrypt tickets, but the directory shows no HTTP SPN on it: clients get tickets for the computer account (HOST mapping) and fail with KRB_AP_ERR_MODIFIED.", t.Path, pool.UserName),
 				Evidence: []EvidenceRef{credRef, poolRef(ev, s), {Source: ev.Directory.Describe(), Detail: pool.UserName + " holds no HTTP SPN"}},
 				Remediation: []Remedy{
-					{Summary: "Register the site's HTTP SPNs on " + pool.UserName + " (see SPN001 for the exact setspn -S commands)"},
+					{Summary: "Register the site's HTTP SPNs on " + pool.UserName + " (see SPN001 for the exact setspn -S commands)", Choice: "register-spn"},
 					setBoolRemedy("Decrypt with the computer account instead: set useAppPoolCredentials to False on "+t.Path, t.Path, "windowsAuthentication", "useAppPoolCredentials", false),
 				},
+				Cause: "spn-missing",
 			})
 		case w.UseAppPoolCredentials && (!w.UseKernelMode || pool.IdentityType != iisconfig.SpecificUser):
 			why := "useKernelMode is false, so the pool identity decrypts tickets anyway"
@@ -675,6 +688,77 @@ func runAppPoolCredentials(ctx context.Context, p *Pass) error {
 		p.ReportAs(Info, Finding{Subject: n.first.Path, Message: n.msg(paths), Evidence: n.refs})
 	}
 	return nil
+}
+
+// holdersOf returns the accounts the directory shows holding s, looked up
+// once per run.
+func holdersOf(ctx context.Context, p *Pass, s string) []string {
+	dir := p.Evidence.Directory
+	if dir == nil {
+		return nil
+	}
+	v, _ := p.Shared("iis:holders:"+strings.ToLower(s), func() (any, error) {
+		ans, err := dir.Owners(ctx, s)
+		if err != nil && len(ans.Accounts) == 0 {
+			return []string(nil), nil
+		}
+		var out []string
+		for _, a := range ans.Accounts {
+			out = append(out, cmpOr(a.Name, a.SAMAccountName, a.DN))
+		}
+		return out, nil
+	})
+	out, _ := v.([]string)
+	return out
+}
+
+// spnOwnerRemedies are the two ways to fix HTTP SPNs held by a pool account
+// while the computer account decrypts: make IIS decrypt with the pool
+// account (useAppPoolCredentials=true; other holders of those SPNs lose
+// them), or move the SPNs to the computer account. The first is listed
+// first when every Windows-authenticated path of the site runs as that
+// account (an IIS-only change, Broadcom KB 155783); otherwise moving the
+// SPNs is, because one SPN can name only one account.
+func spnOwnerRemedies(ctx context.Context, p *Pass, t Target, poolUser string, spns []string) []Remedy {
+	ev := p.Evidence
+	pool := setBoolRemedy("Decrypt with the pool account: set useAppPoolCredentials to True on "+t.Path+" (KB 155783)", t.Path, "windowsAuthentication", "useAppPoolCredentials", true)
+	pool.Choice = "decrypt-with-pool-account"
+	move := Remedy{Summary: "Move the HTTP SPNs from " + poolUser + " to the computer account", Choice: "move-spns"}
+	computer, haveComputer := ownerOf(ev, iisconfig.DecryptingAccount{Kind: iisconfig.ComputerAccount})
+	for _, sp := range spns {
+		for _, h := range holdersOf(ctx, p, sp) {
+			if accountKey(h) != accountKey(poolUser) {
+				pool.Actions = append(pool.Actions, removeSPNAction(sp, h))
+				move.Actions = append(move.Actions, removeSPNAction(sp, h))
+			}
+		}
+		move.Actions = append(move.Actions, removeSPNAction(sp, poolUser))
+		if haveComputer {
+			move.Actions = append(move.Actions, addSPNAction(sp, computer.Account, spn.Computer))
+		}
+	}
+	for _, a := range pool.Actions[1:] {
+		pool.Commands = append(pool.Commands, a.CommandLines()...)
+	}
+	for _, a := range move.Actions {
+		move.Commands = append(move.Commands, a.CommandLines()...)
+	}
+	if !haveComputer {
+		move.Summary += " (its name is unknown: give the host's computer name)"
+	}
+	samePool := true
+	for _, o := range windowsTargets(p) {
+		if o.Settings.Site != t.Settings.Site || !hasNegotiateProvider(o.Settings.WindowsAuth.Providers) {
+			continue
+		}
+		if o.Settings.AppPool == nil || !strings.EqualFold(o.Settings.AppPool.UserName, poolUser) {
+			samePool = false
+		}
+	}
+	if samePool {
+		return []Remedy{pool, move}
+	}
+	return []Remedy{move, pool}
 }
 
 // hasNegotiateProvider reports whether a providers list includes a Negotiate variant.
@@ -697,10 +781,18 @@ func runUnusableIdentity(_ context.Context, p *Pass) error {
 		switch {
 		case s.AppPool == nil && s.AppPoolName != "":
 			msg = fmt.Sprintf("%s uses application pool %q, which is not defined: the application cannot start (503) and no account can be named as the ticket decrypter.", t.Path, s.AppPoolName)
-			rems = []Remedy{{Summary: fmt.Sprintf("Assign an existing pool to the application %s", appPathOf(s)), Commands: []string{
-				fmt.Sprintf(`%s set app "%s" /applicationPool:"DefaultAppPool"`, appcmdExe, appPathOf(s)),
-				fmt.Sprintf(`Set-ItemProperty 'IIS:\Sites\%s' -Name applicationPool -Value 'DefaultAppPool'`, psQuote(strings.ReplaceAll(appPathOf(s), "/", `\`))),
-			}}}
+			if ev.Config.AppPool("DefaultAppPool") != nil {
+				rems = []Remedy{{Summary: fmt.Sprintf("Assign an existing pool (DefaultAppPool) to the application %s", appPathOf(s)), Commands: []string{
+					fmt.Sprintf(`%s set app "%s" /applicationPool:"DefaultAppPool"`, appcmdExe, appPathOf(s)),
+					fmt.Sprintf(`Set-ItemProperty 'IIS:\Sites\%s' -Name applicationPool -Value 'DefaultAppPool'`, psQuote(strings.ReplaceAll(appPathOf(s), "/", `\`))),
+				}, Actions: []Action{{Kind: ActSetApplicationPool, Path: appPathOf(s), Pool: "DefaultAppPool"}}, Choice: "assign-pool"}}
+			} else {
+				var names []string
+				for _, ap := range ev.Config.AppPoolList() {
+					names = append(names, ap.Name)
+				}
+				rems = []Remedy{{Summary: fmt.Sprintf("Assign an existing pool to the application %s (defined: %s)", appPathOf(s), listSubjects(names, 5)), Choice: "assign-pool"}}
+			}
 		case s.AppPool == nil:
 			msg = fmt.Sprintf("%s has no application pool (no applicationPool attribute and no <applicationDefaults>): no account can be named as the ticket decrypter.", t.Path)
 		case s.AppPool.IdentityType == iisconfig.SpecificUser && strings.TrimSpace(s.AppPool.UserName) == "":
@@ -708,6 +800,8 @@ func runUnusableIdentity(_ context.Context, p *Pass) error {
 			rems = []Remedy{{
 				Summary:  fmt.Sprintf("Set the identity of pool %q (a domain account, or ApplicationPoolIdentity)", s.AppPool.Name),
 				Commands: poolIdentityCommands(s.AppPool.Name),
+				Actions:  []Action{{Kind: ActSetPoolIdentity, Pool: s.AppPool.Name, Identity: "ApplicationPoolIdentity"}},
+				Choice:   "pool-identity:" + strings.ToLower(s.AppPool.Name),
 			}}
 		case d.Kind == iisconfig.Unsupported || d.Kind == iisconfig.Undetermined:
 			msg = fmt.Sprintf("%s: the pool %q cannot take part in Kerberos: %s.", t.Path, s.AppPool.Name, d.Reason)
@@ -715,13 +809,19 @@ func runUnusableIdentity(_ context.Context, p *Pass) error {
 				Summary:  fmt.Sprintf("Run pool %q as ApplicationPoolIdentity (tickets then decrypted by the computer account)", s.AppPool.Name),
 				Commands: poolIdentityCommands(s.AppPool.Name),
 				Tradeoff: "the application then accesses network resources as the computer account; grant it what the old identity had",
+				Actions:  []Action{{Kind: ActSetPoolIdentity, Pool: s.AppPool.Name, Identity: "ApplicationPoolIdentity"}},
+				Choice:   "pool-identity:" + strings.ToLower(s.AppPool.Name),
 			}, {
 				Summary: fmt.Sprintf("Run pool %q as a domain account (SpecificUser) instead, with the HTTP SPNs registered on it and useAppPoolCredentials=true", s.AppPool.Name),
 			}}
 		default:
 			continue
 		}
-		p.Report(Finding{Subject: t.Path, Message: msg, Evidence: []EvidenceRef{poolRef(ev, s)}, Remediation: rems})
+		cause := "pool-identity:" + strings.ToLower(s.AppPoolName)
+		if s.AppPool == nil {
+			cause = "pool-missing:" + strings.ToLower(appPathOf(s))
+		}
+		p.Report(Finding{Subject: t.Path, Message: msg, Evidence: []EvidenceRef{poolRef(ev, s)}, Remediation: rems, Cause: cause})
 	}
 	return nil
 }
@@ -759,9 +859,13 @@ func runExtendedProtection(_ context.Context, p *Pass) error {
 				originRef(ev, s, "windowsAuthentication", "extendedProtection/tokenChecking", fmt.Sprintf("extendedProtection tokenChecking=%s flags=%s", ep.TokenChecking, ep.Flags)),
 				{Source: "scenario", Detail: "TLS inspection or termination upstream"},
 			},
+			Cause: "extended-protection",
 			Remediation: []Remedy{
-				{Summary: "Exempt this host from TLS inspection on the intermediary (keeps extended protection)"},
+				{Summary: "Exempt this host from TLS inspection on the intermediary (keeps extended protection)", Choice: "exempt-tls-inspection",
+					Actions: []Action{{Kind: ActManual, Where: WhereNetwork, Text: "exempt this host from TLS inspection on the intermediary"}}},
 				{
+					Choice:  "token-checking-none",
+					Actions: []Action{setConfigValueAction(t.Path, "windowsAuthentication", "extendedProtection.tokenChecking", "None")},
 					Summary: "Turn token checking off on " + t.Path,
 					Commands: []string{
 						appcmdSet(t.Path, "windowsAuthentication", "extendedProtection.tokenChecking", "None"),
@@ -785,6 +889,7 @@ func runWeakOrPerRequest(_ context.Context, p *Pass) error {
 				Message:     fmt.Sprintf("Basic authentication is enabled beside Windows Authentication on %s: clients may send passwords base64-encoded (clear text without TLS), and browsers prompt for credentials.", t.Path),
 				Evidence:    []EvidenceRef{originRef(ev, s, "basicAuthentication", "enabled", "basicAuthentication enabled=true")},
 				Remediation: []Remedy{setBoolRemedy("Disable Basic authentication on "+t.Path, t.Path, "basicAuthentication", "enabled", false)},
+				Cause:       "basic-enabled",
 			})
 		}
 		if s.Digest.Enabled {
@@ -793,6 +898,7 @@ func runWeakOrPerRequest(_ context.Context, p *Pass) error {
 				Message:     fmt.Sprintf("Digest authentication is enabled beside Windows Authentication on %s: it needs reversibly stored passwords and is weaker than Kerberos.", t.Path),
 				Evidence:    []EvidenceRef{originRef(ev, s, "digestAuthentication", "enabled", "digestAuthentication enabled=true")},
 				Remediation: []Remedy{setBoolRemedy("Disable Digest authentication on "+t.Path, t.Path, "digestAuthentication", "enabled", false)},
+				Cause:       "digest-enabled",
 			})
 		}
 		if s.WindowsAuth.AuthPersistSingleRequest {
@@ -807,6 +913,7 @@ func runWeakOrPerRequest(_ context.Context, p *Pass) error {
 				Message:     msg,
 				Evidence:    []EvidenceRef{originRef(ev, s, "windowsAuthentication", "authPersistSingleRequest", "windowsAuthentication authPersistSingleRequest=true")},
 				Remediation: []Remedy{setBoolRemedy("Set authPersistSingleRequest to False on "+t.Path, t.Path, "windowsAuthentication", "authPersistSingleRequest", false)},
+				Cause:       "per-request-auth",
 			})
 		}
 	}

@@ -169,7 +169,7 @@ func TestIIS001WindowsAuthDisabled(t *testing.T) {
 	if want := fmt.Sprintf(`applicationHost.config:%d (location "Default Web Site/Altiris/NS/Agent")`, line); f.Evidence[0].Locator != want || line == 0 {
 		t.Errorf("locator %q, want %q", f.Evidence[0].Locator, want)
 	}
-	if !hasCommand(f, `appcmd.exe set config "Default Web Site/Altiris/NS/Agent" -section:system.webServer/security/authentication/windowsAuthentication /enabled:"True" /commit:apphost`) ||
+	if !hasCommand(f, `appcmd.exe set config "Default Web Site/Altiris/NS/Agent" /commit:apphost -section:system.webServer/security/authentication/windowsAuthentication /enabled:"True"`) ||
 		!hasCommand(f, `Set-WebConfigurationProperty -PSPath 'MACHINE/WEBROOT/APPHOST' -Location 'Default Web Site/Altiris/NS/Agent' -Filter 'system.webServer/security/authentication/windowsAuthentication' -Name 'enabled' -Value $true`) {
 		t.Errorf("remediation %+v", f.Remediation)
 	}
@@ -211,8 +211,8 @@ func TestIIS003NTLMBeforeNegotiate(t *testing.T) {
 		t.Errorf("message must state the security cost: %s", f.Message)
 	}
 	want := []string{
-		`%windir%\system32\inetsrv\appcmd.exe set config "Default Web Site/Altiris/TaskManagement/CTAgent" -section:system.webServer/security/authentication/windowsAuthentication /-"providers.[value='NTLM']" /commit:apphost`,
-		`%windir%\system32\inetsrv\appcmd.exe set config "Default Web Site/Altiris/TaskManagement/CTAgent" -section:system.webServer/security/authentication/windowsAuthentication /+"providers.[value='NTLM']" /commit:apphost`,
+		`%windir%\system32\inetsrv\appcmd.exe set config "Default Web Site/Altiris/TaskManagement/CTAgent" /commit:apphost -section:system.webServer/security/authentication/windowsAuthentication /-"providers.[value='NTLM']"`,
+		`%windir%\system32\inetsrv\appcmd.exe set config "Default Web Site/Altiris/TaskManagement/CTAgent" /commit:apphost -section:system.webServer/security/authentication/windowsAuthentication /+"providers.[value='NTLM']"`,
 		`Remove-WebConfigurationProperty -PSPath 'MACHINE/WEBROOT/APPHOST' -Location 'Default Web Site/Altiris/TaskManagement/CTAgent' -Filter 'system.webServer/security/authentication/windowsAuthentication/providers' -Name '.' -AtElement @{value='NTLM'}`,
 		`Add-WebConfigurationProperty -PSPath 'MACHINE/WEBROOT/APPHOST' -Location 'Default Web Site/Altiris/TaskManagement/CTAgent' -Filter 'system.webServer/security/authentication/windowsAuthentication/providers' -Name '.' -Value @{value='NTLM'}`,
 	}
@@ -283,7 +283,7 @@ func TestIIS006AuthPersistNonNTLM(t *testing.T) {
 	if f.Severity != Error || !strings.Contains(f.Message, "request level authentication is not supported") || f.Evidence[0].Locator != "schema default" {
 		t.Errorf("finding %+v", f)
 	}
-	if !hasCommand(f, `%windir%\system32\inetsrv\appcmd.exe set config "Default Web Site/Altiris/ClientTaskServer" -section:system.webServer/security/authentication/windowsAuthentication /authPersistNonNTLM:"True" /commit:apphost`) ||
+	if !hasCommand(f, `%windir%\system32\inetsrv\appcmd.exe set config "Default Web Site/Altiris/ClientTaskServer" /commit:apphost -section:system.webServer/security/authentication/windowsAuthentication /authPersistNonNTLM:"True"`) ||
 		!hasCommand(f, `Set-WebConfigurationProperty -PSPath 'MACHINE/WEBROOT/APPHOST' -Location 'Default Web Site/Altiris/ClientTaskServer' -Filter 'system.webServer/security/authentication/windowsAuthentication' -Name 'authPersistNonNTLM' -Value $true`) {
 		t.Errorf("remediation %+v", f.Remediation)
 	}
@@ -428,7 +428,9 @@ func TestIIS007LooksUpPoolAccountOnce(t *testing.T) {
 	if len(fs) < 2 {
 		t.Fatalf("want findings on several paths of the pool, got %s", subjects(fs))
 	}
-	if dir.accounts != 1 {
-		t.Errorf("%d Account lookups for one pool account, want 1", dir.accounts)
+	// Once per run: the checks' run, and the simulation of the plan, whose
+	// trial runs share one cache of directory answers.
+	if dir.accounts > 2 {
+		t.Errorf("%d Account lookups for one pool account, want at most 2 (one per run)", dir.accounts)
 	}
 }

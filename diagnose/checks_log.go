@@ -234,6 +234,14 @@ func runLOG001(ctx context.Context, p *Pass) error {
 	reg := s.Match(agentlog.TaskServerRegistration)
 	denied := s.Match(agentlog.HTTP0x8009030C)
 	h401 := s.Match(agentlog.HTTP401)
+	failed := s.Match(agentlog.RegistrationFailed)
+	if s.Messages == 0 {
+		for _, lf := range p.Evidence.AgentLogs {
+			p.Unusable(EvAgentLogs, lf.Name, "no Symantec Management Agent message could be read")
+		}
+		p.NotVerified("no agent log message could be read", "the agent's log files (C:\\ProgramData\\Symantec\\Symantec Agent\\Logs\\*.log), as written")
+		return nil
+	}
 
 	if rla != nil || code != nil {
 		var parts []string
@@ -258,7 +266,33 @@ func runLOG001(ctx context.Context, p *Pass) error {
 				"connection once; it is important here but not the only requirement for Kerberos (SPNs, provider order).",
 			Evidence:    refs,
 			Remediation: authPersistRemedies(urlPath),
+			symptomOf:   persistKinds,
 		})
+	} else if failed != nil {
+		refs, urlPath := agentRefs(failed, denied, h401)
+		why := "authentication did not complete"
+		if failed.LogonDenied() {
+			why = "the logon was denied (SEC_E_LOGON_DENIED 0x8009030C): the server rejected the agent's credentials or could not decrypt its Kerberos ticket (an SPN registered on a different account than the one IIS decrypts with)"
+		}
+		codes := ""
+		if len(failed.Codes) > 0 {
+			codes = " (" + strings.Join(failed.Codes, ", ") + ")"
+		}
+		p.ReportAs(Error, Finding{
+			Subject: cmp.Or(urlPath, "agent logs"),
+			Message: fmt.Sprintf("Agents failed to register with the Task Server %s%s%s: %s. Registration failing is not expected; "+
+				"after the January 2022 Windows updates Kerberos no longer falls back to NTLM in this case (Broadcom KB 232242).",
+				times(failed.Count), timeSpan(failed.First, failed.Last), codes, why),
+			Evidence: refs,
+			Remediation: []Remedy{
+				spnCheckRemedy(p.Evidence.Host),
+				{Summary: "Upgrade the Symantec Management Agent to ITMS 8.6 RU2 or later, which falls back to NTLM when Kerberos fails because the SPNs are not configured (Broadcom KB 232242)"},
+			},
+			symptomOf: spnKinds,
+		})
+		if failed.LogonDenied() {
+			denied = nil // said above
+		}
 	} else if reg != nil || h401 != nil {
 		var parts []string
 		refs, urlPath := agentRefs(reg, h401)
@@ -274,6 +308,7 @@ func runLOG001(ctx context.Context, p *Pass) error {
 				"Check Windows Authentication, provider order (Negotiate, then NTLM), authPersistNonNTLM and the HTTP SPNs of the server the agents connect to.",
 			Evidence:    refs,
 			Remediation: []Remedy{spnCheckRemedy(p.Evidence.Host)},
+			symptomOf:   append(append([]string(nil), spnKinds...), "auth-persist-non-ntlm", "windows-auth-disabled", "no-negotiate"),
 		})
 	}
 	if denied != nil {
@@ -288,6 +323,7 @@ func runLOG001(ctx context.Context, p *Pass) error {
 				spnCheckRemedy(p.Evidence.Host),
 				{Summary: "Upgrade the Symantec Management Agent to ITMS 8.6 RU2 or later, which falls back to NTLM when Kerberos fails because the SPNs are not configured (Broadcom KB 232242)"},
 			},
+			symptomOf: spnKinds,
 		})
 	}
 	return nil
@@ -359,6 +395,16 @@ func runLOG002(ctx context.Context, p *Pass) error {
 	s, err := iisLogSummary(ctx, p)
 	if err != nil {
 		return err
+	}
+	if s.Requests == 0 {
+		// Not one request could be read: "no failing 401s" would be a
+		// conclusion from nothing.
+		for _, lf := range p.Evidence.IISLogs {
+			p.Unusable(EvIISLogs, lf.Name, "no W3C request line could be read")
+		}
+		p.NotVerified("no request could be read from the IIS logs",
+			"the site's W3C log files as IIS writes them (u_ex*.log with their #Fields header, from the site's log folder)")
+		return nil
 	}
 	byKey := map[failureKey][]w3clog.Group{}
 	var order []failureKey
@@ -453,7 +499,12 @@ func runLOG002(ctx context.Context, p *Pass) error {
 		if a.count < 3 {
 			sev = Info // an isolated failure, not "repeated"
 		}
-		p.ReportAs(sev, Finding{Subject: a.k.uri, Message: msg, Evidence: refs, Remediation: iisFailureRemedies(a.k, p.Evidence.Host)})
+		f := Finding{Subject: a.k.uri, Message: msg, Evidence: refs, Remediation: iisFailureRemedies(a.k, p.Evidence.Host)}
+		switch a.k.win32 {
+		case w3clog.SecELogonDenied, w3clog.SecEWrongPrincipal:
+			f.symptomOf = spnKinds
+		}
+		p.ReportAs(sev, f)
 	}
 	return nil
 }
@@ -504,6 +555,13 @@ func runLOG003(ctx context.Context, p *Pass) error {
 	s, err := scanLogs(ctx, p, "smp", p.Evidence.SMPLogs)
 	if err != nil {
 		return err
+	}
+	if s.Messages == 0 {
+		for _, lf := range p.Evidence.SMPLogs {
+			p.Unusable(EvSMPLogs, lf.Name, "no Notification Server log message could be read")
+		}
+		p.NotVerified("no Notification Server log message could be read", "the Notification Server's log files (a.log, ...) as written")
+		return nil
 	}
 	h := p.Evidence.Host
 	if m := s.Match(agentlog.SPNRegistration8344); m != nil {
@@ -563,6 +621,7 @@ func runLOG003(ctx context.Context, p *Pass) error {
 				Summary:  "Find the account that holds the SPN and remove it there if it is not the one IIS decrypts with (see SPN002/SPN003)",
 				Commands: []string{"setspn -Q " + spn, "setspn -X"},
 			}},
+			symptomOf: []string{"spn-duplicate", "spn-owner"},
 		})
 	}
 	return nil

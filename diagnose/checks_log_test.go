@@ -46,7 +46,7 @@ func TestLOG001Fires(t *testing.T) {
 		!strings.Contains(f.Message, "authPersistNonNTLM is False") || len(f.Evidence) != 1 || f.Evidence[0].Source != "a.log" || f.Evidence[0].Locator != "1" {
 		t.Fatalf("finding %+v", f)
 	}
-	if len(f.Remediation) != 2 || !strings.Contains(f.Remediation[0].Commands[0], `/authPersistNonNTLM:"True" /commit:apphost`) ||
+	if len(f.Remediation) != 2 || !strings.Contains(f.Remediation[0].Commands[0], `/commit:apphost -section:system.webServer/security/authentication/windowsAuthentication /authPersistNonNTLM:"True"`) ||
 		!strings.Contains(f.Remediation[1].Commands[0], `"Default Web Site/Altiris/TaskManagement/CTAgent"`) {
 		t.Fatalf("remediation %+v", f.Remediation)
 	}

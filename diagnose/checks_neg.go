@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/iiskerb/iiskerb/negotiate"
+	"github.com/iiskerb/iiskerb/spn"
 )
 
 // krbNegChecks returns the Kerberos ticket and Negotiate wire checks
@@ -142,6 +144,14 @@ func runKRB001(ctx context.Context, p *Pass) error {
 			continue
 		}
 		src := klistSource(ev, i)
+		for _, f := range k.Failures {
+			reportKlistFailure(p, src, f)
+		}
+		if len(k.Failures) > 0 && len(k.Tickets) == 0 {
+			// The failure is the answer: the client tried and could not get
+			// a ticket; "no HTTP ticket" would say less.
+			continue
+		}
 		var httpTickets []negotiate.Ticket
 		for _, t := range k.Tickets {
 			if strings.HasPrefix(strings.ToLower(t.Server), "http/") {
@@ -158,6 +168,7 @@ func runKRB001(ctx context.Context, p *Pass) error {
 						"if it has just opened the site, it authenticated with NTLM (Kerberos-then-NTLM fallback) or not at all.", len(k.Tickets)),
 					Evidence:    []EvidenceRef{{Source: src, Detail: klistSummary(k)}},
 					Remediation: krb001KlistRemedies(""),
+					symptomOf:   spnKinds,
 				})
 			}
 			continue
@@ -180,6 +191,7 @@ func runKRB001(ctx context.Context, p *Pass) error {
 				"the URL uses a name without an SPN (a CNAME or alias), or the site is not in the browser's Local intranet zone.", strings.Join(want, " or ")),
 			Evidence:    []EvidenceRef{{Source: src, Detail: klistSummary(k)}},
 			Remediation: krb001KlistRemedies(want[0]),
+			symptomOf:   spnKinds,
 		})
 	}
 	for _, tr := range ev.TicketRequests {
@@ -205,9 +217,63 @@ func runKRB001(ctx context.Context, p *Pass) error {
 				tr.SPN, ke.Name, ke.Code, ke.Meaning),
 			Evidence:    []EvidenceRef{{Source: "ticket request", Locator: tr.SPN, Detail: ke.Error()}},
 			Remediation: kdcErrorRemedies(tr.SPN, ke.Code, ev.Host),
+			symptomOf:   kdcSymptomOf(ke.Code),
 		})
 	}
 	return nil
+}
+
+// reportKlistFailure reports a failed klist/kvno/kinit command with its
+// status codes and their meaning, never as "no ticket".
+func reportKlistFailure(p *Pass, src string, f negotiate.KlistFailure) {
+	ev := p.Evidence
+	target := f.Target
+	subject := cmp.Or(target, src)
+	var codes []string
+	for _, c := range f.Codes() {
+		codes = append(codes, c.String())
+	}
+	what := cmp.Or(f.Name, "an error iiskerb does not know")
+	if len(codes) > 0 {
+		what += " (" + strings.Join(codes, ", ") + ")"
+	}
+	meaning := cmp.Or(f.Meaning, f.Text)
+	cmd := cmp.Or(f.Command, "klist")
+	if target != "" {
+		cmd += " " + target
+	}
+	msg := fmt.Sprintf("%s failed with %s: %s.", cmd, what, strings.TrimSuffix(meaning, "."))
+	var rems []Remedy
+	var symptom []string
+	switch {
+	case f.KerberosCode != 0:
+		msg += fmt.Sprintf(" The KDC refused the ticket (%s, Kerberos error %d); clients fall back to NTLM where it is enabled.", f.KerberosCode, int32(f.KerberosCode))
+		rems = kdcErrorRemedies(cmp.Or(target, "HTTP/"+serverName(ev.Host)), int32(f.KerberosCode), ev.Host)
+		symptom = kdcSymptomOf(int32(f.KerberosCode))
+	case f.Name == "SEC_E_NO_CREDENTIALS" || f.Name == "KRB5_FCC_NOFILE":
+		msg += " The client has no Kerberos ticket-granting ticket, so it cannot ask for service tickets: it is not logged on with a domain account, or its logon did not reach a domain controller."
+		rems = []Remedy{{Summary: "Log on to the client with a domain account (or run kinit on a non-Windows client), then retry",
+			Commands: []string{"klist tgt", "whoami /upn"}}}
+	case f.Name == "ERROR_NO_LOGON_SERVERS" || f.Name == "SEC_E_NO_AUTHENTICATING_AUTHORITY" || f.Name == "KRB5_KDC_UNREACH":
+		msg += " The client cannot reach a domain controller (KDC): Kerberos cannot work from it until it can."
+		rems = []Remedy{{Summary: "Check that the client finds and reaches a domain controller (DNS SRV records, TCP/UDP 88)",
+			Commands: []string{"nltest /dsgetdc:" + cmp.Or(ev.Host.Realm, ev.Host.Domain, "<domain>"), "nslookup -type=SRV _kerberos._tcp." + cmp.Or(strings.ToLower(ev.Host.Realm), "<dns domain>")}}}
+	}
+	p.ReportAs(Warning, Finding{
+		Subject:     subject,
+		Message:     msg,
+		Evidence:    []EvidenceRef{{Source: src, Locator: lineLocator(f.Line), Detail: clip(f.String(), 300)}},
+		Remediation: rems,
+		symptomOf:   symptom,
+	})
+}
+
+// lineLocator returns the line number as a locator, or "" for 0.
+func lineLocator(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
 }
 
 func klistSummary(k *negotiate.Klist) string {
@@ -239,6 +305,21 @@ func krb001KlistRemedies(spn string) []Remedy {
 			Commands: []string{"setspn -Q " + target},
 		},
 	}
+}
+
+// kdcSymptomOf returns the cause kinds a KDC error code corroborates.
+func kdcSymptomOf(code int32) []string {
+	switch code {
+	case 7:
+		return []string{"spn-missing", "spn-cname"}
+	case 8:
+		return []string{"spn-duplicate", "spn-owner"}
+	case 14:
+		return []string{"rc4-owner"}
+	case 31, 41, 44:
+		return []string{"spn-owner"}
+	}
+	return nil
 }
 
 // kdcErrorRemedies gives the fix for the KDC errors an IIS administrator meets.
@@ -280,6 +361,25 @@ func kdcErrorRemedies(spnName string, code int32, h Host) []Remedy {
 	return nil
 }
 
+// rc4TicketRemedy allows AES on the accounts the directory shows holding
+// the ticket's SPN; without directory evidence the owner is looked up first.
+func rc4TicketRemedy(ctx context.Context, p *Pass, t *negotiate.Ticket) Remedy {
+	const tradeoff = "Accounts whose password predates AES support (domain functional level 2008) need a password reset before AES tickets can be issued."
+	var acts []Action
+	if !t.IsTGT() {
+		for _, h := range holdersOf(ctx, p, t.Server) {
+			acts = append(acts, Action{Kind: ActSetEncTypes, Account: h, AccountKind: accountKindName(spn.Unknown, h), SPN: t.Server})
+		}
+	}
+	if len(acts) == 0 {
+		return Remedy{Summary: "Find the account that owns " + t.Server + ", allow AES for it and reset its password (so AES keys exist), then get a fresh ticket",
+			Commands: []string{"setspn -Q " + t.Server, "klist purge"}, Tradeoff: tradeoff, Choice: "allow-aes"}
+	}
+	r := remedyFrom("Allow AES for the owner of "+t.Server+" and reset its password (so AES keys exist), then get a fresh ticket", tradeoff, acts...)
+	r.Choice = "allow-aes"
+	return r
+}
+
 func runKRB002(ctx context.Context, p *Pass) error {
 	ev := p.Evidence
 	seen := map[string]bool{}
@@ -297,16 +397,10 @@ func runKRB002(ctx context.Context, p *Pass) error {
 			Subject: t.Server,
 			Message: fmt.Sprintf("The %s is encrypted with %s (RC4): its owner has no AES keys or allows only RC4. "+
 				"Windows moved the Kerberos default from RC4 to AES in 2026 (CVE-2026-20833); once RC4 is refused, Kerberos to this service fails.", what, t.EncType),
-			Evidence: []EvidenceRef{{Source: src, Locator: loc, Detail: fmt.Sprintf("%s %s@%s enctype %s (%d)", what, t.Server, t.Realm, t.EncType, t.EncTypeID)}},
-			Remediation: []Remedy{{
-				Summary: "Enable AES on the account that owns the SPN, reset its password (so AES keys exist), then get a fresh ticket",
-				Commands: []string{
-					"setspn -Q " + t.Server,
-					"Set-ADComputer <owner> -KerberosEncryptionType AES128,AES256   # Set-ADUser for a user/service account",
-					"klist purge",
-				},
-				Tradeoff: "Accounts whose password predates AES support (domain functional level 2008) need a password reset before AES tickets can be issued.",
-			}},
+			Evidence:    []EvidenceRef{{Source: src, Locator: loc, Detail: fmt.Sprintf("%s %s@%s enctype %s (%d)", what, t.Server, t.Realm, t.EncType, t.EncTypeID)}},
+			Remediation: []Remedy{rc4TicketRemedy(ctx, p, t)},
+			Cause:       "rc4-ticket:" + strings.ToLower(t.Server),
+			symptomOf:   []string{"rc4-owner"},
 		})
 	}
 	for i, k := range ev.Klists {
@@ -531,6 +625,7 @@ func reportNoNegotiate(p *Pass, subject, source, loc string, offered []string) {
 			},
 			Tradeoff: "Kerberos then needs correct HTTP SPNs; where it cannot complete, clients fall back to NTLM as before. Firewalls lose the user name for Kerberos connections.",
 		}},
+		symptomOf: []string{"no-negotiate", "ntlm-first", "windows-auth-disabled"},
 	})
 }
 
@@ -562,6 +657,7 @@ func runNEG002(ctx context.Context, p *Pass) error {
 		if tr.KerberosError != nil {
 			f.Remediation = kdcErrorRemedies(tr.SPN, tr.KerberosError.Code, p.Evidence.Host)
 		}
+		f.symptomOf = []string{"spn-owner", "spn-missing", "spn-duplicate", "spn-cname"}
 		p.ReportAs(sev, f)
 	}
 	for _, fl := range traceFlows(p) {
@@ -600,6 +696,7 @@ func runNEG002(ctx context.Context, p *Pass) error {
 			Message:     fmt.Sprintf("Kerberos did not authenticate (%s); NTLM then succeeded%s. %s", why, user, fallback),
 			Evidence:    []EvidenceRef{{Source: fl.source, Locator: loc, Detail: why}, {Source: fl.source, Locator: strconv.Itoa(fl.ntlmSuccess), Detail: "2xx after NTLM AUTHENTICATE"}},
 			Remediation: rem,
+			symptomOf:   []string{"spn-owner", "spn-missing", "spn-duplicate", "spn-cname"},
 		})
 	}
 	return nil
@@ -622,6 +719,7 @@ func runNEG003(ctx context.Context, p *Pass) error {
 				"\"request level authentication is not supported\".", orUnknown(tr.Mechanism), tr.URL),
 			Evidence:    []EvidenceRef{{Source: "probe " + tr.URL, Detail: "reuse-check round answered 401"}},
 			Remediation: rem,
+			symptomOf:   persistKinds,
 		})
 	}
 	for _, fl := range traceFlows(p) {
@@ -636,6 +734,7 @@ func runNEG003(ctx context.Context, p *Pass) error {
 					"the server re-authenticates requests instead of keeping the connection authenticated (authPersistNonNTLM=false, if the requests shared a connection).",
 				Evidence:    []EvidenceRef{{Source: fl.source, Locator: strconv.Itoa(fl.reauthAfterKerb), Detail: "401 Negotiate after Kerberos success"}},
 				Remediation: rem,
+				symptomOf:   persistKinds,
 			})
 		case fl.persistentFalse != 0:
 			p.Report(Finding{
@@ -643,11 +742,18 @@ func runNEG003(ctx context.Context, p *Pass) error {
 				Message:     "The Kerberos-authenticated response carries \"Persistent-Auth: false\": IIS will authenticate the next request on this connection again (authPersistNonNTLM=false).",
 				Evidence:    []EvidenceRef{{Source: fl.source, Locator: strconv.Itoa(fl.persistentFalse), Detail: "Persistent-Auth: false"}},
 				Remediation: rem,
+				symptomOf:   persistKinds,
 			})
 		}
 	}
 	return nil
 }
+
+// persistKinds are the causes of re-authentication on every request.
+var persistKinds = []string{"auth-persist-non-ntlm", "per-request-auth"}
+
+// spnKinds are the causes of a Kerberos failure that an SPN explains.
+var spnKinds = []string{"spn-owner", "spn-missing", "spn-duplicate", "spn-cname"}
 
 func orUnknown(s string) string {
 	if s == "" {

@@ -185,7 +185,12 @@ func (p *Pass) spnAudit(ctx context.Context) (*spn.Audit, error) {
 			return nil, fmt.Errorf("scanning %s: %w", p.Evidence.Directory.Describe(), err)
 		}
 		if err != nil {
-			p.Warn(EvidenceWarning{Source: p.Evidence.Directory.Describe(), Message: err.Error()})
+			// The reason names the directory already; keep it once.
+			msg := strings.TrimPrefix(au.Reason, p.Evidence.Directory.Describe()+" ")
+			if msg == "" {
+				msg = err.Error()
+			}
+			p.Warn(EvidenceWarning{Source: p.Evidence.Directory.Describe(), Message: "directory scan partial: " + msg})
 		}
 		return au, nil
 	})
@@ -436,8 +441,38 @@ func verdictFinding(g *spnGroup, v spn.Verdict, dir, summary string) Finding {
 		Message:  msg + " [" + g.where() + "]",
 		Evidence: g.refs(v, dir),
 	}
+	kind := spn.Unknown
+	if g.owner.Kind == spn.OwnerComputer {
+		kind = spn.Computer
+	}
+	var actions []Action
+	choice := ""
+	switch v.Kind {
+	case spn.Missing, spn.Unverified:
+		f.Cause, choice = "spn-missing", "register-spn"
+		actions = append(actions, addSPNAction(v.SPN, g.owner.Account, kind))
+	case spn.WrongAccount, spn.Duplicated:
+		f.Cause, choice = "spn-owner", "move-spns"
+		held := false
+		for _, o := range v.Owners {
+			if accountKey(o) == accountKey(g.owner.Account) {
+				held = true
+				continue
+			}
+			actions = append(actions, removeSPNAction(v.SPN, o))
+		}
+		if !held {
+			actions = append(actions, addSPNAction(v.SPN, g.owner.Account, kind))
+		}
+	}
 	if len(v.Fix) > 0 {
-		f.Remediation = append(f.Remediation, Remedy{Summary: summary, Commands: v.Fix, Tradeoff: v.Note})
+		r := Remedy{Summary: summary, Commands: v.Fix, Tradeoff: v.Note, Choice: choice}
+		if v.Via == "" {
+			// The actions say the same as the commands; a fallback through
+			// sPNMappings (Via) is left to the commands alone.
+			r.Actions = actions
+		}
+		f.Remediation = append(f.Remediation, r)
 	}
 	return f
 }
@@ -457,7 +492,10 @@ func runMissingSPN(ctx context.Context, p *Pass) error {
 		}
 		f := verdictFinding(g, v, plan.dir, "Check who holds the SPN (forest-wide), then register it on "+g.owner.Account+" if nobody does")
 		f.Message = "Not verified: " + f.Message
-		p.ReportAs(Warning, f)
+		f.Remediation = nil
+		f.Cause = ""
+		p.ReportAs(Info, f)
+		p.NotVerified("who holds "+v.SPN, "setspn -L "+g.owner.Account+" (its full SPN list), setspn -F -Q "+v.SPN+", or a complete ldifde export")
 	}
 	return nil
 }
@@ -505,14 +543,17 @@ func runDuplicateSPN(ctx context.Context, p *Pass) error {
 			Evidence: []EvidenceRef{{Source: dir, Detail: "holders: " + strings.Join(d.Owners, ", ")}},
 		}
 		for i, keep := range d.Owners {
-			r := Remedy{Summary: "If the service runs as " + keep + ", remove the SPN from the other accounts"}
+			var acts []Action
 			for j, o := range d.Owners {
 				if j != i {
-					r.Commands = append(r.Commands, spn.SetspnDelete(d.SPN, o))
+					acts = append(acts, removeSPNAction(d.SPN, o))
 				}
 			}
+			r := remedyFrom("If the service runs as "+keep+", remove the SPN from the other accounts", "", acts...)
+			r.Choice = "keep-owner:" + strings.ToLower(keep)
 			f.Remediation = append(f.Remediation, r)
 		}
+		f.Cause = "spn-duplicate:" + strings.ToLower(d.SPN)
 		p.Report(f)
 	}
 	if c := au.DuplicatesCompleteness; !c.Complete {
@@ -568,17 +609,42 @@ func reportPartialAudit(ctx context.Context, p *Pass, au *spn.Audit, plan *spnPl
 		return
 	}
 	f.Message = "Not verified: " + f.Message
-	f.Remediation = []Remedy{{Summary: "Give an ldifde export (it carries msDS-SupportedEncryptionTypes and every SPN holder) or query the directory over LDAP",
-		Commands: []string{`setspn -L <DOMAIN\account>`, `ldifde -f spns.ldf -r "(servicePrincipalName=*)" -l servicePrincipalName,sAMAccountName,userAccountControl,msDS-SupportedEncryptionTypes,objectClass`}}}
+	settle := ldifdeSettle
 	if encTypes {
-		// RC4-only owners still get tickets from a classic KDC: an unknown
-		// encryption-type setting is a gap in the evidence worth stating,
-		// not a problem that blocks Kerberos today.
 		f.Message += " (setspn output cannot show msDS-SupportedEncryptionTypes)"
-		p.ReportAs(Info, f)
-		return
 	}
-	p.ReportAs(Warning, f)
+	p.ReportAs(Info, f)
+	p.NotVerified(strings.TrimSuffix(what, " were")+" on accounts the evidence does not fully show", settle)
+}
+
+// ldifdeSettle names the evidence that settles directory-wide questions.
+const ldifdeSettle = `an ldifde export (ldifde -f spns.ldf -r "(servicePrincipalName=*)" -l servicePrincipalName,sAMAccountName,userAccountControl,msDS-SupportedEncryptionTypes,objectClass) or an LDAP query`
+
+// malformedRemedy removes a malformed value from its holders; registering
+// the value meant (the rest of the verdict's commands) is left to the
+// administrator, who knows which name was meant.
+func malformedRemedy(v spn.Verdict) Remedy {
+	r := Remedy{Summary: "Replace the value with the SPN clients request", Choice: "fix-malformed"}
+	owners := v.Owners
+	if len(owners) == 0 && v.Account != "" {
+		owners = []string{v.Account}
+	}
+	for _, o := range owners {
+		r.Actions = append(r.Actions, removeSPNAction(v.SPN, o))
+	}
+	var rest []string
+	for _, c := range v.Fix {
+		if !strings.HasPrefix(c, "setspn -D ") {
+			rest = append(rest, c)
+		}
+	}
+	if len(rest) > 0 {
+		r.Actions = append(r.Actions, Action{Kind: ActManual, Where: WhereActiveDirectory, Text: "register the value that was meant", Commands: rest})
+	}
+	for _, a := range r.Actions {
+		r.Commands = append(r.Commands, a.CommandLines()...)
+	}
+	return r
 }
 
 func runMalformedSPN(ctx context.Context, p *Pass) error {
@@ -595,7 +661,7 @@ func runMalformedSPN(ctx context.Context, p *Pass) error {
 		seen[k] = true
 		p.Report(Finding{Subject: v.SPN, Message: v.Detail + " [" + g.where() + "]",
 			Evidence:    []EvidenceRef{{Source: plan.dir, Detail: "held by " + strings.Join(v.Owners, ", ")}, g.why},
-			Remediation: []Remedy{{Summary: "Replace the value with the SPN clients request", Commands: v.Fix}}})
+			Remediation: []Remedy{malformedRemedy(v)}, Cause: "spn-malformed"})
 	}
 	au, err := p.spnAudit(ctx)
 	if err != nil {
@@ -610,7 +676,7 @@ func runMalformedSPN(ctx context.Context, p *Pass) error {
 		seen[k] = true
 		p.Report(Finding{Subject: v.SPN, Message: v.Detail,
 			Evidence:    []EvidenceRef{{Source: dir, Detail: "held by " + strings.Join(v.Owners, ", ")}},
-			Remediation: []Remedy{{Summary: "Replace the value with the SPN clients request", Commands: v.Fix}}})
+			Remediation: []Remedy{malformedRemedy(v)}, Cause: "spn-malformed"})
 	}
 	reportPartialAudit(ctx, p, au, plan, "Malformed SPNs were", false)
 	return nil
@@ -652,14 +718,25 @@ func runCNAMEBindingHost(ctx context.Context, p *Pass) error {
 			f.Remediation = []Remedy{
 				{Summary: "Register the SPN of the canonical name on the decrypting account",
 					Commands: []string{"setspn -F -Q " + e.SPN.String(), spn.SetspnAdd(e.SPN.String(), g.owner.Account)},
-					Tradeoff: "If the canonical name is another server's, its HOST SPN conflicts (KB5008382); then prefer the next option"},
+					Tradeoff: "If the canonical name is another server's, its HOST SPN conflicts (KB5008382); then prefer the next option",
+					Actions:  []Action{addSPNAction(e.SPN.String(), g.owner.Account, spn.Unknown)}, Choice: "register-canonical"},
 				{Summary: "Replace the CNAME with an A record for " + e.Alias + " and register HTTP/" + e.Alias,
-					Commands: []string{spn.SetspnAdd("HTTP/"+e.Alias, g.owner.Account)}},
+					Commands: []string{spn.SetspnAdd("HTTP/"+e.Alias, g.owner.Account)},
+					Actions: []Action{{Kind: ActManual, Where: WhereDNS, Text: "replace the CNAME " + e.Alias + " with an A record"},
+						addSPNAction("HTTP/"+e.Alias, g.owner.Account, spn.Unknown)}, Choice: "a-record"},
 			}
+			f.Cause = "spn-cname:" + strings.ToLower(e.Alias)
 			p.Report(f)
 		}
 	}
 	return nil
+}
+
+// aesRemedy allows AES for the account of an RC4-only verdict.
+func aesRemedy(v spn.Verdict) Remedy {
+	r := Remedy{Summary: "Allow AES for " + v.Account, Commands: v.Fix, Tradeoff: v.Note, Choice: "allow-aes",
+		Actions: []Action{{Kind: ActSetEncTypes, Account: v.Account, AccountKind: accountKindName(spn.Unknown, v.Account)}}}
+	return r
 }
 
 func runRC4OnlyOwner(ctx context.Context, p *Pass) error {
@@ -675,13 +752,38 @@ func runRC4OnlyOwner(ctx context.Context, p *Pass) error {
 		seen[strings.ToLower(v.Account)] = true
 		p.Report(Finding{Subject: v.Account, Message: v.Detail + " [" + g.where() + "]",
 			Evidence:    []EvidenceRef{{Source: plan.dir, Detail: "msDS-SupportedEncryptionTypes of " + v.Account}, g.why},
-			Remediation: []Remedy{{Summary: "Allow AES for the account", Commands: v.Fix, Tradeoff: v.Note}}})
+			Remediation: []Remedy{aesRemedy(v)}, Cause: "rc4-owner"})
+	}
+	var unknown []string
+	for _, v := range plan.verdicts(spn.EncTypesUnverified) {
+		if !seen[strings.ToLower(v.Account)] {
+			seen[strings.ToLower(v.Account)] = true
+			unknown = append(unknown, v.Account)
+		}
 	}
 	au, err := p.spnAudit(ctx)
 	if err != nil {
 		return err
 	}
 	dir := p.Evidence.Directory.Describe()
+	for _, a := range au.EncTypesUnknown {
+		if !seen[strings.ToLower(a)] {
+			seen[strings.ToLower(a)] = true
+			unknown = append(unknown, a)
+		}
+	}
+	if len(unknown) > 0 {
+		// One statement for every account whose setting the evidence
+		// does not show (setspn output, an export without the attribute).
+		msg := fmt.Sprintf("Not verified: the encryption types (msDS-SupportedEncryptionTypes) of %s are not in the evidence: %s",
+			plural(len(unknown), "account", "accounts"), listSubjects(unknown, maxListed))
+		if !au.Complete {
+			msg += "; other holders of HTTP SPNs are not in the evidence at all"
+		}
+		p.ReportAs(Info, Finding{Subject: dir, Message: msg,
+			Evidence: []EvidenceRef{{Source: dir, Detail: "msDS-SupportedEncryptionTypes not in the evidence"}}})
+		p.NotVerified("encryption types of "+plural(len(unknown), "SPN owner", "SPN owners"), ldifdeSettle)
+	}
 	rc4 := append([]spn.Verdict(nil), au.RC4Only...)
 	sort.SliceStable(rc4, func(i, j int) bool { return strings.ToLower(rc4[i].Account) < strings.ToLower(rc4[j].Account) })
 	var assumed []string
@@ -697,7 +799,7 @@ func runRC4OnlyOwner(ctx context.Context, p *Pass) error {
 		}
 		p.Report(Finding{Subject: v.Account, Message: v.Detail + " (it holds HTTP SPNs)",
 			Evidence:    []EvidenceRef{{Source: dir, Detail: "msDS-SupportedEncryptionTypes of " + v.Account}},
-			Remediation: []Remedy{{Summary: "Allow AES for the account", Commands: v.Fix, Tradeoff: v.Note}}})
+			Remediation: []Remedy{aesRemedy(v)}, Cause: "rc4-owner"})
 	}
 	if len(assumed) > 0 {
 		// Accounts other than the decrypting ones without the attribute:
@@ -719,6 +821,8 @@ func runRC4OnlyOwner(ctx context.Context, p *Pass) error {
 				Commands: []string{`Get-ADObject -LDAPFilter "(&(servicePrincipalName=HTTP/*)(!(msDS-SupportedEncryptionTypes=*)))" -Properties servicePrincipalName`}}},
 		})
 	}
-	reportPartialAudit(ctx, p, au, plan, "RC4-only owners were", true)
+	if len(unknown) == 0 {
+		reportPartialAudit(ctx, p, au, plan, "RC4-only owners were", true)
+	}
 	return nil
 }

@@ -51,9 +51,12 @@ func TestSPNScenarios(t *testing.T) {
 			"SPN002": {status: StatusPassed},
 		}},
 		{"SPN001-unverified", map[string]want{
-			"SPN001": {StatusFailed, 1, "HTTP/portal.corp.example.com", "setspn -F -Q HTTP/portal.corp.example.com", "Not verified"},
+			// setspn -L of the decrypting account is its full SPN list: the
+			// binding's SPN is definitively not on it (another holder would
+			// hold the wrong key), an error, not "not verified".
+			"SPN001": {StatusFailed, 1, "HTTP/portal.corp.example.com", `setspn -S HTTP/portal.corp.example.com CORP\WEB01$`, "not among the SPNs of CORP\\WEB01$"},
 			"SPN003": {StatusFailed, 1, "offline evidence setspn/web01.txt", "setspn -F -X > setspn-X.txt", "Duplicate scan incomplete"},
-			"SPN006": {status: StatusPassed}, // with an informational "not verified" note, checked below
+			"SPN006": {status: StatusNotVerified}, // setspn output cannot show msDS-SupportedEncryptionTypes, checked below
 		}},
 		{"SPN002-wrong-account", map[string]want{
 			"SPN002": {StatusFailed, 1, "HTTP/portal.corp.example.com", `setspn -D HTTP/portal.corp.example.com CORP\svc-web`, "not on CORP\\WEB01$"},
@@ -122,9 +125,12 @@ func TestSPNScenarios(t *testing.T) {
 func TestSPNRC4NotVerifiedFromSetspn(t *testing.T) {
 	rep := runSPNScenario(t, "SPN001-unverified")
 	fs := rep.FindingsOf("SPN006")
-	if len(fs) != 1 || fs[0].Severity != Info || !strings.HasPrefix(fs[0].Message, "Not verified: RC4-only owners") ||
-		!strings.Contains(fs[0].Message, "cannot show msDS-SupportedEncryptionTypes") {
+	if len(fs) != 1 || fs[0].Severity != Info || !strings.HasPrefix(fs[0].Message, "Not verified: the encryption types (msDS-SupportedEncryptionTypes)") ||
+		!strings.Contains(fs[0].Message, `CORP\WEB01$`) || strings.Contains(fs[0].Message, "RC4 only") {
 		t.Errorf("SPN006 = %+v", fs)
+	}
+	if res, _ := rep.Result("SPN006"); res.Status != StatusNotVerified || !strings.Contains(res.Settle, "msDS-SupportedEncryptionTypes") {
+		t.Errorf("SPN006 result %+v, want not_verified with what would settle it", res)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -23,6 +24,27 @@ type Pass struct {
 
 	run      *runState
 	findings []Finding
+	// unverified lists facts the check needed but the evidence could not
+	// establish (NotVerified); sharedErrs the failures of shared
+	// computations the check used.
+	unverified []unverifiedFact
+	sharedErrs []error
+}
+
+type unverifiedFact struct{ what, settle string }
+
+// NotVerified records that a fact the check needs could not be
+// established from the evidence given (an unreadable log, a directory
+// answer that does not show an attribute): what names the fact, settle the
+// evidence that would establish it. A check that records an unverified fact
+// and no warning or error gets the result "not_verified", never "passed".
+func (p *Pass) NotVerified(what, settle string) {
+	for _, u := range p.unverified {
+		if u.what == what {
+			return
+		}
+	}
+	p.unverified = append(p.unverified, unverifiedFact{what, settle})
 }
 
 // runState is shared by every Pass of one Diagnose call.
@@ -31,6 +53,7 @@ type runState struct {
 	shared   map[string]*sharedEntry
 	warnings []EvidenceWarning
 	notes    []string
+	unusable []UnusableEvidence
 }
 
 type sharedEntry struct {
@@ -79,6 +102,21 @@ func (p *Pass) Warn(w EvidenceWarning) {
 	p.run.warnings = append(p.run.warnings, w)
 }
 
+// Unusable records that supplied evidence could not be used at all (a log
+// without one readable line): the report lists it and its status cannot be
+// healthy. Record the unverified facts with NotVerified as well.
+func (p *Pass) Unusable(kind EvidenceKind, source, reason string) {
+	p.run.mu.Lock()
+	defer p.run.mu.Unlock()
+	u := UnusableEvidence{Kind: kind, Source: source, Reason: reason}
+	for _, x := range p.run.unusable {
+		if x == u {
+			return
+		}
+	}
+	p.run.unusable = append(p.run.unusable, u)
+}
+
 // Shared returns the value computed by compute for key, calling compute at
 // most once per Diagnose run; later calls (from any check) get the same
 // value and error. Use it for expensive data several checks need, such as a
@@ -100,6 +138,11 @@ func (p *Pass) Shared(key string, compute func() (any, error)) (any, error) {
 		}()
 		e.v, e.err = compute()
 	})
+	if e.err != nil && p.Check != nil {
+		// The check depends on a computation that failed: its result is
+		// "error" even if it ignores the returned error.
+		p.sharedErrs = append(p.sharedErrs, e.err)
+	}
 	return e.v, e.err
 }
 
@@ -144,6 +187,31 @@ func Diagnose(ctx context.Context, ev *Evidence, opts *Options) (*Report, error)
 		return nil, err
 	}
 
+	rep, err := runChecks(ctx, ev, checks, prof, pl)
+	if err != nil {
+		return nil, err
+	}
+	assignFindingIDs(rep.Findings)
+	rep.Verdict = computeVerdict(ev, prof, rep)
+	if kerb, where := kerberosOnWire(ev); kerb && !ev.Scenario.FirewallShowsServiceAccount {
+		rep.Notes = append(rep.Notes, "Kerberos is in use ("+where+"): an on-path device sees only the realm and the SPN, not the user, "+
+			"so an identity-aware firewall would attribute this traffic to a service or machine identity - visibility, not wrong credentials")
+	}
+	if ev.Scenario.NTLMDisabled && len(rep.Verdict) == 0 {
+		rep.Notes = append(rep.Notes, "NTLM is disabled in the domain: no finding blocks Kerberos and every check that ran could verify its facts")
+	}
+	rep.Exchanges = exchanges(ev)
+	rep.Sources = sources(ev)
+	if err := diagnoseReport(ctx, ev, checks, prof, pl, rep); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// runChecks runs every check over ev and returns the findings, results,
+// warnings and notes; the diagnosis parts are left empty. The simulation of
+// a plan calls it again on a changed copy of the evidence.
+func runChecks(ctx context.Context, ev *Evidence, checks []*Check, prof *Profile, pl *plan) (*Report, error) {
 	rs := &runState{shared: map[string]*sharedEntry{}}
 	if ev.Config != nil {
 		// Scope notes (profile paths absent from this server) belong in
@@ -166,10 +234,17 @@ func Diagnose(ctx context.Context, ev *Evidence, opts *Options) (*Report, error)
 	sortFindings(rep.Findings)
 	rep.Warnings = append(append([]EvidenceWarning{}, ev.Warnings...), rs.warnings...)
 	rep.Notes = append(rep.Notes, rs.notes...)
-	rep.Verdict = computeVerdict(ev, prof, rep)
-	rep.Exchanges = exchanges(ev)
-	rep.Sources = sources(ev)
+	rep.unusable = rs.unusable
 	return rep, nil
+}
+
+// assignFindingIDs numbers the findings of each check in report order.
+func assignFindingIDs(fs []Finding) {
+	n := map[string]int{}
+	for i := range fs {
+		n[fs[i].CheckID]++
+		fs[i].ID = fmt.Sprintf("%s-%d", fs[i].CheckID, n[fs[i].CheckID])
+	}
 }
 
 // reasonNotSelected is the skip reason of a check Options.Checks left out.
@@ -188,6 +263,11 @@ func runOne(ctx context.Context, c *Check, ev *Evidence, prof *Profile, rs *runS
 	}
 	if missing := missingEvidence(c, ev); missing != "" {
 		res.Status, res.Reason = StatusSkipped, missing
+		if reason, settle, ok := unusableFor(c, ev); ok {
+			// The evidence was supplied but could not be read: the check
+			// is not verified, not merely skipped.
+			res.Status, res.Reason, res.Settle = StatusNotVerified, reason, settle
+		}
 		return res, nil, nil
 	}
 	p := &Pass{Check: c, Evidence: ev, Profile: prof, run: rs}
@@ -205,6 +285,9 @@ func runOne(ctx context.Context, c *Check, ev *Evidence, prof *Profile, rs *runS
 			findings[i].Severity = s
 		}
 	}
+	if res.Status != StatusError && len(p.sharedErrs) > 0 {
+		res.Status, res.Reason = StatusError, p.sharedErrs[0].Error()
+	}
 	if res.Status == StatusError {
 		return res, findings, nil
 	}
@@ -220,6 +303,17 @@ func runOne(ctx context.Context, c *Check, ev *Evidence, prof *Profile, rs *runS
 	case above > 0:
 		res.Status = StatusFailed
 		res.Reason = plural(len(findings), "finding", "findings")
+	case len(p.unverified) > 0:
+		res.Status = StatusNotVerified
+		var whats, settles []string
+		for _, u := range p.unverified {
+			whats = append(whats, u.what)
+			if u.settle != "" && !slices.Contains(settles, u.settle) {
+				settles = append(settles, u.settle)
+			}
+		}
+		res.Reason = strings.Join(whats, "; ")
+		res.Settle = strings.Join(settles, "; ")
 	case infos > 0:
 		res.Status = StatusPassed
 		res.Reason = plural(infos, "informational note", "informational notes")
@@ -253,6 +347,27 @@ func panicSite() string {
 			return ""
 		}
 	}
+}
+
+// unusableFor reports whether evidence the check needs was supplied but
+// could not be used, with the reason and what would settle it.
+func unusableFor(c *Check, ev *Evidence) (reason, settle string, ok bool) {
+	kinds := append(append([]EvidenceKind(nil), c.Requires...), c.RequiresAny...)
+	var reasons []string
+	for _, k := range kinds {
+		if ev.Has(k) {
+			continue
+		}
+		for _, u := range ev.Unusable {
+			if u.Kind == k {
+				reasons = append(reasons, u.Source+": "+u.Reason)
+			}
+		}
+	}
+	if len(reasons) == 0 {
+		return "", "", false
+	}
+	return "supplied evidence could not be used: " + strings.Join(reasons, "; "), "a readable copy of that evidence", true
 }
 
 // missingEvidence returns a skip reason naming the absent evidence, or "".

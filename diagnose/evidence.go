@@ -50,6 +50,11 @@ type Evidence struct {
 	// Warnings are problems met while gathering the evidence (LoadBundle
 	// fills it); they are copied into the report.
 	Warnings []EvidenceWarning
+	// Unusable lists supplied evidence that could not be used (a config
+	// that does not parse, a file that is not klist output). A check that
+	// needs a kind of evidence that was supplied but unusable is "not
+	// verified", not skipped, and the report's status cannot be healthy.
+	Unusable []UnusableEvidence
 }
 
 // Host describes the IIS server.

@@ -69,14 +69,16 @@ func Example() {
 	for _, f := range rep.Findings {
 		fmt.Println(f.CheckID, f.Severity, f.Subject+":", f.Message)
 	}
-	for _, v := range rep.Verdict {
-		fmt.Printf("verdict: %s: %s\n", v.Scenario, v.Action)
+	fmt.Println("status:", rep.Summary.Status)
+	for _, rc := range rep.RootCauses {
+		fmt.Println(rc.ID+":", rc.Title, rc.Findings)
 	}
 	r, _ := rep.Result("SPN003")
 	fmt.Println("SPN003", r.Status, r.Reason)
 	// Output:
 	// CUS001 error Default Web Site/Altiris/ClientTaskServer: authPersistNonNTLM is false
-	// verdict: Agents cannot register with Task Server: Investigate
+	// status: problems
+	// RC1: Task Server paths authenticate once per connection: Default Web Site/Altiris/ClientTaskServer [CUS001-1]
 	// SPN003 skipped not selected
 }
 
@@ -131,36 +133,54 @@ func ExampleProfile_Match() {
 	// console false [155783]
 }
 
-// WriteText prints the verdict first, then the findings grouped by verdict
-// row and subject, with the commands ready to paste.
+// WriteText states the answer first (status and one line per root cause),
+// then the verdict, the root causes with their choices, the ordered plan
+// with its commands and what the simulated plan leaves. Reports from
+// Diagnose carry all of it; a report built by hand shows its findings.
 func ExampleReport_WriteText() {
-	rep := &diagnose.Report{
-		Profile: "itms",
-		Verdict: []diagnose.VerdictRow{{Scenario: diagnose.ScenarioTaskServer, Action: "Investigate", Findings: []string{"IIS006"}}},
-		Findings: []diagnose.Finding{{
-			CheckID: "IIS006", Severity: diagnose.Error, Subject: "Default Web Site/Altiris/ClientTaskServer",
-			Message:  "authPersistNonNTLM is false: agents report request level authentication is not supported",
-			Evidence: []diagnose.EvidenceRef{{Source: "applicationHost.config", Locator: "42"}},
-			Remediation: []diagnose.Remedy{{Summary: "Authenticate once per connection", Commands: []string{
-				`%windir%\system32\inetsrv\appcmd.exe set config "Default Web Site/Altiris/ClientTaskServer" -section:system.webServer/security/authentication/windowsAuthentication /authPersistNonNTLM:"True" /commit:apphost`}}},
-		}},
-		Results: []diagnose.CheckResult{{CheckID: "IIS006", Status: diagnose.StatusFailed, Reason: "1 finding"}},
+	cfg, err := iisconfig.Parse(strings.NewReader(exampleConfig))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ev := &diagnose.Evidence{Config: cfg, ConfigSource: "applicationHost.config",
+		Host: diagnose.Host{Computer: "TS01", Role: "task-server"}}
+	rep, err := diagnose.Diagnose(context.Background(), ev, &diagnose.Options{Checks: []string{"IIS006"}})
+	if err != nil {
+		fmt.Println(err)
+		return
 	}
 	_ = rep.WriteText(os.Stdout, diagnose.TextOptions{})
 	// Output:
-	// iiskerb report (profile itms): 1 error, 0 warnings, 0 info
+	// iiskerb (itms): Problems: 1 root cause (1 error finding); the 2-step plan below leaves 0 errors (simulated)
+	//   RC1 [error] authPersistNonNTLM is False on Default Web Site/Altiris/ClientTaskServer: Kerberos clients re-authentic...
+	//   evidence: config, host (-v names the files)
 	//
-	// VERDICT
-	//   ✗ Agents cannot register with Task Server: investigate (not expected)
-	//     findings: IIS006
+	// ROOT CAUSES
+	//   RC1 authPersistNonNTLM is False on Default Web Site/Altiris/ClientTaskServer: Kerberos clients re-authenticate on
+	//     every request (agents: "request level authentication is not supported"); findings IIS006-1
+	//     recommended: Set authPersistNonNTLM to True on Default Web Site/Altiris/ClientTaskServer (plan S1)
+	//       why: fixes the cause; the other choice is a workaround
+	//     choice: Workaround only: list NTLM before Negotiate on Default Web Site/Altiris/ClientTaskServer
+	//       why: a workaround, not a fix: it hides the cause
+	//       tradeoff: Not a fix: agents then always use NTLM and never Kerberos - no mutual authentication, NTLM relay
+	//         exposure, user names visible on the wire - and it breaks where NTLM is disabled. Prefer authPersistNonNTLM=True.
 	//
-	// FINDINGS: Agents cannot register with Task Server
-	//   Default Web Site/Altiris/ClientTaskServer
-	//     [error] IIS006 authPersistNonNTLM is false: agents report request level authentication is not supported
-	//       evidence: applicationHost.config:42
-	//       fix: Authenticate once per connection
-	//           %windir%\system32\inetsrv\appcmd.exe set config "Default Web Site/Altiris/ClientTaskServer" -section:system.webServer/security/authentication/windowsAuthentication /authPersistNonNTLM:"True" /commit:apphost
+	// PLAN (run in order)
+	//   S1 iis-server (cmd): set windowsAuthentication authPersistNonNTLM=True at Default Web Site/Altiris/ClientTaskServer
+	//     [resolves RC1]
+	//     %windir%\system32\inetsrv\appcmd.exe set config "Default Web Site/Altiris/ClientTaskServer" /commit:apphost ^
+	//         -section:system.webServer/security/authentication/windowsAuthentication /authPersistNonNTLM:"True"
+	//   S2 client (cmd): Re-test from a domain client: each SPN must give a ticket (klist get), then repeat the request that
+	//     failed
+	//     klist get HTTP/TS01
+	// AFTER THE PLAN (simulated): 0 errors, 0 warnings left
+	//   not simulated: DNS: names are taken as the evidence gives them
 	//
-	// CHECKS 0 passed, 1 failed, 0 skipped, 0 error
-	//   IIS006 failed  1 finding
+	// CHECKS 0 passed, 1 failed, 0 not verified, 24 skipped, 0 error
+	//   (24 checks not selected)
+	//
+	// NOTES
+	//   profile itms: package path Default Web Site/Altiris/PS is not configured on this server (hosted by: task-server,
+	//     package-server); not checked
 }

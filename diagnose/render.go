@@ -31,6 +31,18 @@ func (r *Report) normalized() *Report {
 	if c.Warnings == nil {
 		c.Warnings = []EvidenceWarning{}
 	}
+	if c.RootCauses == nil {
+		c.RootCauses = []RootCause{}
+	}
+	if c.Plan == nil {
+		c.Plan = []PlanStep{}
+	}
+	if c.AfterPlan.Remaining == nil {
+		c.AfterPlan.Remaining = []string{}
+	}
+	if c.AfterPlan.NotSimulated == nil {
+		c.AfterPlan.NotSimulated = []string{}
+	}
 	return &c
 }
 

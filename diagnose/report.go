@@ -7,6 +7,10 @@ import (
 
 // Finding is one problem or observation a check reports.
 type Finding struct {
+	// ID identifies the finding within the report: its check ID and a
+	// sequence number in report order ("IIS007-2"). Root causes and plan
+	// steps refer to findings by it.
+	ID string `json:"id"`
 	// CheckID is the ID of the check that reported it (filled by Pass.Report).
 	CheckID string `json:"check_id"`
 	// Severity is info, warning or error (Pass.Report fills the check's
@@ -22,6 +26,16 @@ type Finding struct {
 	Evidence []EvidenceRef `json:"evidence,omitempty"`
 	// Remediation lists alternative fixes, the preferred one first.
 	Remediation []Remedy `json:"remediation,omitempty"`
+	// Cause is the key of the root cause the finding belongs to
+	// ("spn-owner:default web site"): findings with the same Cause become
+	// one RootCause. Empty: the finding is its own root cause (or, for a
+	// symptom, attached to the cause it corroborates).
+	Cause string `json:"cause,omitempty"`
+
+	// symptomOf lists the cause kinds (the part of Cause before ':') this
+	// finding corroborates, in order of preference: a finding from logs,
+	// tickets or traces is then a symptom of that root cause.
+	symptomOf []string
 }
 
 // EvidenceRef points at one piece of evidence behind a finding.
@@ -46,6 +60,16 @@ type Remedy struct {
 	// Tradeoff states the cost of this remedy, if any (for example the
 	// security cost of putting NTLM before Negotiate).
 	Tradeoff string `json:"tradeoff,omitempty"`
+	// Actions are the structured changes behind Commands; the plan and its
+	// simulation use them. A remedy without actions is advice only.
+	Actions []Action `json:"actions,omitempty"`
+	// Choice keys the remedy across findings of one root cause: remedies
+	// with the same Choice are one way to fix the cause ("decrypt-with-pool-
+	// account"); empty means the remedy's Summary.
+	Choice string `json:"choice,omitempty"`
+	// Workaround marks a remedy that hides the cause instead of fixing it
+	// (NTLM before Negotiate): it is never the recommended choice.
+	Workaround bool `json:"workaround,omitempty"`
 }
 
 // Status is the outcome of one check.
@@ -57,6 +81,10 @@ const (
 	StatusFailed  Status = "failed"  // ran and reported at least one warning or error
 	StatusSkipped Status = "skipped" // did not run: evidence missing, not selected, or disabled
 	StatusError   Status = "error"   // returned an error or panicked
+	// StatusNotVerified: the evidence was supplied but could not establish
+	// the facts the check needs (an unreadable log, a directory that does
+	// not show an attribute); Settle says what would.
+	StatusNotVerified Status = "not_verified"
 )
 
 // CheckResult is the outcome of one check in a run.
@@ -65,9 +93,11 @@ type CheckResult struct {
 	CheckID string `json:"check_id"`
 	// Status is passed, failed, skipped or error.
 	Status Status `json:"status"`
-	// Reason explains a skip ("no evidence: directory"), an error, or
-	// summarises the findings ("2 findings").
+	// Reason explains a skip ("no evidence: directory"), an error, what
+	// could not be verified, or summarises the findings ("2 findings").
 	Reason string `json:"reason,omitempty"`
+	// Settle names the evidence that would settle a not-verified result.
+	Settle string `json:"settle,omitempty"`
 }
 
 // EvidenceWarning is a problem with the evidence itself: a file that could not be
@@ -125,6 +155,16 @@ type Report struct {
 	// Notes are informational lines about the run that are not findings,
 	// such as profile paths that do not exist on this server.
 	Notes []string `json:"notes,omitempty"`
+	// Summary is the answer: status, counts and unusable evidence.
+	Summary Summary `json:"summary"`
+	// RootCauses group the findings by cause, with symptoms and choices.
+	RootCauses []RootCause `json:"root_causes"`
+	// Plan is one ordered plan built from the recommended choices.
+	Plan []PlanStep `json:"plan"`
+	// AfterPlan is what the simulation of the plan leaves.
+	AfterPlan AfterPlan `json:"after_plan"`
+
+	unusable []UnusableEvidence // recorded by checks (Pass.Unusable)
 }
 
 // MaxSeverity returns the highest severity among the findings and whether

@@ -87,14 +87,34 @@ func computeVerdict(ev *Evidence, prof *Profile, rep *Report) []VerdictRow {
 		ids[row] = append(ids[row], f.CheckID)
 	}
 	applies := map[string]bool{}
+	// Failed registrations are a symptom the agent or IIS logs show; a
+	// configuration finding on a Task Server path explains the row but does
+	// not make it apply.
+	registration := false
+	for _, f := range rep.Findings {
+		if f.Severity == Info {
+			continue
+		}
+		switch f.CheckID {
+		case "LOG001":
+			registration = true
+		case "LOG002":
+			if pp, ok := prof.Match(f.Subject); ok && pp.Role == RoleTaskServer {
+				registration = true
+			}
+		}
+	}
 	for _, f := range rep.Findings {
 		for _, row := range verdictByCheck[f.CheckID] {
+			if row == ScenarioTaskServer && !registration {
+				continue
+			}
 			if row == ScenarioKerberosFallback || f.Severity > Info {
 				applies[row] = true
 				add(row, f)
 			}
 		}
-		if f.Severity > Info {
+		if f.Severity > Info && registration {
 			if pp, ok := prof.Match(f.Subject); ok && pp.Role == RoleTaskServer {
 				applies[ScenarioTaskServer] = true
 				add(ScenarioTaskServer, f)
@@ -102,7 +122,7 @@ func computeVerdict(ev *Evidence, prof *Profile, rep *Report) []VerdictRow {
 		}
 	}
 	if applies[ScenarioTaskServer] {
-		reasons[ScenarioTaskServer] = "findings on Task Server paths or agent log errors explain failed registrations"
+		reasons[ScenarioTaskServer] = "the logs show failed registrations; the root causes below explain them"
 	}
 	if applies[ScenarioRepeatedAuthErrors] {
 		reasons[ScenarioRepeatedAuthErrors] = "the logs show authentication failures beyond the normal Negotiate handshake"
@@ -111,16 +131,13 @@ func computeVerdict(ev *Evidence, prof *Profile, rep *Report) []VerdictRow {
 		reasons[ScenarioKerberosFallback] = "Kerberos failed and NTLM completed: normal fallback while both providers are enabled"
 	}
 
-	// Firewall identity: stated by the administrator, or Kerberos visible
-	// on the wire (an AP-REQ shows only realm and SPN to an observer).
-	kerb, kerbSource := kerberosOnWire(ev)
-	if ev.Scenario.FirewallShowsServiceAccount || kerb {
+	// Firewall identity: a row only when the administrator says a firewall
+	// shows a service account; Kerberos on the wire alone is a note.
+	if ev.Scenario.FirewallShowsServiceAccount {
 		applies[ScenarioFirewallIdentity] = true
-		switch {
-		case kerb:
-			reasons[ScenarioFirewallIdentity] = "Kerberos is in use (" + kerbSource + "): an on-path device sees only the realm and the SPN, not the user, so it attributes the traffic to a service or machine identity"
-		default:
-			reasons[ScenarioFirewallIdentity] = "reported by the administrator; a firewall cannot read the user from a Kerberos ticket"
+		reasons[ScenarioFirewallIdentity] = "reported by the administrator; a firewall cannot read the user from a Kerberos ticket"
+		if kerb, kerbSource := kerberosOnWire(ev); kerb {
+			reasons[ScenarioFirewallIdentity] += " (Kerberos is in use: " + kerbSource + ")"
 		}
 		for _, f := range rep.Findings {
 			if strings.HasPrefix(f.CheckID, "NEG") && f.Severity == Info {
@@ -130,7 +147,6 @@ func computeVerdict(ev *Evidence, prof *Profile, rep *Report) []VerdictRow {
 	}
 
 	if ev.Scenario.NTLMDisabled {
-		applies[ScenarioNTLMDisabled] = true
 		n := 0
 		for _, f := range rep.Findings {
 			if f.Severity > Info {
@@ -138,10 +154,19 @@ func computeVerdict(ev *Evidence, prof *Profile, rep *Report) []VerdictRow {
 				n++
 			}
 		}
-		if n == 0 {
-			reasons[ScenarioNTLMDisabled] = "NTLM is disabled in the domain: every client must complete Kerberos; no finding blocks it in the evidence given, verify the checks that were skipped"
-		} else {
+		unverified := 0
+		for _, r := range rep.Results {
+			if r.Status == StatusNotVerified {
+				unverified++
+			}
+		}
+		switch {
+		case n > 0:
+			applies[ScenarioNTLMDisabled] = true
 			reasons[ScenarioNTLMDisabled] = fmt.Sprintf("NTLM is disabled in the domain: with no fallback, %s blocks Kerberos for some clients", plural(n, "finding", "findings"))
+		case unverified > 0:
+			applies[ScenarioNTLMDisabled] = true
+			reasons[ScenarioNTLMDisabled] = fmt.Sprintf("NTLM is disabled in the domain: every client must complete Kerberos, and %s could not be verified with the evidence given", plural(unverified, "check", "checks"))
 		}
 	}
 

@@ -68,6 +68,14 @@
 // LocalSystem map to the computer account; LocalService is reported as
 // [Unsupported]. A computer account's HOST/name SPN also covers HTTP/name.
 //
+// # Simulating changes
+//
+// [Config.Apply] returns a new Config with [Edit] values applied to an
+// in-memory copy of the document, placed as `appcmd set config ...
+// /commit:apphost` would write them, so a remediation can be checked with
+// [Config.Effective] before anyone touches the server. Nothing is written to
+// disk; an edit that cannot be made is an *[EditError].
+//
 // # Schema files
 //
 // [LoadSchema] reads Microsoft's schema files (%windir%\System32\inetsrv\config\schema\*.xml)

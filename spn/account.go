@@ -139,7 +139,11 @@ func parseInt32(s string) (uint32, error) {
 
 // Account is a directory object that holds (or should hold) SPNs.
 type Account struct {
-	// Name is "DOMAIN\sam" when the domain is known, else the sAMAccountName.
+	// Name is "DOMAIN\sam" when the NetBIOS domain is known (given by the
+	// caller, read from CN=Partitions, or spelled so by the evidence itself),
+	// else the bare sAMAccountName (for an account known only by DN, its CN;
+	// for a computer recognised from its HOST SPNs, "CN$"). The domain is
+	// never derived from the DN.
 	Name string
 	// SAMAccountName is the pre-Windows 2000 logon name; computer accounts end
 	// in "$".
@@ -158,9 +162,12 @@ type Account struct {
 	// EncTypesSet is false when the attribute is absent. See
 	// [Account.EffectiveEncTypes].
 	EncTypesSet bool
-	// EncTypesUnknown is true when the source cannot show the attribute at
-	// all (setspn output), so its absence means nothing; LDAP and LDIF
-	// sources leave it false.
+	// EncTypesUnknown is true when the source did not read the attribute,
+	// so its absence means nothing: setspn output never shows it, and an
+	// LDIF export shows it only when the export requested it (see
+	// [LDIFExport.EncTypesSeen]). LDAP sources request it and leave this
+	// false. No RC4 conclusion may be drawn for such an account unless
+	// EncTypesSet.
 	EncTypesUnknown bool
 }
 
@@ -222,13 +229,13 @@ func (a *Account) SetAttribute(name string, values []string) error {
 	return nil
 }
 
-// SetDomain fills Name as "DOMAIN\sam" from the NetBIOS domain name. With an
-// empty domain it uses [DomainFromDN] on the account's DN, and with no DN
-// either Name is the bare sAMAccountName.
+// SetDomain fills Name as "DOMAIN\sam" from the NetBIOS domain name the
+// caller knows (given by the user, or nETBIOSName read from CN=Partitions).
+// With an empty domain Name is the bare sAMAccountName (the CN of the DN when
+// sAMAccountName is unknown): the domain is never guessed from the DN, since
+// the first DC= label is often not the NetBIOS name. setspn resolves a bare
+// name in the current domain.
 func (a *Account) SetDomain(domain string) {
-	if domain == "" {
-		domain = DomainFromDN(a.DN)
-	}
 	sam := a.SAMAccountName
 	if sam == "" {
 		sam = cnFromDN(a.DN)
@@ -240,10 +247,13 @@ func (a *Account) SetDomain(domain string) {
 	a.Name = domain + `\` + sam
 }
 
-// DomainFromDN guesses a NetBIOS-style domain name from a DN: the first DC=
-// component, upper-cased ("CN=web01,OU=x,DC=corp,DC=example,DC=com" ->
-// "CORP"). The real NetBIOS name (nETBIOSName in CN=Partitions) may differ;
-// use it when known.
+// DomainFromDN returns the first DC= component of a DN, upper-cased
+// ("CN=web01,OU=x,DC=corp,DC=example,DC=com" -> "CORP"), or "".
+//
+// It is only a guess at the NetBIOS domain name: the real one (nETBIOSName
+// of the domain's crossRef in CN=Partitions) often differs, so this package
+// never uses it to name accounts or build commands, and callers should not
+// either. Use it at most as a hint shown as such.
 func DomainFromDN(dn string) string {
 	for _, rdn := range splitDN(dn) {
 		k, v, ok := strings.Cut(rdn, "=")

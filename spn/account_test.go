@@ -72,8 +72,8 @@ func TestSetAttribute(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	a.SetDomain("")
-	want := Account{Name: `CORP\svc-web`, SAMAccountName: "svc-web", DN: "CN=svc\\, web,OU=x,DC=corp,DC=example,DC=com", Kind: User,
+	a.SetDomain("") // no domain given: the bare sAMAccountName, never one guessed from DC=
+	want := Account{Name: `svc-web`, SAMAccountName: "svc-web", DN: "CN=svc\\, web,OU=x,DC=corp,DC=example,DC=com", Kind: User,
 		Disabled: true, SPNs: []string{"HTTP/a", "HTTP/b"}, EncTypes: 24, EncTypesSet: true}
 	if !reflect.DeepEqual(a, want) {
 		t.Errorf("account = %+v", a)

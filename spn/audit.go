@@ -14,9 +14,18 @@ type Audit struct {
 	DuplicatesCompleteness Completeness
 	// Malformed has one Malformed verdict per malformed value and holder.
 	Malformed []Verdict
-	// RC4Only has one RC4Only verdict per account that allows only RC4 (or
-	// has no msDS-SupportedEncryptionTypes).
+	// RC4Only has one RC4Only verdict per account that allows only RC4, or
+	// (Assumed) whose source read msDS-SupportedEncryptionTypes and found
+	// none. Accounts whose attribute the source did not read are never
+	// here: see EncTypesUnknown.
 	RC4Only []Verdict
+	// EncTypesUnknown names (as in [Account.Name]) the accounts, within
+	// AuditOptions.RC4Classes, whose msDS-SupportedEncryptionTypes the
+	// source did not read (Account.EncTypesUnknown: setspn output, an LDIF
+	// export that did not request it), in scan order. Whether they are
+	// RC4-only is not verified: callers should say so and ask for the
+	// attribute (ldifde -l ...,msDS-SupportedEncryptionTypes, or LDAP).
+	EncTypesUnknown []string
 	// Accounts and SPNs count what the scan saw.
 	Accounts, SPNs int
 	// Completeness is false when the scan did not see every SPN holder
@@ -29,19 +38,23 @@ type AuditOptions struct {
 	// MalformedClasses limits Malformed to values of these service classes
 	// (case-insensitive, e.g. "HTTP", "HOST"); nil means all.
 	MalformedClasses []string
-	// RC4Classes limits RC4Only to accounts holding an SPN of these classes;
-	// nil means all.
+	// RC4Classes limits RC4Only and EncTypesUnknown to accounts holding an
+	// SPN of these classes; nil means all.
 	RC4Classes []string
 }
 
-// AuditDirectory scans dir once and collects duplicates, malformed SPNs and
-// RC4-only accounts, limited as opts says. Duplicates are always every
+// AuditDirectory scans dir once and collects duplicates, malformed SPNs,
+// RC4-only accounts and accounts whose encryption types are not known,
+// limited as opts says. No RC4 conclusion is drawn for an account whose
+// msDS-SupportedEncryptionTypes the source did not read. Duplicates are always every
 // duplicate the directory can see. When the scan is complete its
 // duplicates are the answer and the directory is read only once. When it
 // is not, a directory implementing [DuplicateFinder] is asked as well: it
 // may know more (a finished setspn -X run proves the duplicate set; the
 // LDAP duplicate scan reads only two attributes, so it gets past an entry
-// the full scan cannot decode), and its answer replaces the scan's.
+// the full scan cannot decode), and its answer replaces the scan's. An
+// [*OfflineDirectory] is always asked (its answer is in memory and is the
+// union of all its evidence), so AuditDirectory and [Duplicates] agree.
 //
 // When the scan was cut short or the directory is partial, the partial audit
 // is returned with an error matching [ErrIncomplete]; check
@@ -76,7 +89,9 @@ func AuditDirectory(ctx context.Context, dir Directory, opts AuditOptions) (*Aud
 				au.Malformed = append(au.Malformed, v)
 			}
 		}
-		if rc4 {
+		if rc4 && a.EncTypesUnknown && !a.EncTypesSet {
+			au.EncTypesUnknown = append(au.EncTypesUnknown, displayName(a))
+		} else if rc4 {
 			if v, ok := RC4Verdict(a); ok {
 				au.RC4Only = append(au.RC4Only, v)
 			}
@@ -92,7 +107,8 @@ func AuditDirectory(ctx context.Context, dir Directory, opts AuditOptions) (*Aud
 		au.RC4Only[i].Completeness = Completeness{Complete: true}
 	}
 	au.Duplicates, au.DuplicatesCompleteness = idx.result(), comp
-	if df, ok := dir.(DuplicateFinder); ok && !comp.Complete {
+	_, offline := dir.(*OfflineDirectory)
+	if df, ok := dir.(DuplicateFinder); ok && (!comp.Complete || offline) {
 		// err is already set: the scan's error stays the one returned.
 		au.Duplicates, au.DuplicatesCompleteness, _ = df.FindDuplicates(ctx)
 	}

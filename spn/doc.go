@@ -17,12 +17,18 @@
 //
 // # Accounts
 //
-// An [Account] is a directory object holding SPNs: its "DOMAIN\sam" name,
-// DN, [AccountKind] (from objectClass: user, computer, sMSA, gMSA), disabled
+// An [Account] is a directory object holding SPNs: its name ("DOMAIN\sam"
+// only when the NetBIOS domain is known - given by the caller, read from
+// CN=Partitions, or spelled by the evidence - else the bare sAMAccountName;
+// never guessed from the DN's DC= labels), DN, [AccountKind] (from objectClass: user, computer, sMSA, gMSA), disabled
 // flag (userAccountControl bit 0x2) and msDS-SupportedEncryptionTypes decoded
 // as [EncTypes]. When that attribute is absent a classic AD KDC issues RC4
 // tickets ([Account.EffectiveEncTypes]); Windows Server's 2026 hardening
 // (CVE-2026-20833) moves the default to AES, so an RC4-only owner is reported.
+// Absence counts only where the source read the attribute: setspn output never
+// shows it, and an LDIF export only when it requested it
+// ([LDIFExport].EncTypesSeen); such accounts are EncTypesUnknown and get no
+// RC4 conclusion.
 // [Account.SetAttribute] turns LDAP attributes into an Account the same way for
 // every source.
 //
@@ -66,7 +72,9 @@
 // referral ([LDIFExport].Incomplete). [NewOfflineDirectory] merges
 // everything: an owner list is complete when a finished setspn -Q for that
 // SPN, a finished setspn -X, or an LDIF export declared complete
-// ([OfflineInput].LDIFComplete) proves it.
+// ([OfflineInput].LDIFComplete) proves it; an account's SPN list is complete
+// when setspn -L (or -Q, or LDIF) listed it. Its duplicates are the union of
+// setspn -X groups and SPNs the merged accounts show on two or more accounts.
 // Parsers report problems as [*ParseError] (file and line) and [Warning]s.
 //
 // # Which SPNs must exist
@@ -85,9 +93,11 @@
 //
 // [Evaluate] checks expectations against a directory the way the KDC resolves
 // names and returns [Verdict]s as data - [OK], [Missing], [WrongAccount] (with
-// the owners), [Duplicated] (all owners), [Malformed], [RC4Only], and
+// the owners), [Duplicated] (all owners), [Malformed], [RC4Only],
+// [EncTypesUnverified] when the encryption types were not read, and
 // [Unverified] when the evidence cannot decide - each with the exact commands
-// that fix it:
+// that fix it. An SPN missing from the decrypting account's full SPN list
+// (setspn -L) is Missing even when other holders cannot be ruled out:
 //
 //	setspn -S HTTP/portal.corp.example.com CORP\svc-web
 //	setspn -D HTTP/portal.corp.example.com CORP\WEB02$

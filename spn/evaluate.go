@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/go-ldap/ldap/v3"
 )
 
 // VerdictKind classifies a finding about SPN ownership.
@@ -14,8 +16,12 @@ type VerdictKind int
 const (
 	// OK: the SPN (or its HOST fallback) resolves to the decrypting account.
 	OK VerdictKind = iota + 1
-	// Missing: no account holds the SPN or a fallback; clients get
-	// KDC_ERR_S_PRINCIPAL_UNKNOWN and fall back to NTLM.
+	// Missing: the decrypting account does not hold the SPN or a fallback,
+	// and no other holder was seen. Either no account holds it (clients get
+	// KDC_ERR_S_PRINCIPAL_UNKNOWN and fall back to NTLM) or, when only the
+	// decrypting account's full SPN list is known (see [Evaluate]), an
+	// account the evidence does not show may hold it, which is just as
+	// wrong. Completeness says which answer it rests on.
 	Missing
 	// WrongAccount: another account holds the SPN (or the HOST fallback), so
 	// tickets are encrypted for it and the server fails to decrypt them
@@ -27,11 +33,19 @@ const (
 	// dot, whitespace, bad port).
 	Malformed
 	// RC4Only: the decrypting account allows only RC4 tickets (or has no
-	// msDS-SupportedEncryptionTypes, which classic AD treats as RC4).
+	// msDS-SupportedEncryptionTypes, which classic AD treats as RC4: then
+	// Assumed). Never given for an account whose attribute the source did
+	// not read (Account.EncTypesUnknown); see EncTypesUnverified.
 	RC4Only
-	// Unverified: the directory answer was incomplete, so neither presence
-	// nor absence is proven.
+	// Unverified: the directory answers were incomplete, so neither presence
+	// nor absence is proven: nobody was seen holding the SPN and the
+	// decrypting account's full SPN list is not known either.
 	Unverified
+	// EncTypesUnverified: the decrypting account's
+	// msDS-SupportedEncryptionTypes is not in the evidence (setspn output
+	// never shows it; an LDIF export only when it requested it), so whether
+	// its tickets are RC4-only is not verified. Fix says how to read it.
+	EncTypesUnverified
 )
 
 // String returns the kind in lower case with dashes ("wrong-account").
@@ -51,6 +65,8 @@ func (k VerdictKind) String() string {
 		return "rc4-only"
 	case Unverified:
 		return "unverified"
+	case EncTypesUnverified:
+		return "enc-types-unverified"
 	}
 	return "unknown"
 }
@@ -79,7 +95,8 @@ type Verdict struct {
 	// Note states side effects of the fix, when there are any.
 	Note string
 	// Assumed is true for an RC4Only verdict that rests on the classic
-	// default for an absent msDS-SupportedEncryptionTypes.
+	// default for an msDS-SupportedEncryptionTypes the source read and found
+	// absent (never for a source that did not read it).
 	Assumed bool
 	// Completeness of the directory answers the verdict rests on. Problems
 	// seen (WrongAccount, Duplicated) are real even when incomplete; OK and
@@ -112,8 +129,21 @@ func quoteArg(s string) string {
 // The KDC's rule is applied: an account holding the SPN itself wins; only
 // when nobody holds it does a sPNMappings fallback (HOST/name) decide. An
 // error that is not [ErrIncomplete] (a broken connection before any answer)
-// stops evaluation and is returned with the verdicts so far; incomplete
-// answers produce verdicts marked incomplete (Unverified instead of Missing).
+// stops evaluation and is returned with the verdicts so far.
+//
+// Absence is decided as follows. When no holder of the SPN or its fallbacks
+// is seen and the Owners answers are complete, the verdict is Missing. When
+// they are incomplete but the decrypting account's own full SPN list is
+// known (a complete [Directory.Account] answer, e.g. setspn -L) and holds
+// neither the SPN nor a fallback (HOST/name through sPNMappings), the
+// verdict is still Missing, marked complete: whoever else might hold the SPN
+// would hold it on the wrong key, so registering it on the decrypting
+// account is needed either way. Only when neither is known is the verdict
+// Unverified. Problems seen (WrongAccount, Duplicated) are reported even
+// from incomplete answers.
+//
+// An account whose msDS-SupportedEncryptionTypes the source did not read
+// gets an EncTypesUnverified verdict, never RC4Only.
 func Evaluate(ctx context.Context, dir Directory, expectations []Expectation) ([]Verdict, error) {
 	var out []Verdict
 	accounts := []Owner{}
@@ -184,6 +214,12 @@ func evaluateOne(ctx context.Context, dir Directory, e Expectation) ([]Verdict, 
 			return decide(base, ans.Accounts, fb.String(), comp), nil
 		}
 	}
+	if !comp.Complete {
+		vs, ok, err := ownAccountLacks(ctx, dir, base, e)
+		if err != nil || ok {
+			return vs, err
+		}
+	}
 	v := base
 	v.Completeness = comp
 	if !comp.Complete {
@@ -201,6 +237,57 @@ func evaluateOne(ctx context.Context, dir Directory, e Expectation) ([]Verdict, 
 	v.Detail += fmt.Sprintf("; clients asking for it get KDC_ERR_S_PRINCIPAL_UNKNOWN and fall back to NTLM. Register it on %s, the account that decrypts the tickets", e.Owner.Account)
 	v.Fix = []string{SetspnAdd(name, e.Owner.Account)}
 	return []Verdict{v}, nil
+}
+
+// ownAccountLacks decides an expectation nobody was seen holding from the
+// decrypting account's own SPN list when that list is complete: Missing when
+// it holds neither the SPN nor a fallback, the usual verdicts when it does
+// (the Owners answer missed it). ok is false when the list is not known.
+func ownAccountLacks(ctx context.Context, dir Directory, base Verdict, e Expectation) ([]Verdict, bool, error) {
+	if strings.TrimSpace(e.Owner.Account) == "" {
+		return nil, false, nil
+	}
+	ans, err := dir.Account(ctx, e.Owner.Account)
+	if err != nil && !errors.Is(err, ErrIncomplete) {
+		return nil, false, fmt.Errorf("spn: account %s in %s: %w", e.Owner.Account, dir.Describe(), err)
+	}
+	if err != nil || !ans.Complete || len(ans.Accounts) == 0 {
+		return nil, false, nil
+	}
+	name := base.SPN
+	holds := func(spn string) []Account {
+		var out []Account
+		for _, a := range ans.Accounts {
+			for _, s := range a.SPNs {
+				if strings.EqualFold(strings.TrimSpace(s), spn) {
+					out = append(out, a)
+					break
+				}
+			}
+		}
+		return out
+	}
+	partial := Completeness{Reason: fmt.Sprintf("%s did not show it as a holder, though %s lists it", dir.Describe(), e.Owner.Account)}
+	if h := holds(name); len(h) > 0 {
+		return decide(base, h, "", partial), true, nil
+	}
+	var fbs []string
+	for _, fb := range e.Fallbacks {
+		if h := holds(fb.String()); len(h) > 0 {
+			return decide(base, h, fb.String(), partial), true, nil
+		}
+		fbs = append(fbs, fb.String())
+	}
+	v := base
+	v.Kind, v.Completeness = Missing, Completeness{Complete: true}
+	v.Detail = fmt.Sprintf("%s is not among the SPNs of %s, the account that decrypts the tickets (its full SPN list is known)", name, e.Owner.Account)
+	if len(fbs) > 0 {
+		v.Detail += ", nor is " + strings.Join(fbs, " or ")
+	}
+	v.Detail += fmt.Sprintf("; no other holder was seen, but the evidence cannot rule one out. Either way clients cannot get tickets %s can decrypt: with no holder they get KDC_ERR_S_PRINCIPAL_UNKNOWN and fall back to NTLM, with another holder its key is used (KRB_AP_ERR_MODIFIED). Register it on %s", e.Owner.Account, e.Owner.Account)
+	v.Fix = []string{SetspnAdd(name, e.Owner.Account)}
+	v.Note = "setspn -S refuses if another account already holds " + name + " and names it: remove it there (setspn -D) only if no other service uses that name"
+	return []Verdict{v}, true, nil
 }
 
 // decide turns the holders of an SPN (or of its fallback via) into verdicts.
@@ -288,7 +375,9 @@ func evaluateAccount(ctx context.Context, dir Directory, o Owner) ([]Verdict, er
 	var out []Verdict
 	for i := range ans.Accounts {
 		a := &ans.Accounts[i]
-		if v, ok := RC4Verdict(a); ok {
+		if a.EncTypesUnknown && !a.EncTypesSet {
+			out = append(out, encTypesUnverified(a, o.Account))
+		} else if v, ok := RC4Verdict(a); ok {
 			v.Account = o.Account
 			v.Completeness = Completeness{Complete: true}
 			out = append(out, v)
@@ -302,6 +391,24 @@ func evaluateAccount(ctx context.Context, dir Directory, o Owner) ([]Verdict, er
 		}
 	}
 	return out, nil
+}
+
+// encTypesUnverified is the EncTypesUnverified verdict for a, the account
+// that decrypts the tickets for owner.
+func encTypesUnverified(a *Account, owner string) Verdict {
+	name := displayName(a)
+	sam := a.SAMAccountName
+	if sam == "" {
+		_, sam = splitAccountName(name)
+	}
+	v := Verdict{Kind: EncTypesUnverified, Account: owner, Owners: []string{name},
+		Completeness: Completeness{Reason: "the evidence does not include msDS-SupportedEncryptionTypes of " + name}}
+	v.Detail = fmt.Sprintf("msDS-SupportedEncryptionTypes of %s is not in the evidence (setspn output never shows it; an ldifde export only when -l requests it), so whether its tickets are RC4-only is not verified", name)
+	v.Fix = []string{
+		`ldifde -f enctypes.ldf -r "(sAMAccountName=` + ldap.EscapeFilter(sam) + `)" -l sAMAccountName,servicePrincipalName,objectClass,userAccountControl,msDS-SupportedEncryptionTypes`,
+	}
+	v.Note = "Give the export (or an LDAP connection) to check the encryption types"
+	return v
 }
 
 // RC4Verdict returns an RC4Only verdict when a's effective encryption types

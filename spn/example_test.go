@@ -107,7 +107,7 @@ func ExampleNewOfflineDirectory() {
 		fmt.Printf("%s: %v complete=%v\n", s, names, ans.Complete)
 	}
 	// Output:
-	// HOST/web01.corp.example.com: [CORP\WEB01$] complete=false
+	// HOST/web01.corp.example.com: [WEB01$] complete=false
 	// HTTP/portal.corp.example.com: [] complete=true
 	// HTTP/intranet: [] complete=false
 }

@@ -117,7 +117,8 @@ type LDAPConfig struct {
 	BaseDN string
 	// Domain is the NetBIOS domain name used in Account.Name ("EXAMPLE" in
 	// EXAMPLE\web01$); default: nETBIOSName of the domain's crossRef in
-	// CN=Partitions, else derived from the DN.
+	// CN=Partitions. When neither is known, names are bare sAMAccountNames:
+	// the domain is never guessed from the DN.
 	Domain string
 
 	// BindDN is the simple-bind identity (a DN, user@domain or DOMAIN\user).
@@ -570,8 +571,8 @@ func (d *LDAPDirectory) readRootDSE(ctx context.Context, cfg LDAPConfig) error {
 }
 
 // lookupNetBIOS returns the NetBIOS name of the domain whose naming context
-// is nc, from its crossRef object, or DomainFromDN(nc) when that cannot be
-// read.
+// is nc, from its crossRef object, or "" when that cannot be read (the name
+// is never guessed from the DN).
 func (d *LDAPDirectory) lookupNetBIOS(ctx context.Context, nc string) string {
 	if d.configNC != "" {
 		req := ldap.NewSearchRequest("CN=Partitions,"+d.configNC, ldap.ScopeSingleLevel, ldap.NeverDerefAliases,
@@ -583,7 +584,7 @@ func (d *LDAPDirectory) lookupNetBIOS(ctx context.Context, nc string) string {
 			}
 		}
 	}
-	return DomainFromDN(nc)
+	return ""
 }
 
 // loadCrossRefs fills d.domains (GC mode) with every domain's NetBIOS name.
@@ -617,8 +618,10 @@ func (d *LDAPDirectory) Close() error {
 // Catalog search).
 func (d *LDAPDirectory) BaseDN() string { return d.base }
 
-// Domain returns the NetBIOS domain name used in Account.Name ("" in Global
-// Catalog mode, where each account's own domain is used).
+// Domain returns the NetBIOS domain name used in Account.Name: the
+// configured one or nETBIOSName read from CN=Partitions; "" when neither is
+// known (names are then bare) and in Global Catalog mode, where each
+// account's own domain is used when its crossRef could be read.
 func (d *LDAPDirectory) Domain() string { return d.domain }
 
 // Describe names the server and scope, e.g.
@@ -974,9 +977,10 @@ func kindOf(classes []string) AccountKind {
 	return k
 }
 
-// domainOf returns the NetBIOS name of the domain holding dn: the longest
-// known naming context that dn ends with, else DomainFromDN. Results are
-// cached per DC= suffix spelling so a scan allocates nothing per entry.
+// domainOf returns the NetBIOS name of the domain holding dn, read from its
+// crossRef (CN=Partitions), or "" when no crossRef names it: the name is
+// never guessed from the DN. Results are cached per DC= suffix spelling so a
+// scan allocates nothing per entry.
 func (d *LDAPDirectory) domainOf(dn string) string {
 	i := dcSuffixStart(dn)
 	if i < 0 {
@@ -991,10 +995,7 @@ func (d *LDAPDirectory) domainOf(dn string) string {
 	if n, ok := d.domains[suffix]; ok {
 		return n
 	}
-	n, ok := d.domains[strings.ToLower(suffix)]
-	if !ok {
-		n = DomainFromDN(suffix)
-	}
+	n := d.domains[strings.ToLower(suffix)]
 	d.domains[strings.Clone(suffix)] = n
 	return n
 }

@@ -17,14 +17,26 @@ import (
 //
 //	ldifde -f x.ldf -r "(servicePrincipalName=*)" -l servicePrincipalName,sAMAccountName,userAccountControl,msDS-SupportedEncryptionTypes,objectClass
 //
-// writes. Names are "DOMAIN\sam" with DOMAIN taken from the first DC= of each
-// DN (see [DomainFromDN]); call [Account.SetDomain] to use the real NetBIOS
-// name.
+// writes. Account names are bare sAMAccountNames (an export does not show the
+// NetBIOS domain name, and the first DC= of a DN is not it); call
+// [Account.SetDomain] with the real NetBIOS name, or give it as
+// [OfflineInput.Domain].
 type LDIFExport struct {
-	Name     string
+	// Name is the file name given to ParseLDIF.
+	Name string
+	// Encoding is how the file was encoded.
 	Encoding textenc.Encoding
+	// Accounts has one account per entry, in file order.
 	Accounts []Account
+	// Warnings lists lines that were skipped or show missing data.
 	Warnings []Warning
+	// EncTypesSeen is true when at least one entry carries
+	// msDS-SupportedEncryptionTypes, which shows that the export requested
+	// the attribute: its absence on the other entries is then real
+	// (Account.EncTypesUnknown false). When no entry carries it the export
+	// may simply not have asked for it (ldifde -l without it), so every
+	// account is marked EncTypesUnknown and no RC4 conclusion is drawn.
+	EncTypesSeen bool
 	// Incomplete is non-empty when the file itself shows that entries are
 	// missing: an ldapsearch "result:" other than 0 (size or time limit), a
 	// search reference ("ref:") that was not followed, a ranged attribute.
@@ -47,6 +59,10 @@ func ParseLDIF(name string, r io.Reader) (*LDIFExport, error) {
 	if err != nil {
 		return nil, err
 	}
+	out.EncTypesSeen = sc.encSeen
+	for i := range out.Accounts {
+		out.Accounts[i].EncTypesUnknown = !sc.encSeen && !out.Accounts[i].EncTypesSet
+	}
 	return out, nil
 }
 
@@ -64,6 +80,11 @@ func ParseLDIF(name string, r io.Reader) (*LDIFExport, error) {
 // "result:" trailer lines are read (a result other than "0 Success" means the
 // export is truncated and becomes a warning), and search references ("ref:")
 // are reported as warnings.
+//
+// Streaming cannot look ahead, so an entry without
+// msDS-SupportedEncryptionTypes is reported with EncTypesUnknown true unless
+// an earlier entry (or this one) carried the attribute; [ParseLDIF] decides
+// for the whole file (see [LDIFExport.EncTypesSeen]).
 func ScanLDIF(ctx context.Context, name string, r io.Reader, fn func(a *Account) error) (textenc.Encoding, []Warning, error) {
 	var s ldifScanner
 	return scanLDIF(ctx, &s, name, r, fn)
@@ -116,6 +137,7 @@ type ldifScanner struct {
 	records    int
 	valueBuf   []string
 	incomplete string // why the file shows entries are missing
+	encSeen    bool   // an entry carried msDS-SupportedEncryptionTypes
 }
 
 func (s *ldifScanner) warn(line int, format string, a ...any) {
@@ -242,6 +264,9 @@ func (s *ldifScanner) attrLine(line int, text string) error {
 		}
 		return nil
 	}
+	if lower == "msds-supportedencryptiontypes" {
+		s.encSeen = true
+	}
 	s.valueBuf = append(s.valueBuf[:0], value)
 	if err := s.acct.SetAttribute(base, s.valueBuf); err != nil {
 		return &ParseError{File: s.name, Line: line, Err: err}
@@ -262,5 +287,6 @@ func (s *ldifScanner) endRecord() error {
 		return &IncompleteError{Reason: fmt.Sprintf("LDIF scan of %s stopped at line %d", s.name, s.recLine), Err: err}
 	}
 	s.acct.SetDomain("")
+	s.acct.EncTypesUnknown = !s.encSeen && !s.acct.EncTypesSet
 	return s.fn(&s.acct)
 }

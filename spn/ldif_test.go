@@ -28,7 +28,7 @@ func TestParseLDIF(t *testing.T) {
 		t.Fatalf("accounts %d warnings %v", len(x.Accounts), x.Warnings)
 	}
 	web := x.Accounts[0]
-	if web.Name != `CORP\WEB01$` || web.Kind != Computer || web.Disabled || !web.EncTypesSet || web.EncTypes != EncRC4|EncAES128|EncAES256 {
+	if web.Name != `WEB01$` || web.Kind != Computer || web.Disabled || !web.EncTypesSet || web.EncTypes != EncRC4|EncAES128|EncAES256 {
 		t.Errorf("WEB01 = %+v", web)
 	}
 	if len(web.SPNs) != 3 || web.SPNs[2] != "RestrictedKrbHost/web01.corp.example.com" {
@@ -44,7 +44,7 @@ func TestParseLDIF(t *testing.T) {
 	if old := x.Accounts[2]; !old.Disabled || !old.EncTypes.RC4Only() {
 		t.Errorf("svc-old = %+v", old)
 	}
-	if g := x.Accounts[3]; g.Kind != GroupManagedServiceAccount || g.Name != `CORP\gmsa-web$` {
+	if g := x.Accounts[3]; g.Kind != GroupManagedServiceAccount || g.Name != `gmsa-web$` {
 		t.Errorf("gmsa = %+v", g)
 	}
 }
@@ -128,7 +128,15 @@ func FuzzParseLDIF(f *testing.F) {
 			}
 			return
 		}
+		for _, a := range x.Accounts {
+			if (a.EncTypesSet && !x.EncTypesSeen) || a.EncTypesUnknown == x.EncTypesSeen {
+				t.Fatalf("EncTypesSeen %v but account %+v", x.EncTypesSeen, a)
+			}
+		}
 		d := NewOfflineDirectory(OfflineInput{LDIF: []*LDIFExport{x}, LDIFComplete: true})
+		if au, _ := AuditDirectory(context.Background(), d, AuditOptions{}); !x.EncTypesSeen && len(au.RC4Only) > 0 {
+			t.Fatalf("RC4 verdict from an export without msDS-SupportedEncryptionTypes: %+v", au.RC4Only)
+		}
 		dups, comp, err := Duplicates(context.Background(), d)
 		if err != nil || !comp.Complete {
 			t.Fatalf("complete LDIF: %v %+v", err, comp)

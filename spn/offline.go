@@ -21,8 +21,11 @@ type OfflineInput struct {
 	// know the filter that was used, so the caller must say so; an export
 	// whose Incomplete is set is never taken as complete.
 	LDIFComplete bool
-	// Domain is the NetBIOS domain name used to name accounts known only by
-	// DN ("CORP"); empty means the first DC= of each DN, upper-cased.
+	// Domain is the NetBIOS domain name ("CORP") used to name accounts the
+	// evidence does not name with a domain itself. Empty means accounts are
+	// named by their bare sAMAccountName (for setspn output, which shows
+	// only DNs: the CN, or "CN$" for a computer recognised from its HOST
+	// SPNs): the domain is never guessed from the DN's DC= components.
 	Domain string
 }
 
@@ -47,6 +50,7 @@ type OfflineDirectory struct {
 type offAccount struct {
 	Account
 	fullSPNs bool     // the evidence lists all of its SPNs (-L, -Q, LDIF)
+	attrs    bool     // its attributes were read from a directory export (LDIF)
 	sources  []string // "setspn -L a.txt:3"
 }
 
@@ -86,7 +90,7 @@ func NewOfflineDirectory(in OfflineInput) *OfflineDirectory {
 			where := fmt.Sprintf("%s output %s:%d", r.Kind, o.Name, r.Line)
 			for _, sa := range r.Accounts {
 				a := setspnAccount(sa.DN, sa.Name, sa.SPNs)
-				d.add(a, sa.Name, in.Domain, r.Complete() || r.Kind == SetspnList, where)
+				d.add(a, sa.Name, in.Domain, r.Complete() || r.Kind == SetspnList, false, where)
 			}
 			switch r.Kind {
 			case SetspnQuery:
@@ -96,7 +100,7 @@ func NewOfflineDirectory(in OfflineInput) *OfflineDirectory {
 			case SetspnDuplicates:
 				for _, g := range r.Duplicates {
 					for _, ow := range g.Owners {
-						d.add(setspnAccount(ow.DN, ow.Name, []string{g.SPN}), ow.Name, in.Domain, false, where)
+						d.add(setspnAccount(ow.DN, ow.Name, []string{g.SPN}), ow.Name, in.Domain, false, false, where)
 					}
 				}
 				if !r.Complete() {
@@ -126,7 +130,7 @@ func NewOfflineDirectory(in OfflineInput) *OfflineDirectory {
 			if in.Domain != "" {
 				a.SetDomain(in.Domain)
 			}
-			d.add(a, "", "", true, "LDIF "+l.Name)
+			d.add(a, "", "", true, true, "LDIF "+l.Name)
 		}
 	}
 	for i := range d.accounts {
@@ -144,7 +148,11 @@ func NewOfflineDirectory(in OfflineInput) *OfflineDirectory {
 // Warnings returns the parsers' warnings for all inputs.
 func (d *OfflineDirectory) Warnings() []Warning { return d.warnings }
 
-func (d *OfflineDirectory) add(a Account, name, domain string, full bool, where string) {
+// add merges a into the directory. name is how the evidence itself names
+// the account ("DOMAIN\sam" in some setspn -X output), domain the caller's
+// NetBIOS domain; full says the evidence lists all of a's SPNs, attrs that
+// a's attributes were read from a directory export.
+func (d *OfflineDirectory) add(a Account, name, domain string, full, attrs bool, where string) {
 	if a.Name == "" {
 		if name != "" {
 			a.Name = name
@@ -160,17 +168,25 @@ func (d *OfflineDirectory) add(a Account, name, domain string, full bool, where 
 	if !ok {
 		a.SPNs = append([]string(nil), a.SPNs...)
 		d.byKey[key] = len(d.accounts)
-		d.accounts = append(d.accounts, offAccount{Account: a, fullSPNs: full, sources: []string{where}})
+		d.accounts = append(d.accounts, offAccount{Account: a, fullSPNs: full, attrs: attrs, sources: []string{where}})
 		return
 	}
 	m := &d.accounts[i]
 	m.fullSPNs = m.fullSPNs || full
 	m.sources = append(m.sources, where)
-	// Attributes from LDIF/LDAP (EncTypesUnknown false) beat what setspn
-	// output and its heuristics suggest.
-	override := !a.EncTypesUnknown && m.EncTypesUnknown
+	// Attributes read from an export beat what setspn output and its
+	// heuristics suggest.
+	override := attrs && !m.attrs
+	m.attrs = m.attrs || attrs
 	if a.SAMAccountName != "" && (m.SAMAccountName == "" || override) {
+		// Keep a domain the evidence spelled ("CORP\x" in setspn -X)
+		// when the export does not know it.
+		mdom, _ := splitAccountName(m.Name)
+		adom, _ := splitAccountName(a.Name)
 		m.SAMAccountName, m.Name = a.SAMAccountName, a.Name
+		if adom == "" && mdom != "" {
+			m.Name = mdom + `\` + a.SAMAccountName
+		}
 	}
 	if name != "" && !strings.Contains(m.Name, `\`) {
 		m.Name = name
@@ -278,68 +294,103 @@ func (d *OfflineDirectory) Scan(ctx context.Context, fn func(a *Account) error) 
 			return Completeness{Reason: "scan stopped by the caller"}, err
 		}
 	}
-	if d.ldifAll {
-		return Completeness{Complete: true}, nil
-	}
-	if d.truncated != "" {
-		return Completeness{Reason: d.desc + " does not list every SPN holder (" + d.truncated + ")"}, nil
-	}
-	if len(d.notes) > 0 {
-		return Completeness{Reason: d.desc + " does not list every SPN holder (" + strings.Join(d.notes, "; ") + ")"}, nil
-	}
-	return Completeness{Reason: d.desc + " does not list every SPN holder (no complete ldifde export)"}, nil
+	return d.scanCompleteness(), nil
 }
 
-// FindDuplicates implements [DuplicateFinder]: a complete LDIF export is
-// scanned; otherwise a finished setspn -X run is trusted (its groups, with
-// owners named from the evidence); otherwise the partial result of a scan is
-// returned as incomplete.
+// scanCompleteness says whether the evidence lists every SPN holder.
+func (d *OfflineDirectory) scanCompleteness() Completeness {
+	if d.ldifAll {
+		return Completeness{Complete: true}
+	}
+	if d.truncated != "" {
+		return Completeness{Reason: d.desc + " does not list every SPN holder (" + d.truncated + ")"}
+	}
+	if len(d.notes) > 0 {
+		return Completeness{Reason: d.desc + " does not list every SPN holder (" + strings.Join(d.notes, "; ") + ")"}
+	}
+	return Completeness{Reason: d.desc + " does not list every SPN holder (no complete ldifde export)"}
+}
+
+// FindDuplicates implements [DuplicateFinder]. It returns the union of what
+// the evidence shows: the groups of setspn -X runs plus every SPN that the
+// merged accounts (from setspn -L, -Q, -X and LDIF, matched by DN) show on
+// two or more distinct accounts, compared case-insensitively and sorted by
+// SPN. Owners are named as in [Account.Name] (by DN when two distinct
+// owners of one SPN share a name).
+//
+// The list is complete when a finished setspn -X run or a complete LDIF
+// export is among the evidence; otherwise the duplicates seen (each is real)
+// are returned with an incomplete Completeness and an error matching
+// [ErrIncomplete].
 func (d *OfflineDirectory) FindDuplicates(ctx context.Context) ([]Duplicate, Completeness, error) {
-	if !d.ldifAll && len(d.dupRuns) > 0 {
-		seen := map[string]int{}
-		var out []Duplicate
-		for _, r := range d.dupRuns {
-			for _, g := range r.groups {
-				k := strings.ToLower(g.SPN)
-				i, ok := seen[k]
-				if !ok {
-					i = len(out)
-					seen[k] = i
-					out = append(out, Duplicate{SPN: g.SPN})
-				}
-				for _, ow := range g.Owners {
-					n := d.nameOf(ow)
-					dup := false
-					for _, e := range out[i].Owners {
-						dup = dup || strings.EqualFold(e, n)
-					}
-					if !dup {
-						out[i].Owners = append(out[i].Owners, n)
+	if err := ctx.Err(); err != nil {
+		return nil, Completeness{Reason: "duplicate search cancelled"}, &IncompleteError{Reason: "offline duplicate search cancelled", Err: err}
+	}
+	spelling := map[string]string{}
+	for _, r := range d.dupRuns {
+		for _, g := range r.groups {
+			k := strings.ToLower(g.SPN)
+			if _, ok := spelling[k]; !ok {
+				spelling[k] = g.SPN
+			}
+		}
+	}
+	var out []Duplicate
+	for k, ids := range d.index {
+		if len(ids) < 2 {
+			continue
+		}
+		dup := Duplicate{SPN: spelling[k]}
+		for _, id := range ids {
+			a := &d.accounts[id].Account
+			if dup.SPN == "" {
+				for _, s := range a.SPNs {
+					if strings.ToLower(s) == k {
+						dup.SPN = s
+						break
 					}
 				}
 			}
+			dup.Owners = append(dup.Owners, displayName(a))
 		}
-		sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].SPN) < strings.ToLower(out[j].SPN) })
+		// Distinct accounts with the same name (the same CN in two
+		// domains) are told apart by DN.
+		names := append([]string(nil), dup.Owners...)
+		for i := range names {
+			for j := range names {
+				if i != j && strings.EqualFold(names[i], names[j]) && d.accounts[ids[i]].DN != "" {
+					dup.Owners[i] = d.accounts[ids[i]].DN
+					break
+				}
+			}
+		}
+		if dup.SPN == "" {
+			dup.SPN = k
+		}
+		out = append(out, dup)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := strings.ToLower(out[i].SPN), strings.ToLower(out[j].SPN)
+		if a != b {
+			return a < b
+		}
+		return out[i].SPN < out[j].SPN
+	})
+	if d.ldifAll || len(d.dupRuns) > 0 {
 		return out, Completeness{Complete: true}, nil
 	}
-	return Duplicates(ctx, scanOnly{d})
-}
-
-func (d *OfflineDirectory) nameOf(ow SetspnAccount) string {
-	if i, ok := d.byKey[strings.ToLower(ow.DN)]; ok {
-		return displayName(&d.accounts[i].Account)
+	holders := 0
+	for i := range d.accounts {
+		if len(d.accounts[i].SPNs) > 0 {
+			holders++
+		}
 	}
-	if ow.Name != "" {
-		return ow.Name
-	}
-	return ow.DN
+	comp, err := scanOutcome(d, "duplicate search", holders, d.scanCompleteness(), nil)
+	return out, comp, err
 }
 
 // Describe implements [Directory].
 func (d *OfflineDirectory) Describe() string { return d.desc }
-
-// scanOnly hides DuplicateFinder so Duplicates scans.
-type scanOnly struct{ Directory }
 
 // setspnAccount builds an account from setspn output, which shows only the
 // DN (sometimes DOMAIN\sam) and SPNs. An account holding HOST/<CN> or

@@ -182,7 +182,10 @@ func (p *setspnParser) handle(raw string) {
 		return
 	}
 	indented := raw[0] == ' ' || raw[0] == '\t'
-	lower := strings.ToLower(line)
+	// ASCII-only lowering keeps byte offsets equal to line's (strings.ToLower
+	// turns an invalid byte into a 3-byte U+FFFD), so indexes found in lower
+	// can slice line.
+	lower := asciiLower(line)
 
 	switch {
 	case p.command(line, lower):
@@ -227,8 +230,8 @@ func (p *setspnParser) handle(raw string) {
 			r.Errors = append(r.Errors, fmt.Sprintf("line %d: setspn reports %d groups but %d were listed", p.line, n, len(r.Duplicates)))
 		}
 		for _, d := range r.Duplicates {
-			if len(d.Owners) < 2 {
-				r.Errors = append(r.Errors, fmt.Sprintf("line %d: duplicate group %q lists %d account(s)", d.Line, clip(d.SPN), len(d.Owners)))
+			if n := distinctOwners(d.Owners); n < 2 {
+				r.Errors = append(r.Errors, fmt.Sprintf("line %d: duplicate group %q lists %d distinct account(s)", d.Line, clip(d.SPN), n))
 			}
 		}
 		p.flush()
@@ -323,7 +326,7 @@ func (p *setspnParser) dupLine(r *SetspnRun, line string, indented bool) {
 			return
 		}
 		s := line
-		if i := strings.Index(strings.ToLower(s), " is registered on these accounts"); i >= 0 {
+		if i := strings.Index(asciiLower(s), " is registered on these accounts"); i >= 0 {
 			s = strings.TrimSpace(s[:i])
 		}
 		r.Duplicates = append(r.Duplicates, SetspnDuplicate{SPN: s, Line: p.line})
@@ -408,6 +411,39 @@ func isSetspnError(lower string) bool {
 		}
 	}
 	return strings.Contains(lower, "failed with") || strings.Contains(lower, "error 0x") || strings.Contains(lower, "error(0x")
+}
+
+// distinctOwners counts the accounts of a duplicate group, comparing DNs
+// case-insensitively: an account listed twice is one account.
+func distinctOwners(owners []SetspnAccount) int {
+	n := 0
+	for i, o := range owners {
+		seen := false
+		for _, p := range owners[:i] {
+			seen = seen || strings.EqualFold(p.DN, o.DN)
+		}
+		if !seen {
+			n++
+		}
+	}
+	return n
+}
+
+// asciiLower lower-cases the ASCII letters of s only, so the result has the
+// same length and byte offsets as s.
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if c := b[j]; c >= 'A' && c <= 'Z' {
+					b[j] = c + 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }
 
 // looksLikeDN reports whether s starts like a distinguished name (CN=...).

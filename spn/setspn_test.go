@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -154,6 +155,8 @@ func TestParseSetspnUnrecognized(t *testing.T) {
 
 func FuzzParseSetspn(f *testing.F) {
 	files, _ := filepath.Glob("testdata/setspn-*.txt")
+	rw, _ := filepath.Glob("testdata/realworld/*.txt")
+	files = append(files, rw...)
 	for _, name := range files {
 		b, err := os.ReadFile(name)
 		if err != nil {
@@ -204,6 +207,15 @@ func FuzzParseSetspn(f *testing.F) {
 			if len(dd.Owners) < 2 {
 				t.Fatalf("duplicate %+v with fewer than 2 owners", dd)
 			}
+		}
+		// AuditDirectory agrees with Duplicates, and setspn output (which
+		// never shows msDS-SupportedEncryptionTypes) yields no RC4 verdict.
+		au, _ := AuditDirectory(ctx, d, AuditOptions{})
+		if !reflect.DeepEqual(au.Duplicates, dups) || au.DuplicatesCompleteness != comp {
+			t.Fatalf("AuditDirectory duplicates %+v %+v, Duplicates %+v %+v", au.Duplicates, au.DuplicatesCompleteness, dups, comp)
+		}
+		if len(au.RC4Only) > 0 || len(au.EncTypesUnknown) != au.Accounts {
+			t.Fatalf("RC4Only %+v EncTypesUnknown %d of %d accounts", au.RC4Only, len(au.EncTypesUnknown), au.Accounts)
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +46,19 @@ const (
 	// SPNRegistration8647: SPN registration failed with 8647
 	// ERROR_DS_SPN_VALUE_NOT_UNIQUE_IN_FOREST (another account holds it).
 	SPNRegistration8647
+	// RegistrationFailed: the agent failed to register with a Task Server,
+	// seen either as a registration message (the wording of
+	// TaskServerRegistration, "Unable to register ...") or as an
+	// authentication failure (HTTP 401, 0x8FA10191, 0x80190191,
+	// 0x8009030C) on a Task Server URL (/Altiris/ClientTaskServer/...,
+	// Register.aspx). Its Match.Codes hold the codes of those messages
+	// and, when the same host logged "The logon attempt failed
+	// (0x8009030C)" shortly before, CodeLogonDenied: Broadcom KB 232242
+	// shows that sequence (logon denied, then "HTTP status 401: The
+	// request requires user authentication (0x8FA10191)", then "Failed to
+	// refresh server list or register") after the January 2022 Windows
+	// updates. Match.LogonDenied reports it.
+	RegistrationFailed
 	numKinds
 )
 
@@ -56,6 +70,7 @@ var kindNames = [numKinds]string{
 	TaskServerRegistration:       "task-server-registration",
 	SPNRegistration8344:          "spn-registration-8344",
 	SPNRegistration8647:          "spn-registration-8647",
+	RegistrationFailed:           "task-server-registration-failed",
 }
 
 var kindDescriptions = [numKinds]string{
@@ -66,7 +81,26 @@ var kindDescriptions = [numKinds]string{
 	TaskServerRegistration:       "Client Task Agent could not register with a Task Server",
 	SPNRegistration8344:          "SPN registration failed with 8344 (ERROR_DS_INSUFF_ACCESS_RIGHTS)",
 	SPNRegistration8647:          "SPN registration failed with 8647 (ERROR_DS_SPN_VALUE_NOT_UNIQUE_IN_FOREST)",
+	RegistrationFailed:           "Agents failed to register with a Task Server (registration messages, or 401 / logon denied on Task Server URLs)",
 }
+
+// Status codes as they appear in Match.Codes.
+const (
+	// CodeLogonDenied is SEC_E_LOGON_DENIED, "The logon attempt failed".
+	CodeLogonDenied = "0x8009030C"
+	// CodeTaskServer401 is the code the agent logs with "HTTP status 401:
+	// The request requires user authentication" (Broadcom KB 232242).
+	// Broadcom documents no other meaning for it.
+	CodeTaskServer401 = "0x8FA10191"
+	// CodeHTTPStatusDenied is HTTP_E_STATUS_DENIED (winerror.h), the
+	// HRESULT form of an HTTP 401.
+	CodeHTTPStatusDenied = "0x80190191"
+	// CodeRequestLevelAuth is the code logged with "request level
+	// authentication is not supported" (Broadcom KB 173598).
+	CodeRequestLevelAuth = "0x80042D21"
+	// CodeHTTP401 stands for an HTTP 401 logged without a code.
+	CodeHTTP401 = "HTTP 401"
+)
 
 // String returns a stable identifier such as "http-0x80042D21".
 func (k Kind) String() string {
@@ -107,6 +141,40 @@ type Match struct {
 	Host string
 	// Locator is "file:line" where the first matching message starts.
 	Locator string
+	// Line is the 1-based line where the first matching message starts
+	// (the line of Locator).
+	Line int
+	// Codes are the status codes of the matching messages in first-seen
+	// order: hex codes in upper case ("0x8FA10191"; the decimal forms of
+	// SEC_E_LOGON_DENIED become CodeLogonDenied) and CodeHTTP401 for a 401
+	// logged without a code. For RegistrationFailed they include
+	// CodeLogonDenied when the host logged a logon failure up to 50
+	// messages and 10 minutes before the registration failure.
+	Codes []string `json:",omitempty"`
+}
+
+// HasCode reports whether code (such as CodeLogonDenied or "0x8fa10191")
+// is among m.Codes, ignoring case.
+func (m *Match) HasCode(code string) bool {
+	for _, c := range m.Codes {
+		if strings.EqualFold(c, code) {
+			return true
+		}
+	}
+	return false
+}
+
+// LogonDenied reports whether SEC_E_LOGON_DENIED (0x8009030C) is among
+// the codes: for RegistrationFailed, agents failed to register with the
+// Task Server because their logon was denied.
+func (m *Match) LogonDenied() bool { return m.HasCode(CodeLogonDenied) }
+
+func (m *Match) addCodes(codes []string) {
+	for _, c := range codes {
+		if !m.HasCode(c) {
+			m.Codes = append(m.Codes, c)
+		}
+	}
 }
 
 // Warning is something odd in the input that did not stop the scan.
@@ -155,6 +223,7 @@ func (s *Summary) Merge(o *Summary) {
 			continue
 		}
 		e.Count += m.Count
+		e.addCodes(m.Codes)
 		if !m.First.IsZero() && (e.First.IsZero() || m.First.Before(e.First)) {
 			e.First = m.First
 		}
@@ -254,6 +323,20 @@ type scanner struct {
 	startLine int
 	checked   int // bytes checked for binary content
 	badBytes  int
+
+	// block is a plain-text "Operation '...' failed." block being read
+	// (a KB paste of an agent message without its <event> record).
+	block      []string
+	blockStart int
+	// denied is the last logon failure (0x8009030C) seen, for
+	// RegistrationFailed.
+	denied *deniedAt
+}
+
+type deniedAt struct {
+	host    string
+	t       time.Time
+	message int // Summary.Messages when it was seen
 }
 
 const (
@@ -312,6 +395,7 @@ func (s *scanner) line(b []byte) error {
 				return nil
 			}
 			s.plain(b[:i])
+			s.flushBlock()
 			s.state, s.header, s.body, s.cdata, s.cut = stHeader, s.header[:0], s.body[:0], false, false
 			s.startLine = s.sum.Lines
 			b = b[i+len(openEvent):]
@@ -415,6 +499,7 @@ func (s *scanner) add(b []byte) {
 
 // end closes an event left open at end of input.
 func (s *scanner) end() {
+	s.flushBlock()
 	if s.state != stOutside {
 		s.warn(s.startLine, "event not terminated before end of file")
 		s.event()
@@ -435,9 +520,32 @@ func (s *scanner) event() {
 	}
 }
 
+// Plain-text agent messages pasted without their <event> record (KB
+// articles, tickets) span lines: "Operation 'Direct: Head' failed." then
+// "Protocol: HTTP", "Host: ...", "Path: ...", "Error code: ...", "Error
+// note: ...". Such a block is one message, so that its path and its codes
+// are seen together.
+var (
+	blockStartRE = regexp.MustCompile(`^Operation '[^']*' failed\.?$`)
+	blockFieldRE = regexp.MustCompile(`^[A-Z][A-Za-z ]{1,30}:(\s|$)`)
+)
+
+const maxBlockLines = 30
+
 func (s *scanner) plain(b []byte) {
 	t := strings.TrimSpace(string(b))
 	if t == "" {
+		return
+	}
+	if s.block != nil {
+		if blockFieldRE.MatchString(t) && !blockStartRE.MatchString(t) && len(s.block) < maxBlockLines {
+			s.block = append(s.block, t)
+			return
+		}
+		s.flushBlock()
+	}
+	if blockStartRE.MatchString(t) {
+		s.block, s.blockStart = []string{t}, s.sum.Lines
 		return
 	}
 	s.sum.Messages++
@@ -446,7 +554,34 @@ func (s *scanner) plain(b []byte) {
 	}
 }
 
+// flushBlock classifies a plain-text block as one message.
+func (s *scanner) flushBlock() {
+	if s.block == nil {
+		return
+	}
+	msg := strings.Join(s.block, "\n")
+	s.block = nil
+	s.sum.Messages++
+	if kinds := classify(msg); kinds != 0 {
+		s.record(msg, kinds, leadingTime(msg), "", s.blockStart)
+	}
+}
+
+const (
+	deniedMessages = 50
+	deniedWindow   = 10 * time.Minute
+)
+
 func (s *scanner) record(msg string, kinds uint, ts time.Time, host string, line int) {
+	codes := messageCodes(msg)
+	if kinds&(1<<HTTP0x8009030C) != 0 {
+		s.denied = &deniedAt{host: host, t: ts, message: s.sum.Messages}
+	}
+	if d := s.denied; kinds&(1<<RegistrationFailed) != 0 && d != nil && !slices.Contains(codes, CodeLogonDenied) &&
+		(d.host == "" || host == "" || strings.EqualFold(d.host, host)) && s.sum.Messages-d.message <= deniedMessages &&
+		(d.t.IsZero() || ts.IsZero() || (!ts.Before(d.t) && ts.Sub(d.t) <= deniedWindow)) {
+		codes = append(codes, CodeLogonDenied)
+	}
 	for k := range numKinds {
 		if kinds&(1<<k) == 0 {
 			continue
@@ -458,11 +593,12 @@ func (s *scanner) record(msg string, kinds uint, ts time.Time, host string, line
 				ex = strings.ToValidUTF8(ex[:maxExample], "") + "..."
 			}
 			s.sum.Matches = append(s.sum.Matches, Match{Kind: k, Example: ex, Host: host,
-				Locator: s.name + ":" + strconv.Itoa(line)})
+				Locator: s.name + ":" + strconv.Itoa(line), Line: line})
 			slices.SortFunc(s.sum.Matches, func(a, b Match) int { return int(a.Kind) - int(b.Kind) })
 			m = s.sum.Match(k)
 		}
 		m.Count++
+		m.addCodes(codes)
 		if !ts.IsZero() {
 			if m.First.IsZero() || ts.Before(m.First) {
 				m.First = ts
@@ -496,13 +632,18 @@ func classify(msg string) uint {
 	if has("0x8009030c", "-2146893044", "2148074252") {
 		k |= 1 << HTTP0x8009030C
 	}
-	if has("http status 401", "http error 401", "401 unauthorized", "status code 401", "0x8fa10191", "(401)") {
+	is401 := has(phrases401...)
+	if is401 {
 		k |= 1 << HTTP401
 	}
 	if has("failed to register with task server", "failed to refresh server list or register",
 		"unable to register with task server", "task server registration failed") ||
 		(has("ctaskserverregistration", "registerwithtaskserver") && has("fail", "error")) {
-		k |= 1 << TaskServerRegistration
+		k |= 1<<TaskServerRegistration | 1<<RegistrationFailed
+	}
+	if (has("unable to register") && !has("spn", "service principal")) ||
+		(has("/clienttaskserver/", "register.aspx") && (is401 || has("0x8009030c", "-2146893044", "2148074252"))) {
+		k |= 1 << RegistrationFailed
 	}
 	if has("spn", "service principal name", "serviceprincipalname") {
 		if has("8344", "insufficient access rights", "insuff_access_rights") {
@@ -513,6 +654,39 @@ func classify(msg string) uint {
 		}
 	}
 	return k
+}
+
+// phrases401 are the ways agents log an HTTP 401: 0x8FA10191 (Broadcom
+// KB 232242) and HTTP_E_STATUS_DENIED 0x80190191 (winerror.h) included.
+var phrases401 = []string{"http status 401", "http error 401", "401 unauthorized", "status code 401", "0x8fa10191", "0x80190191", "(401)"}
+
+var hexCodeRE = regexp.MustCompile(`\b0[xX][0-9a-fA-F]{8}\b`)
+
+// messageCodes returns the status codes in a message, in order (see
+// Match.Codes).
+func messageCodes(msg string) []string {
+	var out []string
+	add := func(c string) {
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	for _, c := range hexCodeRE.FindAllString(msg, 8) {
+		add("0x" + strings.ToUpper(c[2:]))
+	}
+	l := strings.ToLower(msg)
+	if strings.Contains(l, "-2146893044") || strings.Contains(l, "2148074252") {
+		add(CodeLogonDenied)
+	}
+	if !slices.Contains(out, CodeTaskServer401) && !slices.Contains(out, CodeHTTPStatusDenied) {
+		for _, p := range phrases401 {
+			if strings.Contains(l, p) {
+				add(CodeHTTP401)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // parseAttrs reads name='value' pairs of an event header.

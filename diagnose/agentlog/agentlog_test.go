@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -81,7 +82,16 @@ func TestAgentTaskServer(t *testing.T) {
 		{HTTP0x8009030C, 1, "agent-taskserver.log:21", "2026-11-24T09:07:10-06:00", "2026-11-24T09:07:10-06:00"},
 		{HTTP401, 2, "agent-taskserver.log:22", "2026-11-24T09:07:11-06:00", "2026-11-24T09:07:12-06:00"},
 		{TaskServerRegistration, 1, "agent-taskserver.log:23", "2026-11-24T09:07:12-06:00", "2026-11-24T09:07:12-06:00"},
+		{RegistrationFailed, 1, "agent-taskserver.log:23", "2026-11-24T09:07:12-06:00", "2026-11-24T09:07:12-06:00"},
 	})
+	// KB 232242: logon denied at 09:07:10, then "Failed to refresh server
+	// list or register ... (0x8FA10191)" at 09:07:12 from the same host.
+	if r := s.Match(RegistrationFailed); !slices.Equal(r.Codes, []string{CodeTaskServer401, CodeLogonDenied}) || !r.LogonDenied() || r.Line != 23 || r.Host != "PC0042" {
+		t.Fatalf("%+v", r)
+	}
+	if c := s.Match(HTTP0x80042D21).Codes; !slices.Equal(c, []string{CodeRequestLevelAuth}) {
+		t.Fatalf("codes %v", c)
+	}
 	m := s.Match(RequestLevelAuthNotSupported)
 	if m.Host != "PC0042" || !strings.HasPrefix(m.Example, "Operation 'Direct: Head' failed.") ||
 		!strings.Contains(m.Example, "GetClientTaskServers.aspx") || !strings.Contains(m.Example, "'authPersistNonNTLM' is set to 'True'") {
@@ -108,7 +118,11 @@ func TestOldFormatConcatenated(t *testing.T) {
 	check(t, s, []want{
 		{HTTP401, 2, "agent-old-format.log:1", "0000-05-16T11:51:07Z", "0000-05-16T11:52:07Z"},
 		{TaskServerRegistration, 2, "agent-old-format.log:1", "0000-05-16T11:51:07Z", "0000-05-16T11:52:07Z"},
+		{RegistrationFailed, 2, "agent-old-format.log:1", "0000-05-16T11:51:07Z", "0000-05-16T11:52:07Z"},
 	})
+	if r := s.Match(RegistrationFailed); !slices.Equal(r.Codes, []string{CodeHTTP401}) || r.LogonDenied() {
+		t.Fatalf("%+v", r)
+	}
 }
 
 func TestPlain(t *testing.T) {
@@ -120,7 +134,92 @@ func TestPlain(t *testing.T) {
 		{RequestLevelAuthNotSupported, 1, "agent-plain.log:4", "", ""},
 		{HTTP0x80042D21, 2, "agent-plain.log:2", "2026-11-24T10:00:03Z", "2026-11-24T10:05:03Z"},
 		{TaskServerRegistration, 2, "agent-plain.log:2", "2026-11-24T10:00:03Z", "2026-11-24T10:05:03Z"},
+		{RegistrationFailed, 2, "agent-plain.log:2", "2026-11-24T10:00:03Z", "2026-11-24T10:05:03Z"},
 	})
+}
+
+func TestRegistrationPlain(t *testing.T) {
+	s := scanFile(t, "agent-registration-plain.txt")
+	if s.Messages != 5 || s.Lines != 11 || len(s.Warnings) != 0 {
+		t.Fatalf("messages %d lines %d warnings %v", s.Messages, s.Lines, s.Warnings)
+	}
+	const f = "agent-registration-plain.txt:"
+	check(t, s, []want{
+		{HTTP0x8009030C, 1, f + "1", "", ""},
+		{HTTP401, 3, f + "2", "", ""},
+		{TaskServerRegistration, 2, f + "3", "", ""},
+		{RegistrationFailed, 4, f + "2", "", ""},
+	})
+	r := s.Match(RegistrationFailed)
+	if !slices.Equal(r.Codes, []string{CodeTaskServer401, CodeLogonDenied, CodeHTTPStatusDenied}) || !r.LogonDenied() || r.Line != 2 ||
+		!strings.Contains(r.Example, "/Altiris/ClientTaskServer/Register.aspx") {
+		t.Fatalf("%+v", r)
+	}
+	// The "Operation ... failed." block is one message: its path and code
+	// are seen together, and its example keeps all its lines.
+	in := "Operation 'Direct: Post' failed.\nPath: /Altiris/ClientTaskServer/Register.aspx\nError code: HTTP error occured (0x80190191)\n"
+	b, err := Scan(context.Background(), "b.txt", strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := b.Match(RegistrationFailed); m == nil || m.Count != 1 || m.Line != 1 || strings.Count(m.Example, "\n") != 2 || m.LogonDenied() {
+		t.Fatalf("%+v", b.Matches)
+	}
+}
+
+func TestRegistrationLogonDeniedWindow(t *testing.T) {
+	ev := func(date, host, msg string) string {
+		return "<event date='" + date + "' severity='2' hostName='" + host + "' ><![CDATA[" + msg + "]]></event>\n"
+	}
+	const denied = "error: The logon attempt failed (0x8009030C)."
+	const reg = "Failed to refresh server list or register, error: HTTP status 401: The request requires user authentication (0x8FA10191)"
+	for _, tc := range []struct {
+		name, in string
+		want     bool
+	}{
+		{"same host soon after", ev("11/24/2026 09:00:00", "PC1", denied) + ev("11/24/2026 09:05:00", "PC1", reg), true},
+		{"other host", ev("11/24/2026 09:00:00", "PC2", denied) + ev("11/24/2026 09:00:01", "PC1", reg), false},
+		{"too late", ev("11/24/2026 09:00:00", "PC1", denied) + ev("11/24/2026 09:20:00", "PC1", reg), false},
+		{"before the denial", ev("11/24/2026 09:00:00", "PC1", reg) + ev("11/24/2026 09:00:01", "PC1", denied), false},
+		{"in the message", ev("11/24/2026 09:00:00", "PC1", "Unable to register with Task Server: The logon attempt failed (0x8009030C)"), true},
+		{"decimal code", "Failed to register with Task Server ts01: -2146893044\n", true},
+	} {
+		s, err := Scan(context.Background(), "w.log", strings.NewReader(tc.in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := s.Match(RegistrationFailed)
+		if m == nil || m.LogonDenied() != tc.want {
+			t.Errorf("%s: %+v", tc.name, m)
+		}
+	}
+	// Merge keeps the codes of both files.
+	a, _ := Scan(context.Background(), "a.log", strings.NewReader(ev("11/24/2026 09:00:00", "PC1", reg)))
+	b, _ := Scan(context.Background(), "b.log", strings.NewReader(ev("11/24/2026 09:00:00", "PC1", denied)+ev("11/24/2026 09:00:01", "PC1", reg)))
+	a.Merge(b)
+	if m := a.Match(RegistrationFailed); m.Count != 2 || !m.LogonDenied() || m.Locator != "a.log:1" || m.Line != 1 {
+		t.Fatalf("%+v", m)
+	}
+}
+
+func TestRealWorldKB(t *testing.T) {
+	s := scanFile(t, "real-broadcom-kb173598-0x80042D21.txt")
+	// One loose "Error note" line, then two "Operation ... failed." blocks.
+	if s.Messages != 3 || s.Events != 0 {
+		t.Fatalf("messages %d events %d", s.Messages, s.Events)
+	}
+	const f = "real-broadcom-kb173598-0x80042D21.txt:"
+	check(t, s, []want{
+		{RequestLevelAuthNotSupported, 3, f + "1", "", ""},
+		{HTTP0x80042D21, 2, f + "2", "", ""},
+	})
+	if m := s.Match(HTTP0x80042D21); !strings.Contains(m.Example, "Path: /Altiris/TaskManagement/CTAgent/GetClientTaskServers.aspx") {
+		t.Fatalf("example %q", m.Example)
+	}
+	q := scanFile(t, "real-broadcom-kb177014-reset-agent-cdata.txt")
+	if len(q.Matches) != 0 || len(q.Warnings) != 0 {
+		t.Fatalf("%+v", q)
+	}
 }
 
 func TestUTF16AndMerge(t *testing.T) {

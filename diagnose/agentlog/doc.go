@@ -15,8 +15,10 @@
 // Records may share a physical line, and messages span lines inside
 // CDATA. Older agents write dates such as 'May 16 11:51:05' (no year: the
 // times then have year 0). Plain-text lines, with or without a leading
-// timestamp, are scanned too. Files may be UTF-8, UTF-8 with BOM or UTF-16
-// with CRLF line ends.
+// timestamp, are scanned too; in text pasted from a knowledge-base
+// article, an "Operation '...' failed." line and the "Path: ...", "Error
+// code: ..." lines after it are one message. Files may be UTF-8, UTF-8
+// with BOM or UTF-16 with CRLF line ends.
 //
 // # What it looks for
 //
@@ -31,7 +33,14 @@
 //   - "The logon attempt failed (0x8009030C)" (SEC_E_LOGON_DENIED) and HTTP
 //     401s ("HTTP status 401 ... (0x8FA10191)"): authentication did not
 //     complete.
-//   - Task Server registration failures of the Client Task Agent.
+//   - Task Server registration failures of the Client Task Agent:
+//     TaskServerRegistration by wording, and RegistrationFailed, which also
+//     counts 401s and logon failures on Task Server URLs
+//     (/Altiris/ClientTaskServer/Register.aspx) and records the codes seen
+//     ([Match.Codes]). When the agent's logon was denied (0x8009030C) just
+//     before the registration failed, as in Broadcom KB 232242,
+//     [Match.LogonDenied] is true: "agents failed to register with the Task
+//     Server: logon denied".
 //   - SPN registration failures on the Notification Server with 8344
 //     (ERROR_DS_INSUFF_ACCESS_RIGHTS: its account may not write its own
 //     servicePrincipalName) or 8647 (the SPN is already on another account).

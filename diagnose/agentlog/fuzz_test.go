@@ -12,7 +12,8 @@ import (
 // FuzzScan: Scan never panics, errors only with ErrNotLog, and its counts
 // stay consistent.
 func FuzzScan(f *testing.F) {
-	for _, name := range []string{"agent-taskserver.log", "smp-spn.log", "agent-old-format.log", "agent-plain.log"} {
+	for _, name := range []string{"agent-taskserver.log", "smp-spn.log", "agent-old-format.log", "agent-plain.log",
+		"agent-registration-plain.txt", "real-broadcom-kb173598-0x80042D21.txt", "real-broadcom-kb177014-reset-agent-cdata.txt"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)
@@ -21,6 +22,8 @@ func FuzzScan(f *testing.F) {
 	}
 	f.Add([]byte("<event date='x' a=\"'>\" b=c><![CDATA[]]>]]></event></event><event"))
 	f.Add([]byte{0xFF, 0xFE, '<', 0, 'e', 0})
+	f.Add([]byte("Operation 'x' failed.\nPath: /Altiris/ClientTaskServer/Register.aspx\n<event><![CDATA[0x80190191]]></event>Error code: 0x8009030C\n"))
+	f.Add([]byte("The logon attempt failed (0x8009030C)\nUnable to register (0x8FA10191) 0x0000000000\nOperation '' failed.\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		s, err := Scan(context.Background(), "f", bytes.NewReader(in))
 		if err != nil {
@@ -33,7 +36,7 @@ func FuzzScan(f *testing.F) {
 			t.Fatalf("events %d messages %d", s.Events, s.Messages)
 		}
 		for _, m := range s.Matches {
-			if m.Count <= 0 || m.Count > s.Messages || m.Locator == "" || len(m.Example) > maxExample+3 {
+			if m.Count <= 0 || m.Count > s.Messages || m.Locator == "" || m.Line <= 0 || m.Line > s.Lines || len(m.Example) > maxExample+3 {
 				t.Fatalf("bad match %+v", m)
 			}
 			if !m.First.IsZero() && m.Last.Before(m.First) {

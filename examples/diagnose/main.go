@@ -59,12 +59,24 @@ func main() {
 	os.Exit(code)
 }
 
-// Exit statuses.
+// Exit statuses: the report's summary status, or 2 when the run failed.
 const (
-	exitOK     = 0
-	exitErrors = 1
-	exitFailed = 2
+	exitOK           = 0 // healthy
+	exitErrors       = 1 // problems: an error finding or a verdict row that needs investigation
+	exitFailed       = 2 // could not run
+	exitInconclusive = 3 // no problem found, but supplied evidence was unusable or nothing could be verified
 )
+
+// exitCode maps the report's summary status to the exit status.
+func exitCode(rep *diagnose.Report) int {
+	switch rep.Summary.Status {
+	case diagnose.StatusProblems:
+		return exitErrors
+	case diagnose.StatusInconclusive:
+		return exitInconclusive
+	}
+	return exitOK
+}
 
 // listFlag collects repeated and comma-separated values.
 type listFlag []string
@@ -125,7 +137,7 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, color
 	fl.StringVar(&c.collectDir, "collect", "", "Windows: gather an evidence bundle from this IIS server into `DIR` (passwords removed), then analyse it")
 	fl.IntVar(&c.collectDays, "days", 7, "with -collect: copy logs modified in the last `N` days")
 	fl.BoolVar(&c.showProgress, "progress", false, "show progress of log reading and LDAP scans on stderr (default when stderr is a terminal)")
-	fl.BoolVar(&c.verbose, "v", false, "text: list every check result, including the ones that passed")
+	fl.BoolVar(&c.verbose, "v", false, "text: also show every finding with its evidence and remediation, every check result and every evidence warning")
 	fl.BoolVar(&c.ntlmDisabled, "ntlm-disabled", false, "scenario: NTLM is disabled in the domain")
 	fl.BoolVar(&c.nonDomain, "non-domain-clients", false, "scenario: some clients are not domain members (CEM, workgroup)")
 	fl.BoolVar(&c.tlsInspect, "tls-inspection", false, "scenario: a device inspects or terminates TLS in front of IIS")
@@ -133,7 +145,7 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, color
 	c.live.register(fl)
 	fl.Usage = func() {
 		fmt.Fprintf(stderr, "usage: diagnose [-bundle DIR] [evidence flags] [-profile itms|generic] [-format text|json|markdown|html] [-o FILE]\n\n")
-		fmt.Fprintf(stderr, "With no evidence flags it analyses the built-in sample bundle. Exit status: 0 no error findings, 1 error findings, 2 could not run.\n\n")
+		fmt.Fprintf(stderr, "With no evidence flags it analyses the built-in sample bundle. Exit status: 0 healthy, 1 problems (an error finding or a verdict row that needs investigation), 2 could not run, 3 inconclusive (no problem found, but supplied evidence was unusable or nothing could be verified).\n\n")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
@@ -239,10 +251,7 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, color
 		fmt.Fprintln(stderr, "diagnose: writing the report:", err)
 		return exitFailed
 	}
-	if rep.HasErrors() {
-		return exitErrors
-	}
-	return exitOK
+	return exitCode(rep)
 }
 
 // loadEvidence builds the evidence: the bundle (or the built-in sample when

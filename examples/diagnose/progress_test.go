@@ -80,7 +80,7 @@ func TestProgress(t *testing.T) {
 	if code := run(context.Background(), []string{"-progress"}, &o, &e, false); code == exitFailed {
 		t.Fatalf("exit 2: %s", e.String())
 	}
-	if !strings.Contains(o.String(), "iiskerb report") {
+	if !strings.Contains(o.String(), "iiskerb (itms): ") {
 		t.Error("no report with -progress")
 	}
 }

@@ -12,10 +12,10 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := b.String()
-	if !strings.Contains(out, "ORG001 Windows Authentication is reachable over plain HTTP (*:80:intranet.corp.example.com)") {
+	if !strings.Contains(out, "ORG001-1 Windows Authentication is reachable over plain HTTP (*:80:intranet.corp.example.com)") {
 		t.Errorf("custom check did not report:\n%s", out)
 	}
-	if !strings.Contains(out, "(profile generic)") {
+	if !strings.Contains(out, "iiskerb (generic):") {
 		t.Errorf("profile:\n%s", out)
 	}
 }
