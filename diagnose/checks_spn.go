@@ -546,7 +546,7 @@ func runDuplicateSPN(ctx context.Context, p *Pass) error {
 			var acts []Action
 			for j, o := range d.Owners {
 				if j != i {
-					acts = append(acts, removeSPNAction(d.SPN, o))
+					acts = append(acts, removeSPNAction(d.SPN, actionAccount(ctx, p, o)))
 				}
 			}
 			r := remedyFrom("If the service runs as "+keep+", remove the SPN from the other accounts", "", acts...)
@@ -615,6 +615,24 @@ func reportPartialAudit(ctx context.Context, p *Pass, au *spn.Audit, plan *spnPl
 	}
 	p.ReportAs(Info, f)
 	p.NotVerified(strings.TrimSuffix(what, " were")+" on accounts the evidence does not fully show", settle)
+}
+
+// actionAccount names an account for a command: the name the evidence
+// gives, or its distinguished name when the evidence shows only that (a
+// DN-only setspn listing: its CN need not be the sAMAccountName).
+func actionAccount(ctx context.Context, p *Pass, name string) string {
+	dir := p.Evidence.Directory
+	if dir == nil || strings.Contains(name, `\`) {
+		return name
+	}
+	ans, err := dir.Account(ctx, name)
+	if err != nil || len(ans.Accounts) != 1 {
+		return name
+	}
+	if a := ans.Accounts[0]; a.SAMAccountName == "" && a.DN != "" {
+		return a.DN
+	}
+	return name
 }
 
 // ldifdeSettle names the evidence that settles directory-wide questions.

@@ -349,25 +349,41 @@ func panicSite() string {
 	}
 }
 
-// unusableFor reports whether evidence the check needs was supplied but
-// could not be used, with the reason and what would settle it.
+// unusableFor reports whether the check would have run had the supplied
+// but unusable evidence been readable, with the reason and what would
+// settle it.
 func unusableFor(c *Check, ev *Evidence) (reason, settle string, ok bool) {
-	kinds := append(append([]EvidenceKind(nil), c.Requires...), c.RequiresAny...)
 	var reasons []string
-	for _, k := range kinds {
-		if ev.Has(k) {
-			continue
-		}
+	unusable := func(k EvidenceKind) bool {
+		found := false
 		for _, u := range ev.Unusable {
 			if u.Kind == k {
 				reasons = append(reasons, u.Source+": "+u.Reason)
+				found = true
 			}
+		}
+		return found
+	}
+	for _, k := range c.Requires {
+		if !ev.Has(k) && !unusable(k) {
+			return "", "", false
+		}
+	}
+	if len(c.RequiresAny) > 0 {
+		any := false
+		for _, k := range c.RequiresAny {
+			if ev.Has(k) || unusable(k) {
+				any = true
+			}
+		}
+		if !any {
+			return "", "", false
 		}
 	}
 	if len(reasons) == 0 {
 		return "", "", false
 	}
-	return "supplied evidence could not be used: " + strings.Join(reasons, "; "), "a readable copy of that evidence", true
+	return "supplied evidence could not be used: " + strings.Join(dedupe(reasons), "; "), "a readable copy of that evidence", true
 }
 
 // missingEvidence returns a skip reason naming the absent evidence, or "".
