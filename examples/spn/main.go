@@ -452,14 +452,17 @@ type printer struct {
 
 // accountJSON is an account in -format json output.
 type accountJSON struct {
-	Name           string   `json:"name"`
-	SAMAccountName string   `json:"sam_account_name,omitempty"`
-	DN             string   `json:"dn,omitempty"`
-	Kind           string   `json:"kind"`
-	Disabled       bool     `json:"disabled"`
-	EncTypes       string   `json:"enc_types,omitempty"`
-	RC4Only        bool     `json:"rc4_only"`
-	SPNs           []string `json:"spns"`
+	Name           string `json:"name"`
+	SAMAccountName string `json:"sam_account_name,omitempty"`
+	DN             string `json:"dn,omitempty"`
+	Kind           string `json:"kind"`
+	Disabled       bool   `json:"disabled"`
+	EncTypes       string `json:"enc_types,omitempty"`
+	// RC4Only is null when the evidence does not show
+	// msDS-SupportedEncryptionTypes (setspn output, an ldifde export
+	// that did not request it).
+	RC4Only *bool    `json:"rc4_only"`
+	SPNs    []string `json:"spns"`
 }
 
 // completenessJSON is spn.Completeness in JSON output.
@@ -472,7 +475,10 @@ func toJSON(a spn.Account) accountJSON {
 	j := accountJSON{Name: a.Name, SAMAccountName: a.SAMAccountName, DN: a.DN, Kind: a.Kind.String(),
 		Disabled: a.Disabled, SPNs: a.SPNs}
 	et, assumed := a.EffectiveEncTypes()
-	j.RC4Only = et.RC4Only()
+	if !a.EncTypesUnknown || a.EncTypesSet {
+		rc4 := et.RC4Only()
+		j.RC4Only = &rc4
+	}
 	if !assumed {
 		j.EncTypes = et.String()
 	}
@@ -507,7 +513,11 @@ func (p *printer) describeAccount(a spn.Account) {
 	}
 	et, assumed := a.EffectiveEncTypes()
 	enc := et.String()
-	if assumed {
+	known := !a.EncTypesUnknown || a.EncTypesSet
+	switch {
+	case !known:
+		enc = "not in the evidence"
+	case assumed:
 		enc = "not set (the KDC assumes " + enc + ")"
 	}
 	state := "enabled"
@@ -515,7 +525,7 @@ func (p *printer) describeAccount(a spn.Account) {
 		state = "disabled"
 	}
 	fmt.Fprintf(p.w, "  account %s (%s, %s); msDS-SupportedEncryptionTypes: %s", a.Name, a.Kind, state, enc)
-	if et.RC4Only() {
+	if known && et.RC4Only() {
 		fmt.Fprint(p.w, " - RC4 only")
 	}
 	fmt.Fprintln(p.w)

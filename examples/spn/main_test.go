@@ -157,3 +157,19 @@ func TestLDAPAgainstSlapd(t *testing.T) {
 		t.Errorf("bad password: exit %d %s", code, errs)
 	}
 }
+
+// setspn output cannot show msDS-SupportedEncryptionTypes: the program says
+// so instead of assuming the classic RC4 default.
+func TestEncTypesNotClaimedFromSetspn(t *testing.T) {
+	code, out, errs := runCmd(t, nil, "-L", "CN=svc-web,OU=Service Accounts,DC=corp,DC=example,DC=com", "testdata/setspn-X.txt")
+	if code == 2 {
+		t.Fatalf("exit 2: %s", errs)
+	}
+	if strings.Contains(out, "RC4 only") || strings.Contains(out, "the KDC assumes") || !strings.Contains(out, "msDS-SupportedEncryptionTypes: not in the evidence") {
+		t.Errorf("encryption types claimed from setspn output:\n%s", out)
+	}
+	_, out, _ = runCmd(t, nil, "-L", "CN=svc-web,OU=Service Accounts,DC=corp,DC=example,DC=com", "-format", "json", "testdata/setspn-X.txt")
+	if !strings.Contains(out, `"rc4_only": null`) {
+		t.Errorf("rc4_only stated from setspn output:\n%s", out)
+	}
+}
