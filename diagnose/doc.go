@@ -87,36 +87,84 @@
 // severities, choose the profile and add extra checks. Invalid options are
 // an *OptionsError.
 //
-// # Report
+// # Report: from findings to a diagnosis
 //
-// A Report lists the evidence it looked at (sources) and has the findings
-// (check_id, severity, subject, message,
-// evidence [source, locator, detail], remediation [summary, commands,
-// tradeoff]), one result per check (passed, failed, skipped or error, with
-// the reason), the verdict (the rows of the knowledge article's table that
-// apply, each with its scenario, expected yes/no, action and the IDs of the
-// checks behind it), evidence warnings, notes, and the HTTP authentication
-// exchanges of the evidence summarised as an observer sees them. WriteText
-// groups findings by verdict row and subject with the remediation commands
-// ready to paste (colour on request); WriteJSON uses exactly the keys above;
+// Diagnose goes from evidence to an answer in stages, each typed data the
+// next reads:
+//
+//	evidence readers -> facts (true, false, or not verified + what would settle it)
+//	  -> checks (findings with stable IDs "IIS007-2"; results passed, failed,
+//	     not_verified, skipped, error)
+//	  -> root causes (findings sharing a Cause; symptoms from logs, tickets and
+//	     traces attached; mutually exclusive fixes as choices, one recommended)
+//	  -> plan (ordered steps from the recommended choices: where, shell, commands)
+//	  -> simulation (the plan's Actions applied to a copy of the evidence:
+//	     iisconfig Config.Apply and an SPN overlay directory; the checks run again)
+//	  -> summary (healthy, problems or inconclusive) and renderers
+//
+// Grounded facts: a check concludes only from what the evidence shows. A
+// fact the evidence cannot establish (a log without one readable line, an
+// account whose msDS-SupportedEncryptionTypes was not exported) makes the
+// check "not_verified" with Settle naming the evidence that would decide
+// it (Pass.NotVerified); supplied evidence that could not be read at all is
+// listed in Summary.Unusable (Evidence.Unusable, Pass.Unusable) and keeps
+// the status from "healthy". A shared computation that fails makes every
+// check that used it "error". Values are never invented: encryption types
+// come only from the attribute as read (or a ticket's enctype, said as
+// such), a NetBIOS domain only from host.json or DOMAIN\name in the
+// evidence, and an account known only by its DN is changed by DN.
+//
+// Remediation is structured: a Remedy's Actions (set an attribute at a
+// configuration path, set providers, add or remove an SPN on an account,
+// allow AES, purge client tickets, ...) render to the commands and apply to
+// the in-memory model. Findings with the same Cause are one RootCause,
+// fixed once at the level that covers all its paths when the simulation
+// shows that is equivalent. Remedies with the same Choice key are one
+// choice; the NTLM-first workaround (Remedy.Workaround) is never
+// recommended. The Plan runs directory changes, then DNS, IIS, network,
+// then client ticket refresh (klist purge) and a re-test. AfterPlan counts
+// what the simulation leaves and lists what it cannot show (client
+// tickets, DNS, logs, manual steps); symptoms from logs and traces count as
+// resolved when their root cause is. A plan step lists in Resolves only the
+// root causes the simulation shows resolved.
+//
+// The JSON keys (WriteJSON): profile, sources, verdict, findings (id,
+// check_id, severity, subject, message, evidence [source, locator, detail],
+// remediation [summary, commands, tradeoff, actions, choice, workaround],
+// cause), results (check_id, status, reason, settle), warnings, exchanges,
+// notes, summary {status, headline, errors, warnings, infos, root_causes,
+// passed, failed, not_verified, skipped, check_errors, unusable},
+// root_causes [{id, title, severity, kind, subjects, findings, symptoms,
+// choices [{summary, recommended, reason, steps, tradeoff, actions}],
+// resolved}], plan [{id, where, shell, summary, commands, resolves,
+// tradeoff}], after_plan {errors, warnings, remaining, not_simulated}.
+// examples/diagnose exits 0 healthy, 1 problems, 2 could not run, 3
+// inconclusive.
+//
+// WriteText states the answer first (status, one line per root cause,
+// unusable evidence), then the verdict, root causes, the plan with its
+// commands (at most 120 columns; long commands continue with ^ or `), and
+// the checks that did not pass; TextOptions.Verbose adds every finding with
+// its evidence and remediation. WriteJSON uses the keys above;
 // WriteMarkdown suits a ticket or a wiki; WriteHTML is one self-contained
 // page with the exchanges drawn as sequence diagrams (inline SVG).
 //
-// The verdict rows and what puts each in the report:
+// The verdict rows and what puts each in the report (a row needs its
+// symptom in the evidence):
 //
 //	Firewall shows a service/system account, but the application functions correctly
-//	    yes, usually none: Kerberos authenticated on the wire (a probe, a traced
-//	    AP-REQ answered 2xx, an AP-REP; an observer sees only realm and SPN), or
-//	    the scenario fact firewall_service_account
+//	    yes, usually none: the scenario fact firewall_service_account (what an
+//	    observer sees of Kerberos on the wire is otherwise a note)
 //	Kerberos attempt fails, then NTLM succeeds
 //	    yes, optional tuning: NEG002
 //	Agents cannot register with Task Server
-//	    no, investigate: LOG001, or any warning/error on a Task Server path or URL
+//	    no, investigate: failed registrations in the logs (LOG001, or LOG002 on a
+//	    Task Server URL), with the findings on Task Server paths behind them
 //	Repeated authentication errors appear in logs
 //	    no, investigate: LOG001, LOG002
 //	Kerberos is required because NTLM is disabled
-//	    no, full Kerberos validation: the scenario fact ntlm_disabled, with every
-//	    warning and error behind it
+//	    no, full Kerberos validation: the scenario fact ntlm_disabled, when a
+//	    warning or error blocks Kerberos or a check could not be verified
 //
 //go:generate go run gen_docs.go
 package diagnose

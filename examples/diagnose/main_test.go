@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/iiskerb/iiskerb/diagnose"
 )
@@ -36,6 +37,29 @@ func TestSampleBundle(t *testing.T) {
 	}
 	if strings.Contains(out, "\x1b[") {
 		t.Error("colour without a terminal")
+	}
+	// The compact default: at most 80 lines of at most 120 columns, no line
+	// repeated; -v has the details.
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if len(lines) > 80 {
+		t.Errorf("default report has %d lines, want at most 80", len(lines))
+	}
+	seen := map[string]bool{}
+	for i, l := range lines {
+		if n := utf8.RuneCountInString(l); n > 120 {
+			t.Errorf("line %d has %d columns: %q", i+1, n, l)
+		}
+		if strings.TrimSpace(l) != "" && seen[l] {
+			t.Errorf("line %d repeated: %q", i+1, l)
+		}
+		seen[l] = true
+	}
+	if !strings.HasPrefix(lines[0], "iiskerb (itms): Problems:") {
+		t.Errorf("first line does not state the answer: %q", lines[0])
+	}
+	_, verbose, _ := runArgs(t, "-v")
+	if !strings.Contains(verbose, "evidence: ") || len(verbose) <= len(out) {
+		t.Error("-v adds no finding details")
 	}
 	if strings.Contains(out, "c2FtcGxlLW5vdC1hLXJlYWwtc2VjcmV0") || strings.Contains(out, "enc:") {
 		t.Error("the app pool password placeholder leaked into the report")
