@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/iiskerb/iiskerb/negotiate"
-	"github.com/iiskerb/iiskerb/spn"
 )
 
 // krbNegChecks returns the Kerberos ticket and Negotiate wire checks
@@ -368,7 +367,7 @@ func rc4TicketRemedy(ctx context.Context, p *Pass, t *negotiate.Ticket) Remedy {
 	var acts []Action
 	if !t.IsTGT() {
 		for _, h := range holdersOf(ctx, p, t.Server) {
-			acts = append(acts, Action{Kind: ActSetEncTypes, Account: h, AccountKind: accountKindName(spn.Unknown, h), SPN: t.Server})
+			acts = append(acts, Action{Kind: ActSetEncTypes, Account: h, AccountKind: accountKindFor(ctx, p, h), SPN: t.Server})
 		}
 	}
 	if len(acts) == 0 {

@@ -617,6 +617,17 @@ func reportPartialAudit(ctx context.Context, p *Pass, au *spn.Audit, plan *spnPl
 	p.NotVerified(strings.TrimSuffix(what, " were")+" on accounts the evidence does not fully show", settle)
 }
 
+// accountKindFor returns the action account kind of name as the directory
+// shows it ("computer", "user", ...), or what the name itself says.
+func accountKindFor(ctx context.Context, p *Pass, name string) string {
+	if dir := p.Evidence.Directory; dir != nil {
+		if ans, err := dir.Account(ctx, name); err == nil && len(ans.Accounts) == 1 && ans.Accounts[0].Kind != spn.Unknown {
+			return accountKindName(ans.Accounts[0].Kind, name)
+		}
+	}
+	return accountKindName(spn.Unknown, name)
+}
+
 // actionAccount names an account for a command: the name the evidence
 // gives, or its distinguished name when the evidence shows only that (a
 // DN-only setspn listing: its CN need not be the sAMAccountName).
@@ -751,9 +762,9 @@ func runCNAMEBindingHost(ctx context.Context, p *Pass) error {
 }
 
 // aesRemedy allows AES for the account of an RC4-only verdict.
-func aesRemedy(v spn.Verdict) Remedy {
+func aesRemedy(ctx context.Context, p *Pass, v spn.Verdict) Remedy {
 	r := Remedy{Summary: "Allow AES for " + v.Account, Commands: v.Fix, Tradeoff: v.Note, Choice: "allow-aes",
-		Actions: []Action{{Kind: ActSetEncTypes, Account: v.Account, AccountKind: accountKindName(spn.Unknown, v.Account)}}}
+		Actions: []Action{{Kind: ActSetEncTypes, Account: v.Account, AccountKind: accountKindFor(ctx, p, v.Account)}}}
 	return r
 }
 
@@ -770,7 +781,7 @@ func runRC4OnlyOwner(ctx context.Context, p *Pass) error {
 		seen[strings.ToLower(v.Account)] = true
 		p.Report(Finding{Subject: v.Account, Message: v.Detail + " [" + g.where() + "]",
 			Evidence:    []EvidenceRef{{Source: plan.dir, Detail: "msDS-SupportedEncryptionTypes of " + v.Account}, g.why},
-			Remediation: []Remedy{aesRemedy(v)}, Cause: "rc4-owner"})
+			Remediation: []Remedy{aesRemedy(ctx, p, v)}, Cause: "rc4-owner"})
 	}
 	var unknown []string
 	for _, v := range plan.verdicts(spn.EncTypesUnverified) {
@@ -817,7 +828,7 @@ func runRC4OnlyOwner(ctx context.Context, p *Pass) error {
 		}
 		p.Report(Finding{Subject: v.Account, Message: v.Detail + " (it holds HTTP SPNs)",
 			Evidence:    []EvidenceRef{{Source: dir, Detail: "msDS-SupportedEncryptionTypes of " + v.Account}},
-			Remediation: []Remedy{aesRemedy(v)}, Cause: "rc4-owner"})
+			Remediation: []Remedy{aesRemedy(ctx, p, v)}, Cause: "rc4-owner"})
 	}
 	if len(assumed) > 0 {
 		// Accounts other than the decrypting ones without the attribute:

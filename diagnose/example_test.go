@@ -160,9 +160,7 @@ func ExampleReport_WriteText() {
 	//   RC1 authPersistNonNTLM is False on Default Web Site/Altiris/ClientTaskServer: Kerberos clients re-authenticate on
 	//     every request (agents: "request level authentication is not supported"); findings IIS006-1
 	//     recommended: Set authPersistNonNTLM to True on Default Web Site/Altiris/ClientTaskServer (plan S1)
-	//       why: fixes the cause; the other choice is a workaround
 	//     choice: Workaround only: list NTLM before Negotiate on Default Web Site/Altiris/ClientTaskServer
-	//       why: a workaround, not a fix: it hides the cause
 	//       tradeoff: Not a fix: agents then always use NTLM and never Kerberos - no mutual authentication, NTLM relay
 	//         exposure, user names visible on the wire - and it breaks where NTLM is disabled. Prefer authPersistNonNTLM=True.
 	//
@@ -171,6 +169,8 @@ func ExampleReport_WriteText() {
 	//     [resolves RC1]
 	//     %windir%\system32\inetsrv\appcmd.exe set config "Default Web Site/Altiris/ClientTaskServer" /commit:apphost ^
 	//         -section:system.webServer/security/authentication/windowsAuthentication /authPersistNonNTLM:"True"
+	//     tradeoff: Kerberos authentication is then kept for the whole connection; only a proxy that shares one upstream
+	//       connection among several users would need per-request authentication.
 	//   S2 client (cmd): Re-test from a domain client: each SPN must give a ticket (klist get), then repeat the request that
 	//     failed
 	//     klist get HTTP/TS01

@@ -281,7 +281,7 @@ func (r *Report) WriteText(w io.Writer, opts TextOptions) error {
 					line += " (plan " + strings.Join(c.Steps, ", ") + ")"
 				}
 				t.wrapLine(2, line)
-				if c.Reason != "" {
+				if c.Reason != "" && (opts.Verbose || !trivialReason[c.Reason]) {
 					t.wrapLine(3, t.paint(ansiDim, "why: "+c.Reason))
 				}
 				if c.Tradeoff != "" && !c.Recommended {
@@ -374,6 +374,14 @@ func (r *Report) WriteText(w io.Writer, opts TextOptions) error {
 		counts[StatusPassed], counts[StatusFailed], counts[StatusNotVerified], counts[StatusSkipped], counts[StatusError]))
 	notSelected, skipped := 0, 0
 	var skippedIDs []string
+	// Results with the same status, reason and settle share one line.
+	type group struct {
+		ids                  []string
+		status               Status
+		reason, settle, line string
+	}
+	var groups []*group
+	byKey := map[string]*group{}
 	for _, res := range r.Results {
 		if res.Status == StatusPassed && !opts.Verbose {
 			continue
@@ -390,20 +398,33 @@ func (r *Report) WriteText(w io.Writer, opts TextOptions) error {
 			skippedIDs = append(skippedIDs, res.CheckID)
 			continue
 		}
-		st := string(res.Status)
-		switch res.Status {
+		k := string(res.Status) + "\x00" + res.Reason + "\x00" + res.Settle
+		if opts.Verbose {
+			k = res.CheckID
+		}
+		g := byKey[k]
+		if g == nil {
+			g = &group{status: res.Status, reason: res.Reason, settle: res.Settle}
+			byKey[k] = g
+			groups = append(groups, g)
+		}
+		g.ids = append(g.ids, res.CheckID)
+	}
+	for _, g := range groups {
+		st := string(g.status)
+		switch g.status {
 		case StatusError:
 			st = t.paint(ansiRed, st)
 		case StatusFailed, StatusNotVerified:
 			st = t.paint(ansiYellow, st)
 		}
-		line := res.CheckID + " " + st
-		if res.Reason != "" {
-			line += ": " + firstLine(res.Reason)
+		line := strings.Join(g.ids, ", ") + " " + st
+		if g.reason != "" {
+			line += ": " + firstLine(g.reason)
 		}
 		t.wrapLine(1, line)
-		if res.Settle != "" {
-			t.wrapLine(2, t.paint(ansiDim, "would settle it: "+res.Settle))
+		if g.settle != "" {
+			t.wrapLine(2, t.paint(ansiDim, "would settle it: "+g.settle))
 		}
 	}
 	if skipped > 0 {
@@ -432,6 +453,14 @@ func (r *Report) WriteText(w io.Writer, opts TextOptions) error {
 		}
 	}
 	return t.w.Flush()
+}
+
+// trivialReason are choice reasons the compact text leaves out: they say
+// no more than the choice lines around them.
+var trivialReason = map[string]bool{
+	reasonOnlyFix:           true,
+	reasonOtherIsWorkaround: true,
+	reasonWorkaround:        true,
 }
 
 // finding returns the finding with the given ID, or nil.

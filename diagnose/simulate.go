@@ -143,6 +143,13 @@ func (s *simulator) resolves(b *rcBuild, res *simResult, actions []Action) bool 
 	return true
 }
 
+// Choice reasons that need no more words.
+const (
+	reasonOnlyFix           = "the fix for this cause"
+	reasonOtherIsWorkaround = "fixes the cause; the other choice is a workaround"
+	reasonWorkaround        = "a workaround, not a fix: it hides the cause"
+)
+
 // anySimulated reports whether at least one action is modelled.
 func anySimulated(actions []Action) bool {
 	for _, a := range actions {
@@ -194,9 +201,9 @@ func chooseAndPlan(ctx context.Context, ev *Evidence, checks []*Check, prof *Pro
 			}
 			continue
 		case len(cands) == 1:
-			chosen[i], reasons[i] = cands[0], "the fix for this cause"
+			chosen[i], reasons[i] = cands[0], reasonOnlyFix
 			if len(b.choices) > 1 {
-				reasons[i] = "fixes the cause; the other choice is a workaround"
+				reasons[i] = reasonOtherIsWorkaround
 			}
 		default:
 			for n, cb := range cands {
@@ -281,7 +288,7 @@ func chooseAndPlan(ctx context.Context, ev *Evidence, checks []*Check, prof *Pro
 					c.Steps = []string{}
 				}
 			case cb.workaround:
-				c.Reason = "a workaround, not a fix: it hides the cause"
+				c.Reason = reasonWorkaround
 			case cb.undecided:
 				c.Reason = reasons[i]
 			}
@@ -396,10 +403,11 @@ var whereRank = map[string]int{WhereActiveDirectory: 0, WhereDNS: 1, WhereIISSer
 // clients.
 func buildSteps(ev *Evidence, rep *Report, builds []*rcBuild, chosen []*choiceBuild) ([]*stepBuild, map[string][]string) {
 	type item struct {
-		a     Action
-		rcs   []string
-		where string
-		shell string
+		a        Action
+		rcs      []string
+		where    string
+		shell    string
+		tradeoff string
 	}
 	var items []*item
 	seen := map[string]*item{}
@@ -436,7 +444,7 @@ func buildSteps(ev *Evidence, rep *Report, builds []*rcBuild, chosen []*choiceBu
 			if where == WhereActiveDirectory {
 				needRefresh = true
 			}
-			it := &item{a: a, rcs: []string{b.rc.ID}, where: where, shell: a.Shell()}
+			it := &item{a: a, rcs: []string{b.rc.ID}, where: where, shell: a.Shell(), tradeoff: cb.tradeoff}
 			seen[a.key()] = it
 			items = append(items, it)
 		}
@@ -457,7 +465,7 @@ func buildSteps(ev *Evidence, rep *Report, builds []*rcBuild, chosen []*choiceBu
 			}
 		}
 		if st == nil {
-			st = &stepBuild{PlanStep: PlanStep{Where: it.where, Shell: it.shell}}
+			st = &stepBuild{PlanStep: PlanStep{Where: it.where, Shell: it.shell, Tradeoff: it.tradeoff}}
 			steps = append(steps, st)
 		}
 		for _, rc := range it.rcs {
