@@ -599,7 +599,7 @@ func TestWriteMarkdown(t *testing.T) {
 		"### Agents cannot register with Task Server",
 		"- **error** `TST001` `Default Web Site/Altiris/TaskManagement/CTAgent`: authPersistNonNTLM is false",
 		"  - evidence: `applicationHost.config:412`: authPersistNonNTLM=\"false\"",
-		"    ```\n    %windir%",
+		"    ```cmd\n    %windir%",
 		"a|b",
 		"| TST003 | skipped | missing evidence: tickets |",
 		"## Evidence warnings",

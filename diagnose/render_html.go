@@ -36,10 +36,18 @@ type HTMLOptions struct {
 
 // WriteHTML writes the report to w as one self-contained HTML page (inline
 // CSS and SVG, no scripts, no external resources) that can be attached to
-// a support ticket: the verdict first, the counts by severity, every finding
+// a support ticket, in the order of WriteText: the answer (status and
+// headline, one line per root cause, the evidence that could not be used,
+// the counts), the verdict, each root cause with its findings, symptoms
+// and choices (the recommended one marked, with why and the tradeoffs),
+// the ordered plan with each step's commands in a block labelled with its
+// shell, what the simulated plan leaves, then the details: every finding
 // with its evidence, remediation commands and tradeoffs, sequence diagrams
-// of the HTTP authentication exchanges, the result of every check and the
-// evidence warnings. opts may be nil.
+// of the HTTP authentication exchanges, the result of every check (with
+// what would settle a not-verified one), the evidence warnings and the
+// notes. Command blocks never wrap (they scroll sideways) and tables
+// scroll inside their own box, so the page stays usable on a narrow
+// screen. opts may be nil.
 //
 // All text is HTML-escaped. Tokens are never embedded: a diagram shows each
 // request's Authorization scheme and the mechanism and visible fields of its
@@ -66,13 +74,20 @@ func (r *Report) WriteHTML(w io.Writer) error { return WriteHTML(w, r, nil) }
 // htmlPage is the data of the page template.
 type htmlPage struct {
 	Title, Profile, Generated string
+	Summary                   Summary
+	Sources                   []string
+	SourceKinds               string
 	Errors, Warnings, Infos   int
 	Verdict                   []htmlVerdictRow
+	RootCauses                []htmlRootCause
+	Plan                      []htmlStep
+	AfterPlan                 AfterPlan
 	Findings                  []htmlFinding
 	Diagrams                  []*seqDiagram
 	Results                   []htmlResult
+	HasSettle                 bool
 	Passed, Failed, Skipped   int
-	Errored                   int
+	NotVerified, Errored      int
 	EvidenceWarnings          []string
 	Notes                     []string
 }
@@ -88,7 +103,40 @@ type htmlVerdictRow struct {
 
 type htmlFinding struct {
 	Finding
+	Label       string // the finding's ID, or its check's for a report without IDs
+	Anchor      string
+	Remediation []htmlRemedy
+}
+
+type htmlRemedy struct {
+	Remedy
+	Runs []shellRun
+}
+
+type htmlRootCause struct {
+	RootCause
+	Anchor   string
+	Findings []htmlLink
+	Symptoms []htmlSymptom
+	Choices  []htmlChoice
+	HasPlan  bool
+}
+
+type htmlSymptom struct {
+	Symptom
 	Anchor string
+}
+
+type htmlChoice struct {
+	Choice
+	Steps []htmlLink
+}
+
+type htmlStep struct {
+	PlanStep
+	Anchor   string
+	Runs     []shellRun
+	Resolves []htmlLink
 }
 
 type htmlResult struct {
@@ -97,46 +145,103 @@ type htmlResult struct {
 }
 
 func newHTMLPage(r *Report, opts *HTMLOptions) *htmlPage {
-	p := &htmlPage{Title: opts.Title, Profile: r.Profile, Notes: r.Notes}
+	p := &htmlPage{Title: opts.Title, Profile: r.Profile, Notes: r.Notes, Sources: r.Sources, AfterPlan: r.AfterPlan}
 	if p.Title == "" {
 		p.Title = "iiskerb report"
 	}
 	if !opts.Generated.IsZero() {
 		p.Generated = opts.Generated.UTC().Format("2006-01-02 15:04:05 UTC")
 	}
+	p.Summary = r.Summary
+	if p.Summary.Status == "" {
+		p.Summary = summarize(&Evidence{}, r)
+	}
+	var kinds []string
+	for _, s := range r.Sources {
+		k, _, _ := strings.Cut(s, ":")
+		kinds = append(kinds, k)
+	}
+	p.SourceKinds = strings.Join(kinds, ", ")
 	p.Errors, p.Warnings, p.Infos = r.Counts()
 
-	// Anchors: the first finding of a check gets finding-ID, later ones
-	// finding-ID-2, -3...; IDs are reduced to safe characters and kept
-	// unique.
-	first := map[string]string{}
+	// Anchors: a finding's is finding-<its ID>; without an ID the first
+	// finding of a check gets finding-<check ID>, later ones -2, -3...
+	// IDs are reduced to safe characters and kept unique.
+	first := map[string]string{} // check ID -> anchor of its first finding
+	byID := map[string]string{}  // finding ID -> anchor
 	used := map[string]bool{}
-	for _, f := range r.Findings {
-		base := "finding-" + htmlAnchorPart(f.CheckID)
+	unique := func(base string) string {
 		a := base
 		for n := 2; used[a]; n++ {
 			a = fmt.Sprintf("%s-%d", base, n)
 		}
 		used[a] = true
+		return a
+	}
+	for _, f := range r.Findings {
+		label := f.ID
+		if label == "" {
+			label = f.CheckID
+		}
+		a := unique("finding-" + htmlAnchorPart(label))
 		if _, ok := first[f.CheckID]; !ok {
 			first[f.CheckID] = a
 		}
-		p.Findings = append(p.Findings, htmlFinding{Finding: f, Anchor: a})
+		if f.ID != "" {
+			if _, ok := byID[f.ID]; !ok {
+				byID[f.ID] = a
+			}
+		}
+		hf := htmlFinding{Finding: f, Label: label, Anchor: a}
+		for _, rem := range f.Remediation {
+			hf.Remediation = append(hf.Remediation, htmlRemedy{Remedy: rem, Runs: shellRuns(rem.Commands, "")})
+		}
+		p.Findings = append(p.Findings, hf)
+	}
+	rcAnchor := map[string]string{}
+	for _, rc := range r.RootCauses {
+		rcAnchor[rc.ID] = unique("rc-" + htmlAnchorPart(rc.ID))
+	}
+	stepAnchor := map[string]string{}
+	for _, st := range r.Plan {
+		stepAnchor[st.ID] = unique("step-" + htmlAnchorPart(st.ID))
+	}
+	links := func(ids []string, anchors map[string]string) []htmlLink {
+		var out []htmlLink
+		for _, id := range ids {
+			out = append(out, htmlLink{Text: id, Anchor: anchors[id]})
+		}
+		return out
 	}
 	for _, row := range r.Verdict {
-		v := htmlVerdictRow{VerdictRow: row}
-		for _, id := range row.Findings {
-			v.Links = append(v.Links, htmlLink{Text: id, Anchor: first[id]})
+		p.Verdict = append(p.Verdict, htmlVerdictRow{VerdictRow: row, Links: links(row.Findings, first)})
+	}
+	for _, rc := range r.RootCauses {
+		h := htmlRootCause{RootCause: rc, Anchor: rcAnchor[rc.ID], Findings: links(rc.Findings, byID), HasPlan: len(r.Plan) > 0}
+		for _, s := range rc.Symptoms {
+			h.Symptoms = append(h.Symptoms, htmlSymptom{Symptom: s, Anchor: byID[s.Finding]})
 		}
-		p.Verdict = append(p.Verdict, v)
+		for _, c := range rc.Choices {
+			h.Choices = append(h.Choices, htmlChoice{Choice: c, Steps: links(c.Steps, stepAnchor)})
+		}
+		p.RootCauses = append(p.RootCauses, h)
+	}
+	for _, st := range r.Plan {
+		p.Plan = append(p.Plan, htmlStep{PlanStep: st, Anchor: stepAnchor[st.ID], Runs: shellRuns(st.Commands, st.Shell),
+			Resolves: links(st.Resolves, rcAnchor)})
 	}
 	for _, res := range r.Results {
 		p.Results = append(p.Results, htmlResult{CheckResult: res, Anchor: first[res.CheckID]})
+		if res.Settle != "" {
+			p.HasSettle = true
+		}
 		switch res.Status {
 		case StatusPassed:
 			p.Passed++
 		case StatusFailed:
 			p.Failed++
+		case StatusNotVerified:
+			p.NotVerified++
 		case StatusSkipped:
 			p.Skipped++
 		case StatusError:
@@ -756,11 +861,19 @@ func htmlClip(s string, n int) string {
 }
 
 var htmlPageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"add":  func(a, b int) int { return a + b },
-	"half": func(center, width int) int { return center - width/2 },
+	"add":    func(a, b int) int { return a + b },
+	"half":   func(center, width int) int { return center - width/2 },
+	"plural": plural,
 }).Parse(htmlPageSource))
 
-const htmlPageSource = `<!DOCTYPE html>
+const htmlPageSource = `{{define "links"}}{{range $i, $l := .}}{{if $i}}, {{end}}{{if $l.Anchor}}<a href="#{{$l.Anchor}}">{{$l.Text}}</a>{{else}}{{$l.Text}}{{end}}{{end}}{{end}}
+{{- define "cmds"}}{{range .}}<div class="cmd" data-shell="{{.Shell}}"><span class="shell-label">{{.Shell}}</span>
+<pre class="commands"><code>{{range $j, $c := .Commands}}{{if $j}}
+{{end}}{{$c}}{{end}}</code></pre>
+</div>
+{{end}}{{end}}
+{{- /* the page */ -}}
+<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -768,40 +881,70 @@ const htmlPageSource = `<!DOCTYPE html>
 <meta name="generator" content="iiskerb">
 <title>{{.Title}}</title>
 <style>
-body { font: 14px/1.45 "Segoe UI", "DejaVu Sans", system-ui, sans-serif; color: #1b1b1b; background: #fff; margin: 0 auto; max-width: 1080px; padding: 16px 24px 48px; }
+body { font: 14px/1.45 "Segoe UI", "DejaVu Sans", system-ui, sans-serif; color: #1b1b1b; background: #fff; margin: 0 auto; max-width: 1080px; padding: 16px 24px 48px; overflow-wrap: break-word; }
 h1 { font-size: 24px; margin: 8px 0 4px; }
 h2 { font-size: 19px; border-bottom: 2px solid #d0d7de; padding-bottom: 3px; margin-top: 30px; }
 h3 { font-size: 15px; margin: 18px 0 6px; }
 a { color: #0b5cad; }
 code, pre { font-family: Consolas, "DejaVu Sans Mono", ui-monospace, monospace; font-size: 13px; }
-table { border-collapse: collapse; width: 100%; margin: 6px 0; }
+.scroll { overflow-x: auto; max-width: 100%; margin: 6px 0; }
+table { border-collapse: collapse; width: 100%; margin: 0; }
+table.verdict { min-width: 640px; }
 th, td { border: 1px solid #d0d7de; padding: 5px 8px; text-align: left; vertical-align: top; }
 th { background: #f3f5f7; }
 .meta { color: #57606a; margin: 0 0 8px; }
-.counts span { display: inline-block; margin-right: 8px; padding: 2px 10px; border-radius: 12px; font-weight: 600; }
+.answer { border: 1px solid #d0d7de; border-left: 8px solid #1a7f37; border-radius: 4px; padding: 4px 16px 8px; margin: 12px 0 0; }
+.answer.run-problems { border-left-color: #cf222e; }
+.answer.run-inconclusive { border-left-color: #d4a72c; }
+.answer h2.headline { border: 0; margin: 8px 0; font-size: 18px; }
+.run-badge { display: inline-block; padding: 1px 8px; border-radius: 3px; font-size: 12px; font-weight: 700; color: #fff; background: #1a7f37; text-transform: uppercase; vertical-align: 2px; }
+.run-problems .run-badge { background: #cf222e; }
+.run-inconclusive .run-badge { background: #9a6700; }
+ul.rc-lines { list-style: none; padding-left: 0; margin: 6px 0; }
+ul.rc-lines li { margin: 4px 0; }
+.resolved { color: #1a7f37; font-size: 13px; }
+.unresolved { color: #cf222e; font-size: 13px; font-weight: 700; }
+details.sources summary { cursor: pointer; color: #57606a; }
+.counts span { display: inline-block; margin: 2px 8px 2px 0; padding: 2px 10px; border-radius: 12px; font-weight: 600; }
 .count-error { background: #fde2e1; color: #a40e0e; }
 .count-warning { background: #fff1d6; color: #8a4b00; }
 .count-info { background: #e1ecfb; color: #0b4a8f; }
 tr.verdict-no td.expected { color: #a40e0e; font-weight: 700; }
 tr.verdict-yes td.expected { color: #1a7f37; font-weight: 700; }
-.finding { border: 1px solid #d0d7de; border-left: 6px solid #8c959f; border-radius: 4px; padding: 8px 14px; margin: 14px 0; }
-.finding.sev-error { border-left-color: #cf222e; }
-.finding.sev-warning { border-left-color: #d4a72c; }
-.finding.sev-info { border-left-color: #218bff; }
-.finding h3 { margin: 2px 0 6px; }
+.finding, .rootcause, .step { border: 1px solid #d0d7de; border-left: 6px solid #8c959f; border-radius: 4px; padding: 8px 14px; margin: 14px 0; }
+.finding.sev-error, .rootcause.sev-error { border-left-color: #cf222e; }
+.finding.sev-warning, .rootcause.sev-warning { border-left-color: #d4a72c; }
+.finding.sev-info, .rootcause.sev-info { border-left-color: #218bff; }
+.step { border-left-color: #0b5cad; }
+.finding h3, .rootcause h3, .step h3 { margin: 2px 0 6px; }
+.label { font-weight: 700; margin: 8px 0 2px; }
+ul.symptoms, ol.choices { margin: 2px 0 6px; padding-left: 24px; }
+li.choice { margin: 6px 0; padding: 4px 8px; border-left: 4px solid #d0d7de; }
+li.choice.recommended { border-left-color: #1a7f37; background: #f0faf2; }
+.choice-badge { display: inline-block; padding: 0 6px; border-radius: 3px; font-size: 12px; font-weight: 700; color: #fff; background: #1a7f37; }
+.choice-badge.alt { color: #57606a; background: #eaeef2; }
+li.choice p { margin: 2px 0; }
+.why { color: #24292f; }
+.step-id { font-family: Consolas, "DejaVu Sans Mono", ui-monospace, monospace; }
+.where, .shell { display: inline-block; padding: 0 6px; border-radius: 3px; font-size: 12px; font-weight: 600; background: #ddf4ff; color: #0b4a8f; }
+.shell { background: #eaeef2; color: #24292f; font-family: Consolas, "DejaVu Sans Mono", ui-monospace, monospace; }
+.resolves { margin: 2px 0 6px; }
 .badge { display: inline-block; min-width: 56px; text-align: center; padding: 1px 6px; border-radius: 3px; font-size: 12px; font-weight: 700; color: #fff; background: #218bff; text-transform: uppercase; vertical-align: 1px; }
 .badge.sev-error { background: #cf222e; }
 .badge.sev-warning { background: #9a6700; }
 .subject { font-family: Consolas, "DejaVu Sans Mono", ui-monospace, monospace; font-size: 13px; color: #24292f; word-break: break-all; }
 .evidence td, .evidence th { font-size: 13px; }
 .evidence td.detail { white-space: pre-wrap; word-break: break-word; }
-pre { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 4px; padding: 8px 10px; white-space: pre-wrap; word-break: break-all; margin: 4px 0 8px; }
+.cmd { margin: 4px 0 8px; }
+.shell-label { display: inline-block; padding: 0 8px; border: 1px solid #d0d7de; border-bottom: 0; border-radius: 4px 4px 0 0; background: #eaeef2; font: 12px Consolas, "DejaVu Sans Mono", ui-monospace, monospace; color: #24292f; }
+pre { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 0 4px 4px 4px; padding: 8px 10px; margin: 0; white-space: pre; overflow-x: auto; word-break: normal; overflow-wrap: normal; max-width: 100%; box-sizing: border-box; }
 .tradeoff { color: #57606a; font-style: italic; }
 .status-passed { color: #1a7f37; }
 .status-failed { color: #cf222e; font-weight: 700; }
 .status-error { color: #cf222e; font-weight: 700; }
+.status-not_verified { color: #9a6700; font-weight: 700; }
 .status-skipped { color: #57606a; }
-td.reason { white-space: pre-wrap; }
+td.reason, td.settle { white-space: pre-wrap; }
 ul.facts { margin: 4px 0 8px; }
 svg.seq { display: block; max-width: 100%; height: auto; border: 1px solid #d0d7de; border-radius: 4px; background: #fcfcfd; }
 svg.seq text { font-family: Consolas, "DejaVu Sans Mono", ui-monospace, monospace; font-size: 12px; fill: #24292f; }
@@ -825,8 +968,9 @@ svg.seq .head-fail { fill: #cf222e; }
 svg.seq .head-fallback { fill: #bc4c00; }
 svg.seq .head-reauth { fill: #8250df; }
 .legend span { margin-right: 14px; font-size: 13px; }
-@media print { body { max-width: none; padding: 0; } .finding, svg.seq, tr { break-inside: avoid; } }
 .legend b { display: inline-block; width: 18px; height: 4px; vertical-align: middle; margin-right: 4px; }
+@media (max-width: 600px) { body { padding: 8px 10px 32px; } h1 { font-size: 20px; } .answer, .finding, .rootcause, .step { padding: 6px 8px; } ul.symptoms, ol.choices { padding-left: 18px; } }
+@media print { body { max-width: none; padding: 0; } .finding, .rootcause, .step, svg.seq, tr { break-inside: avoid; } pre { white-space: pre-wrap; overflow-wrap: anywhere; } .scroll { overflow: visible; } }
 </style>
 </head>
 <body>
@@ -835,38 +979,96 @@ svg.seq .head-reauth { fill: #8250df; }
 <p class="meta">Profile <code>{{if .Profile}}{{.Profile}}{{else}}(none){{end}}</code>{{if .Generated}} &middot; generated {{.Generated}}{{end}}</p>
 </header>
 
+<section id="answer" class="answer run-{{.Summary.Status}}" data-status="{{.Summary.Status}}">
+<h2 class="headline"><span class="run-badge">{{.Summary.Status}}</span> {{.Summary.Headline}}</h2>
+{{if .RootCauses}}<ul class="rc-lines">
+{{range .RootCauses}}<li data-rc="{{.ID}}"><a href="#{{.Anchor}}">{{.ID}}</a> <span class="badge sev-{{.Severity}}">{{.Severity}}</span> {{.Title}}{{if .HasPlan}}{{if .Resolved}} <span class="resolved">(resolved by the plan)</span>{{else}} <span class="unresolved">(not resolved by the plan)</span>{{end}}{{end}}</li>
+{{end}}</ul>
+{{end}}{{if .Summary.Unusable}}<p class="label">Evidence that could not be used</p>
+<ul class="unusable">
+{{range .Summary.Unusable}}<li><code>{{.Source}}</code> ({{.Kind}}): {{.Reason}}</li>
+{{end}}</ul>
+{{end}}<p class="counts" id="counts"><span class="count-error">{{.Errors}} error{{if ne .Errors 1}}s{{end}}</span><span class="count-warning">{{.Warnings}} warning{{if ne .Warnings 1}}s{{end}}</span><span class="count-info">{{.Infos}} info</span></p>
+{{if .Sources}}<details class="sources"><summary>Evidence: {{.SourceKinds}}</summary>
+<ul>
+{{range .Sources}}<li>{{.}}</li>
+{{end}}</ul>
+</details>
+{{end}}</section>
+
 <section id="verdict">
 <h2>Verdict</h2>
-{{if .Verdict}}<table class="verdict" id="verdict-table">
+{{if .Verdict}}<div class="scroll"><table class="verdict" id="verdict-table">
 <thead><tr><th>Scenario</th><th>Expected</th><th>Action</th><th>Findings</th><th>Why</th></tr></thead>
 <tbody>
 {{range .Verdict}}<tr class="{{if .Expected}}verdict-yes{{else}}verdict-no{{end}}" data-scenario="{{.Scenario}}">
 <td>{{.Scenario}}</td><td class="expected">{{if .Expected}}yes{{else}}no{{end}}</td><td>{{.Action}}</td>
-<td>{{range $i, $l := .Links}}{{if $i}}, {{end}}{{if $l.Anchor}}<a href="#{{$l.Anchor}}">{{$l.Text}}</a>{{else}}{{$l.Text}}{{end}}{{end}}</td><td>{{.Reason}}</td>
+<td>{{template "links" .Links}}</td><td>{{.Reason}}</td>
 </tr>
 {{end}}</tbody>
-</table>
+</table></div>
 {{else}}<p>No scenario of the knowledge article's table applies to this evidence.</p>
-{{end}}<p class="counts" id="counts"><span class="count-error">{{.Errors}} error{{if ne .Errors 1}}s{{end}}</span><span class="count-warning">{{.Warnings}} warning{{if ne .Warnings 1}}s{{end}}</span><span class="count-info">{{.Infos}} info</span></p>
-</section>
+{{end}}</section>
+{{if .RootCauses}}
+<section id="root-causes">
+<h2>Root causes</h2>
+{{range .RootCauses}}<div class="rootcause sev-{{.Severity}}" id="{{.Anchor}}" data-rc="{{.ID}}" data-kind="{{.Kind}}">
+<h3><span class="badge sev-{{.Severity}}">{{.Severity}}</span> {{.ID}} &middot; {{.Title}}</h3>
+<p class="rc-findings">Findings: {{template "links" .Findings}}{{if .HasPlan}} &middot; {{if .Resolved}}<span class="resolved">resolved by the plan (simulated)</span>{{else}}<span class="unresolved">not resolved by the plan (simulated)</span>{{end}}{{end}}</p>
+{{if gt (len .Subjects) 1}}<p class="rc-subjects">On: {{range $i, $s := .Subjects}}{{if $i}}, {{end}}<span class="subject">{{$s}}</span>{{end}}</p>
+{{end}}{{if .Symptoms}}<p class="label">Symptoms</p>
+<ul class="symptoms">
+{{range .Symptoms}}<li>{{if .Anchor}}<a href="#{{.Anchor}}">{{.Finding}}</a>{{else}}{{.Finding}}{{end}} ({{.CheckID}}): {{.Summary}}</li>
+{{end}}</ul>
+{{end}}{{if .Choices}}<p class="label">Choices (one of them)</p>
+<ol class="choices">
+{{range .Choices}}<li class="choice{{if .Recommended}} recommended{{end}}" data-recommended="{{.Recommended}}">{{if .Recommended}}<span class="choice-badge">Recommended</span>{{else}}<span class="choice-badge alt">Alternative</span>{{end}} <span class="choice-summary">{{.Summary}}</span>{{if .Steps}} <span class="choice-steps">(plan {{template "links" .Steps}})</span>{{end}}
+{{if .Reason}}<p class="why">Why: {{.Reason}}</p>
+{{end}}{{if .Tradeoff}}<p class="tradeoff">Tradeoff: {{.Tradeoff}}</p>
+{{end}}</li>
+{{end}}</ol>
+{{else}}<p class="no-choice">No fix the evidence can name: investigate the findings below.</p>
+{{end}}</div>
+{{end}}</section>
+{{end}}{{if .Plan}}
+<section id="plan">
+<h2>Plan</h2>
+<p>Run the steps in order. Each names where it runs; its commands are for the shell labelled above them.</p>
+{{range .Plan}}<div class="step" id="{{.Anchor}}" data-step="{{.ID}}" data-where="{{.Where}}" data-shell="{{.Shell}}">
+<h3><span class="step-id">{{.ID}}</span> <span class="where">{{.Where}}</span>{{if .Shell}} <span class="shell">{{.Shell}}</span>{{end}} {{.Summary}}</h3>
+<p class="resolves">{{if .Resolves}}Resolves {{template "links" .Resolves}}{{else}}Resolves no root cause by itself (a follow-up step){{end}}</p>
+{{template "cmds" .Runs}}{{if .Tradeoff}}<p class="tradeoff">Tradeoff: {{.Tradeoff}}</p>
+{{end}}</div>
+{{end}}</section>
 
+<section id="after-plan">
+<h2>After the plan</h2>
+<p class="after-counts">Simulated: <strong>{{plural .AfterPlan.Errors "error" "errors"}}, {{plural .AfterPlan.Warnings "warning" "warnings"}}</strong> left.</p>
+{{if .AfterPlan.Remaining}}<p class="label">Left</p>
+<ul class="remaining">
+{{range .AfterPlan.Remaining}}<li>{{.}}</li>
+{{end}}</ul>
+{{end}}{{if .AfterPlan.NotSimulated}}<p class="label">Not simulated</p>
+<ul class="not-simulated">
+{{range .AfterPlan.NotSimulated}}<li>{{.}}</li>
+{{end}}</ul>
+{{end}}</section>
+{{end}}
 <section id="findings">
 <h2>Findings</h2>
 {{if not .Findings}}<p>No findings.</p>
-{{end}}{{range .Findings}}<article class="finding sev-{{.Severity}}" id="{{.Anchor}}" data-check="{{.CheckID}}" data-severity="{{.Severity}}">
-<h3><span class="badge sev-{{.Severity}}">{{.Severity}}</span> {{.CheckID}}{{if .Subject}} &middot; <span class="subject">{{.Subject}}</span>{{end}}</h3>
+{{end}}{{range .Findings}}<article class="finding sev-{{.Severity}}" id="{{.Anchor}}" data-check="{{.CheckID}}"{{if .ID}} data-id="{{.ID}}"{{end}} data-severity="{{.Severity}}">
+<h3><span class="badge sev-{{.Severity}}">{{.Severity}}</span> {{.Label}}{{if .Subject}} &middot; <span class="subject">{{.Subject}}</span>{{end}}</h3>
 <p class="message">{{.Message}}</p>
-{{if .Evidence}}<table class="evidence">
+{{if .Evidence}}<div class="scroll"><table class="evidence">
 <thead><tr><th>Source</th><th>Locator</th><th>Detail</th></tr></thead>
 <tbody>
 {{range .Evidence}}<tr><td><code>{{.Source}}</code></td><td><code>{{.Locator}}</code></td><td class="detail">{{.Detail}}</td></tr>
 {{end}}</tbody>
-</table>
+</table></div>
 {{end}}{{range $i, $rem := .Remediation}}<div class="remedy">
 <p><strong>{{if $i}}Alternative:{{else}}Fix:{{end}}</strong> {{$rem.Summary}}</p>
-{{if $rem.Commands}}<pre class="commands"><code>{{range $j, $c := $rem.Commands}}{{if $j}}
-{{end}}{{$c}}{{end}}</code></pre>
-{{end}}{{if $rem.Tradeoff}}<p class="tradeoff">Tradeoff: {{$rem.Tradeoff}}</p>
+{{template "cmds" $rem.Runs}}{{if $rem.Tradeoff}}<p class="tradeoff">Tradeoff: {{$rem.Tradeoff}}</p>
 {{end}}</div>
 {{end}}</article>
 {{end}}</section>
@@ -900,13 +1102,13 @@ svg.seq .head-reauth { fill: #8250df; }
 {{end}}
 <section id="checks">
 <h2>Checks</h2>
-<p>{{.Passed}} passed, {{.Failed}} failed, {{.Skipped}} skipped, {{.Errored}} with errors.</p>
-<table class="results" id="checks-table">
-<thead><tr><th>Check</th><th>Status</th><th>Reason</th></tr></thead>
+<p>{{.Passed}} passed, {{.Failed}} failed, {{.NotVerified}} not verified, {{.Skipped}} skipped, {{.Errored}} with errors.</p>
+<div class="scroll"><table class="results" id="checks-table">
+<thead><tr><th>Check</th><th>Status</th><th>Reason</th>{{if .HasSettle}}<th>Would settle it</th>{{end}}</tr></thead>
 <tbody>
-{{range .Results}}<tr data-check="{{.CheckID}}" data-status="{{.Status}}"><td>{{if .Anchor}}<a href="#{{.Anchor}}">{{.CheckID}}</a>{{else}}{{.CheckID}}{{end}}</td><td class="status-{{.Status}}">{{.Status}}</td><td class="reason">{{.Reason}}</td></tr>
+{{range .Results}}<tr data-check="{{.CheckID}}" data-status="{{.Status}}"><td>{{if .Anchor}}<a href="#{{.Anchor}}">{{.CheckID}}</a>{{else}}{{.CheckID}}{{end}}</td><td class="status-{{.Status}}">{{.Status}}</td><td class="reason">{{.Reason}}</td>{{if $.HasSettle}}<td class="settle">{{.Settle}}</td>{{end}}</tr>
 {{end}}</tbody>
-</table>
+</table></div>
 </section>
 {{if .EvidenceWarnings}}
 <section id="warnings">

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -92,10 +93,14 @@ func htmlTranscript(t testing.TB) (*negotiate.Transcript, []string) {
 }
 
 // htmlReport is a report as Diagnose makes it for an ITMS server with a
-// Task Server problem.
+// Task Server problem: findings with IDs, two root causes (one with a
+// symptom) whose choices mark the recommended one, a plan whose steps use
+// both shells, what the plan leaves, a not-verified check and evidence
+// that could not be used.
 func htmlReport() *Report {
 	return &Report{
 		Profile: "itms",
+		Sources: []string{"config: applicationHost.config (1 site, 7 applications, 2 pools)", "directory: setspn/ns01.txt"},
 		Verdict: []VerdictRow{
 			{Scenario: ScenarioKerberosFallback, Expected: true, Action: "Optional tuning", Findings: []string{"NEG002"},
 				Reason: "the probe's Kerberos attempt failed and NTLM succeeded"},
@@ -103,27 +108,31 @@ func htmlReport() *Report {
 				Reason: "authPersistNonNTLM is false on the Task Server path"},
 		},
 		Findings: []Finding{{
-			CheckID: "IIS003", Severity: Error, Subject: "Default Web Site/Altiris/TaskManagement/CTAgent",
+			ID: "IIS003-1", CheckID: "IIS003", Severity: Error, Subject: "Default Web Site/Altiris/TaskManagement/CTAgent",
 			Message: "authPersistNonNTLM is false: every request on a kept-alive connection must authenticate again, which agents do not do.",
 			Evidence: []EvidenceRef{{Source: "applicationHost.config", Locator: "412",
 				Detail: `<windowsAuthentication enabled="true" authPersistNonNTLM="false">`}},
 			Remediation: []Remedy{{Summary: "Set authPersistNonNTLM to True on CTAgent", Commands: []string{
 				`%windir%\system32\inetsrv\appcmd.exe set config "Default Web Site/Altiris/TaskManagement/CTAgent" -section:system.webServer/security/authentication/windowsAuthentication /authPersistNonNTLM:"True" /commit:apphost`,
-				`iisreset /noforce`}}},
+				`iisreset /noforce`,
+				`Set-WebConfigurationProperty -PSPath 'MACHINE/WEBROOT/APPHOST' -Location 'Default Web Site/Altiris/TaskManagement/CTAgent' -Filter 'system.webServer/security/authentication/windowsAuthentication' -Name 'authPersistNonNTLM' -Value $true`}},
+				{Summary: "Workaround only: list NTLM before Negotiate on CTAgent", Tradeoff: "not a fix: agents never use Kerberos", Workaround: true}},
+			Cause: "auth-persist-non-ntlm",
 		}, {
-			CheckID: "SPN002", Severity: Error, Subject: "HTTP/ns01.example.com",
+			ID: "SPN002-1", CheckID: "SPN002", Severity: Error, Subject: "HTTP/ns01.example.com",
 			Message:  "HTTP/ns01.example.com is registered on EXAMPLE\\svc-web, but the site runs as the computer account, which cannot decrypt the tickets.",
 			Evidence: []EvidenceRef{{Source: "setspn/ns01.txt", Locator: "3", Detail: "HTTP/ns01.example.com"}, {Source: "ldap://127.0.0.1:3890", Detail: "CN=svc-web,CN=Users,DC=example,DC=com"}},
 			Remediation: []Remedy{{Summary: "Move the SPN to the computer account", Commands: []string{
 				`setspn -D HTTP/ns01.example.com EXAMPLE\svc-web`, `setspn -S HTTP/ns01.example.com EXAMPLE\NS01$`}},
 				{Summary: "Run the pool as EXAMPLE\\svc-web with useAppPoolCredentials", Tradeoff: "the password of svc-web must be managed and rotated"}},
+			Cause: "spn-owner",
 		}, {
-			CheckID: "NEG002", Severity: Warning, Subject: "http://ns01.example.com:8080/Altiris/TaskManagement/CTAgent/",
+			ID: "NEG002-1", CheckID: "NEG002", Severity: Warning, Subject: "http://ns01.example.com:8080/Altiris/TaskManagement/CTAgent/",
 			Message:     "Kerberos was attempted and rejected; the client fell back to NTLM.",
 			Evidence:    []EvidenceRef{{Source: "probe http://ns01.example.com:8080/Altiris/TaskManagement/CTAgent/", Locator: "round 2", Detail: "401 after Kerberos AP-REQ"}},
 			Remediation: []Remedy{{Summary: "Fix the SPN (see SPN002)", Tradeoff: "none"}},
 		}, {
-			CheckID: "SPN002", Severity: Info, Subject: "HTTP/ns01",
+			ID: "SPN002-2", CheckID: "SPN002", Severity: Info, Subject: "HTTP/ns01",
 			Message: "HTTP/ns01 is on the right account.",
 		}},
 		Results: []CheckResult{
@@ -133,9 +142,48 @@ func htmlReport() *Report {
 			{CheckID: "KRB001", Status: StatusSkipped, Reason: "missing evidence: tickets"},
 			{CheckID: "LOG001", Status: StatusPassed},
 			{CheckID: "LOG002", Status: StatusError, Reason: "reading logs/agent.log: unexpected EOF"},
+			{CheckID: "SPN006", Status: StatusNotVerified, Reason: "RC4-only owners on accounts the evidence does not fully show",
+				Settle: "an ldifde export (ldifde -f spns.ldf -r \"(servicePrincipalName=*)\") or an LDAP query"},
 		},
 		Warnings: []EvidenceWarning{{Source: "logs/iis/u_ex260124.log", Locator: "9001", Message: "truncated line skipped"}},
 		Notes:    []string{"profile path Default Web Site/Altiris/PS is not on this server"},
+		Summary: Summary{Status: StatusProblems, Headline: "Problems: 2 root causes (2 error findings); a 3-step plan leaves 0 errors",
+			Errors: 2, Warnings: 1, Infos: 1, RootCauses: 2, Passed: 1, Failed: 3, NotVerified: 1, Skipped: 1, CheckErrors: 1,
+			Unusable: []UnusableEvidence{{Kind: EvAgentLogs, Source: "logs/agent/empty.log", Reason: "no readable agent log line"}}},
+		RootCauses: []RootCause{{
+			ID: "RC1", Title: "authPersistNonNTLM is False on Default Web Site/Altiris/TaskManagement/CTAgent", Severity: Error,
+			Kind: "auth-persist-non-ntlm", Subjects: []string{"Default Web Site/Altiris/TaskManagement/CTAgent"}, Findings: []string{"IIS003-1"},
+			Choices: []Choice{
+				{Summary: "Workaround only: list NTLM before Negotiate on CTAgent", Reason: "a workaround, not a fix: it hides the cause",
+					Tradeoff: "not a fix: agents never use Kerberos"},
+				{Summary: "Set authPersistNonNTLM to True on CTAgent", Recommended: true, Reason: "fixes the cause; the other choice is a workaround",
+					Steps: []string{"S2"}, Tradeoff: "Kerberos authentication is kept for the whole connection"},
+			},
+			Resolved: true,
+		}, {
+			ID: "RC2", Title: "HTTP SPNs are registered on a different account than the one that decrypts the tickets (HTTP/ns01.example.com)",
+			Severity: Error, Kind: "spn-owner", Subjects: []string{"HTTP/ns01.example.com", "Default Web Site/Altiris/TaskManagement/CTAgent"},
+			Findings: []string{"SPN002-1"},
+			Symptoms: []Symptom{{Finding: "NEG002-1", CheckID: "NEG002", Summary: "Kerberos was attempted and rejected; the client fell back to NTLM"}},
+			Choices: []Choice{
+				{Summary: "Move the SPN to the computer account", Recommended: true, Reason: "the simulation shows it resolves the finding without new errors",
+					Steps: []string{"S1", "S3"}},
+				{Summary: "Run the pool as EXAMPLE\\svc-web with useAppPoolCredentials", Tradeoff: "the password of svc-web must be managed and rotated"},
+			},
+			Resolved: true,
+		}},
+		Plan: []PlanStep{
+			{ID: "S1", Where: WhereActiveDirectory, Shell: ShellCmd, Summary: "move HTTP/ns01.example.com from EXAMPLE\\svc-web to EXAMPLE\\NS01$",
+				Commands: []string{`setspn -D HTTP/ns01.example.com EXAMPLE\svc-web`, `setspn -S HTTP/ns01.example.com EXAMPLE\NS01$`}, Resolves: []string{"RC2"}},
+			{ID: "S2", Where: WhereIISServer, Shell: ShellPowerShell, Summary: "set windowsAuthentication authPersistNonNTLM=True at Default Web Site/Altiris/TaskManagement/CTAgent",
+				Commands: []string{`Set-WebConfigurationProperty -PSPath 'MACHINE/WEBROOT/APPHOST' -Location 'Default Web Site/Altiris/TaskManagement/CTAgent' -Filter 'system.webServer/security/authentication/windowsAuthentication' -Name 'authPersistNonNTLM' -Value $true`},
+				Resolves: []string{"RC1"}, Tradeoff: "Kerberos authentication is kept for the whole connection"},
+			{ID: "S3", Where: WhereClient, Shell: ShellCmd, Summary: "discard the cached Kerberos tickets on each affected client",
+				Commands: []string{"klist purge"}},
+		},
+		AfterPlan: AfterPlan{Warnings: 1,
+			Remaining:    []string{"NEG002 http://ns01.example.com:8080/Altiris/TaskManagement/CTAgent/: Kerberos was attempted and rejected"},
+			NotSimulated: []string{"client tickets: clients get new tickets after klist purge or expiry"}},
 	}
 }
 
@@ -226,12 +274,13 @@ func TestWriteHTMLStructure(t *testing.T) {
 		t.Error("generation time not shown in UTC")
 	}
 
-	// Sections, verdict first.
+	// Sections: the answer, the verdict, root causes, plan, after the
+	// plan, then the details.
 	var ids []string
 	for _, s := range findAll(doc, byTag("section")) {
 		ids = append(ids, attr(s, "id"))
 	}
-	if got := strings.Join(ids, ","); got != "verdict,findings,exchanges,checks,warnings,notes" {
+	if got := strings.Join(ids, ","); got != "answer,verdict,root-causes,plan,after-plan,findings,exchanges,checks,warnings,notes" {
 		t.Errorf("sections %s", got)
 	}
 
@@ -276,10 +325,10 @@ func TestWriteHTMLStructure(t *testing.T) {
 	if len(arts) != len(r.Findings) {
 		t.Fatalf("%d findings rendered, want %d", len(arts), len(r.Findings))
 	}
-	wantIDs := []string{"finding-IIS003", "finding-SPN002", "finding-NEG002", "finding-SPN002-2"}
+	wantIDs := []string{"finding-IIS003-1", "finding-SPN002-1", "finding-NEG002-1", "finding-SPN002-2"}
 	for i, a := range arts {
 		f := r.Findings[i]
-		if attr(a, "id") != wantIDs[i] || attr(a, "data-check") != f.CheckID || attr(a, "data-severity") != f.Severity.String() {
+		if attr(a, "id") != wantIDs[i] || attr(a, "data-check") != f.CheckID || attr(a, "data-id") != f.ID || attr(a, "data-severity") != f.Severity.String() {
 			t.Errorf("finding %d: id %q check %q severity %q", i, attr(a, "id"), attr(a, "data-check"), attr(a, "data-severity"))
 		}
 		if badge := findAll(a, func(n *html.Node) bool { return hasClass(n, "badge") }); len(badge) != 1 || textOf(badge[0]) != f.Severity.String() {
@@ -288,8 +337,8 @@ func TestWriteHTMLStructure(t *testing.T) {
 		if msg := findAll(a, func(n *html.Node) bool { return hasClass(n, "message") }); len(msg) != 1 || textOf(msg[0]) != f.Message {
 			t.Errorf("finding %d message", i)
 		}
-		if !strings.Contains(textOf(a), f.Subject) {
-			t.Errorf("finding %d subject missing", i)
+		if !strings.Contains(textOf(a), f.Subject) || !strings.Contains(textOf(findAll(a, byTag("h3"))[0]), f.ID) {
+			t.Errorf("finding %d subject or ID missing", i)
 		}
 		// Evidence rows: source, locator, detail.
 		evRows := findAll(a, func(n *html.Node) bool { return n.Data == "tr" && n.Parent.Data == "tbody" })
@@ -303,12 +352,13 @@ func TestWriteHTMLStructure(t *testing.T) {
 				t.Errorf("finding %d evidence %d: %q %q %q", i, j, textOf(c[0]), textOf(c[1]), textOf(c[2]))
 			}
 		}
-		// Commands: one <pre><code> per remedy with commands, exact text.
+		// Commands: one <pre><code> per run of one shell in a remedy,
+		// exact text, labelled with its shell.
 		codes := findAll(a, func(n *html.Node) bool { return n.Data == "code" && n.Parent.Data == "pre" })
 		var wantCodes []string
 		for _, rem := range f.Remediation {
-			if len(rem.Commands) > 0 {
-				wantCodes = append(wantCodes, strings.Join(rem.Commands, "\n"))
+			for _, run := range shellRuns(rem.Commands, "") {
+				wantCodes = append(wantCodes, run.Shell+":"+strings.Join(run.Commands, "\n"))
 			}
 			if rem.Tradeoff != "" && !strings.Contains(textOf(a), "Tradeoff: "+rem.Tradeoff) {
 				t.Errorf("finding %d: tradeoff missing", i)
@@ -322,11 +372,15 @@ func TestWriteHTMLStructure(t *testing.T) {
 			continue
 		}
 		for j, c := range codes {
-			if textOf(c) != wantCodes[j] {
-				t.Errorf("finding %d commands:\n%s\nwant\n%s", i, textOf(c), wantCodes[j])
+			if got := shellOfBlock(c) + ":" + textOf(c); got != wantCodes[j] {
+				t.Errorf("finding %d commands:\n%s\nwant\n%s", i, got, wantCodes[j])
 			}
 		}
 	}
+	if n := len(findAll(arts[0], func(n *html.Node) bool { return n.Data == "pre" })); n != 2 {
+		t.Errorf("IIS003-1: %d command blocks, want cmd and PowerShell apart", n)
+	}
+	assertShellBlocks(t, doc)
 
 	// Check results table.
 	res := findAll(doc, func(n *html.Node) bool { return n.Data == "tr" && attr(n, "data-status") != "" })
@@ -335,15 +389,16 @@ func TestWriteHTMLStructure(t *testing.T) {
 	}
 	for i, row := range res {
 		c := findAll(row, byTag("td"))
-		if textOf(c[0]) != r.Results[i].CheckID || textOf(c[1]) != string(r.Results[i].Status) || textOf(c[2]) != r.Results[i].Reason {
-			t.Errorf("result row %d: %q %q %q", i, textOf(c[0]), textOf(c[1]), textOf(c[2]))
+		if len(c) != 4 || textOf(c[0]) != r.Results[i].CheckID || textOf(c[1]) != string(r.Results[i].Status) || textOf(c[2]) != r.Results[i].Reason ||
+			textOf(c[3]) != r.Results[i].Settle {
+			t.Errorf("result row %d: %d cells %q %q %q", i, len(c), textOf(c[0]), textOf(c[1]), textOf(c[2]))
 		}
 		links := findAll(c[0], byTag("a"))
 		if failed := r.Results[i].Status == StatusFailed; failed != (len(links) == 1) {
 			t.Errorf("result row %d: %d links", i, len(links))
 		}
 	}
-	if !strings.Contains(textOf(doc), "1 passed, 3 failed, 1 skipped, 1 with errors.") {
+	if !strings.Contains(textOf(doc), "1 passed, 3 failed, 1 not verified, 1 skipped, 1 with errors.") {
 		t.Error("status counts")
 	}
 	if ws := findAll(doc, func(n *html.Node) bool {
@@ -411,6 +466,232 @@ func TestWriteHTMLStructure(t *testing.T) {
 		}
 	}
 	assertSelfContained(t, out, doc)
+}
+
+// shellOfBlock is the shell a command block (the <code> in its <pre>) is
+// for: the data-shell of the box around it, which must match the label
+// shown above it.
+func shellOfBlock(code *html.Node) string {
+	pre := code.Parent
+	sh := attr(pre.Parent, "data-shell")
+	label := ""
+	for n := pre.PrevSibling; n != nil; n = n.PrevSibling {
+		if n.Type == html.ElementNode {
+			if hasClass(n, "shell-label") {
+				label = textOf(n)
+			}
+			break
+		}
+	}
+	if label != sh {
+		return "label " + label + " vs " + sh
+	}
+	return sh
+}
+
+// assertShellBlocks checks every command block of a page: labelled with
+// cmd or powershell, never the commands of both shells in one block, and
+// in a plan step the step's shell; and that command blocks never wrap.
+func assertShellBlocks(t *testing.T, doc *html.Node) {
+	t.Helper()
+	for _, pre := range findAll(doc, byTag("pre")) {
+		if !hasClass(pre, "commands") {
+			continue
+		}
+		codes := findAll(pre, byTag("code"))
+		if len(codes) != 1 {
+			t.Errorf("command block with %d <code>", len(codes))
+			continue
+		}
+		sh := shellOfBlock(codes[0])
+		if sh != ShellCmd && sh != ShellPowerShell {
+			t.Errorf("command block labelled %q:\n%s", sh, textOf(pre))
+			continue
+		}
+		for _, line := range strings.Split(textOf(codes[0]), "\n") {
+			if got := commandShell(line); got != sh {
+				t.Errorf("%s command in a %s block: %s", got, sh, line)
+			}
+		}
+		for n := pre.Parent; n != nil; n = n.Parent {
+			if hasClass(n, "step") && attr(n, "data-shell") != sh {
+				t.Errorf("step %s (%s) has a %s block", attr(n, "data-step"), attr(n, "data-shell"), sh)
+			}
+		}
+	}
+	css := textOf(findAll(doc, byTag("style"))[0])
+	if !regexp.MustCompile(`(?m)^pre \{[^}]*white-space: pre;[^}]*overflow-x: auto;`).MatchString(css) {
+		t.Error("command blocks may wrap: pre lacks white-space: pre and overflow-x: auto")
+	}
+}
+
+// assertLinks fails on an in-page link without its target.
+func assertLinks(t *testing.T, doc *html.Node) {
+	t.Helper()
+	ids := map[string]bool{}
+	for _, n := range findAll(doc, func(n *html.Node) bool { return attr(n, "id") != "" }) {
+		ids[attr(n, "id")] = true
+	}
+	for _, a := range findAll(doc, byTag("a")) {
+		if h := attr(a, "href"); !strings.HasPrefix(h, "#") || !ids[h[1:]] {
+			t.Errorf("dangling link %s (%s)", h, textOf(a))
+		}
+	}
+}
+
+// The diagnosis in HTML: the answer with one line per root cause and the
+// unusable evidence, then root causes with their findings, symptoms and
+// choices (the recommended one marked, with why and tradeoffs), the plan
+// step by step, and what the plan leaves, before the details.
+func TestWriteHTMLDiagnosis(t *testing.T) {
+	r := htmlReport()
+	out := renderHTML(t, r, nil)
+	doc := parseDOM(t, out)
+	byID := func(id string) *html.Node {
+		n := findAll(doc, func(n *html.Node) bool { return attr(n, "id") == id })
+		if len(n) != 1 {
+			t.Fatalf("%d elements with id %s", len(n), id)
+		}
+		return n[0]
+	}
+	assertLinks(t, doc)
+	assertShellBlocks(t, doc)
+
+	// Order in the page.
+	txt := textOf(doc)
+	var last int
+	for _, want := range []string{r.Summary.Headline, "RC1", "RC2", "logs/agent/empty.log", "Verdict", "Root causes",
+		"Move the SPN to the computer account", "Plan", "S1", "S2", "S3", "After the plan", "Findings", "Checks"} {
+		i := strings.Index(txt[last:], want)
+		if i < 0 {
+			t.Fatalf("%q missing or out of order", want)
+		}
+		last += i
+	}
+
+	// The answer.
+	answer := byID("answer")
+	if attr(answer, "data-status") != StatusProblems || !strings.Contains(textOf(findAll(answer, byTag("h2"))[0]), r.Summary.Headline) {
+		t.Errorf("answer %q", textOf(answer))
+	}
+	lines := findAll(answer, func(n *html.Node) bool { return n.Data == "li" && attr(n, "data-rc") != "" })
+	if len(lines) != 2 {
+		t.Fatalf("%d root cause lines in the answer", len(lines))
+	}
+	for i, l := range lines {
+		rc := r.RootCauses[i]
+		a := findAll(l, byTag("a"))
+		if attr(l, "data-rc") != rc.ID || len(a) != 1 || attr(a[0], "href") != "#rc-"+rc.ID || !strings.Contains(textOf(l), rc.Title) ||
+			!strings.Contains(textOf(l), "resolved by the plan") {
+			t.Errorf("answer line %d: %q", i, textOf(l))
+		}
+	}
+	if u := findAll(answer, func(n *html.Node) bool { return hasClass(n, "unusable") }); len(u) != 1 ||
+		textOf(u[0]) != "\nlogs/agent/empty.log (agent-logs): no readable agent log line\n" {
+		t.Errorf("unusable evidence %v", u)
+	}
+
+	// Root causes.
+	rcs := findAll(byID("root-causes"), func(n *html.Node) bool { return hasClass(n, "rootcause") })
+	if len(rcs) != 2 {
+		t.Fatalf("%d root causes", len(rcs))
+	}
+	for i, n := range rcs {
+		rc := r.RootCauses[i]
+		if attr(n, "id") != "rc-"+rc.ID || attr(n, "data-rc") != rc.ID || !hasClass(n, "sev-"+rc.Severity.String()) {
+			t.Errorf("root cause %d: %v", i, n.Attr)
+		}
+		var links []string
+		for _, a := range findAll(findAll(n, func(n *html.Node) bool { return hasClass(n, "rc-findings") })[0], byTag("a")) {
+			links = append(links, textOf(a)+attr(a, "href"))
+		}
+		if want := rc.Findings[0] + "#finding-" + rc.Findings[0]; len(links) != 1 || links[0] != want {
+			t.Errorf("root cause %d finding links %v, want %s", i, links, want)
+		}
+		choices := findAll(n, func(n *html.Node) bool { return hasClass(n, "choice") })
+		if len(choices) != len(rc.Choices) {
+			t.Fatalf("root cause %d: %d choices", i, len(choices))
+		}
+		for j, c := range choices {
+			want := rc.Choices[j]
+			marked := hasClass(c, "recommended") && attr(c, "data-recommended") == "true" &&
+				strings.HasPrefix(textOf(c), "Recommended ")
+			if marked != want.Recommended || !strings.Contains(textOf(c), want.Summary) {
+				t.Errorf("root cause %d choice %d: recommended %v, text %q", i, j, marked, textOf(c))
+			}
+			if want.Reason != "" && !strings.Contains(textOf(c), "Why: "+want.Reason) {
+				t.Errorf("root cause %d choice %d: no why", i, j)
+			}
+			if want.Tradeoff != "" && !strings.Contains(textOf(c), "Tradeoff: "+want.Tradeoff) {
+				t.Errorf("root cause %d choice %d: no tradeoff", i, j)
+			}
+			var steps []string
+			for _, a := range findAll(c, byTag("a")) {
+				steps = append(steps, textOf(a))
+			}
+			if strings.Join(steps, ",") != strings.Join(want.Steps, ",") {
+				t.Errorf("root cause %d choice %d: steps %v", i, j, steps)
+			}
+		}
+	}
+	if sym := textOf(rcs[1]); !strings.Contains(sym, "NEG002-1 (NEG002): Kerberos was attempted and rejected") || !strings.Contains(sym, "On: HTTP/ns01.example.com, Default Web Site") {
+		t.Errorf("RC2 symptoms or subjects: %s", sym)
+	}
+
+	// The plan.
+	steps := findAll(byID("plan"), func(n *html.Node) bool { return hasClass(n, "step") })
+	if len(steps) != len(r.Plan) {
+		t.Fatalf("%d plan steps", len(steps))
+	}
+	for i, n := range steps {
+		st := r.Plan[i]
+		h := textOf(findAll(n, byTag("h3"))[0])
+		if attr(n, "id") != "step-"+st.ID || attr(n, "data-where") != st.Where || attr(n, "data-shell") != st.Shell ||
+			h != st.ID+" "+st.Where+" "+st.Shell+" "+st.Summary {
+			t.Errorf("step %d: %v %q", i, n.Attr, h)
+		}
+		codes := findAll(n, func(n *html.Node) bool { return n.Data == "code" && n.Parent.Data == "pre" })
+		if len(codes) != 1 || textOf(codes[0]) != strings.Join(st.Commands, "\n") || shellOfBlock(codes[0]) != st.Shell {
+			t.Errorf("step %d commands", i)
+		}
+		res := textOf(findAll(n, func(n *html.Node) bool { return hasClass(n, "resolves") })[0])
+		if len(st.Resolves) > 0 && res != "Resolves "+strings.Join(st.Resolves, ", ") || len(st.Resolves) == 0 && !strings.Contains(res, "no root cause") {
+			t.Errorf("step %d: %q", i, res)
+		}
+		if st.Tradeoff != "" && !strings.Contains(textOf(n), "Tradeoff: "+st.Tradeoff) {
+			t.Errorf("step %d: tradeoff missing", i)
+		}
+	}
+
+	// After the plan.
+	after := textOf(byID("after-plan"))
+	for _, want := range []string{"Simulated: 0 errors, 1 warning left.", r.AfterPlan.Remaining[0], r.AfterPlan.NotSimulated[0]} {
+		if !strings.Contains(after, want) {
+			t.Errorf("after the plan lacks %q: %s", want, after)
+		}
+	}
+
+	// The not-verified check says what would settle it.
+	row := findAll(doc, func(n *html.Node) bool { return n.Data == "tr" && attr(n, "data-status") == string(StatusNotVerified) })
+	if len(row) != 1 || !strings.Contains(textOf(row[0]), "an ldifde export") {
+		t.Error("not-verified check without what would settle it")
+	}
+
+	// A report without a diagnosis (hand-made, or from an older version)
+	// gets a summary and no root cause, plan or after-plan section.
+	bare := htmlReport()
+	bare.Summary, bare.RootCauses, bare.Plan, bare.AfterPlan = Summary{}, nil, nil, AfterPlan{}
+	doc = parseDOM(t, renderHTML(t, bare, nil))
+	var ids []string
+	for _, s := range findAll(doc, byTag("section")) {
+		ids = append(ids, attr(s, "id"))
+	}
+	if got := strings.Join(ids, ","); got != "answer,verdict,findings,checks,warnings,notes" {
+		t.Errorf("sections without a diagnosis: %s", got)
+	}
+	if h := textOf(findAll(doc, func(n *html.Node) bool { return hasClass(n, "headline") })[0]); !strings.Contains(h, "problems") || !strings.Contains(h, "Problems:") {
+		t.Errorf("headline without a summary: %q", h)
+	}
 }
 
 // assertSelfContained fails on scripts, external resources and event
@@ -485,6 +766,13 @@ func TestWriteHTMLEscapesEverything(t *testing.T) {
 		Warnings:  []EvidenceWarning{{Source: hostile, Message: hostile}},
 		Notes:     []string{hostile},
 		Exchanges: []Exchange{{Source: hostile, Steps: []ExchangeStep{{Request: hostile, Sent: hostile, Status: 401, Received: hostile}}}},
+		Summary: Summary{Status: hostile, Headline: hostile,
+			Unusable: []UnusableEvidence{{Kind: EvidenceKind(hostile), Source: hostile, Reason: hostile}}},
+		RootCauses: []RootCause{{ID: hostile, Title: hostile, Kind: hostile, Subjects: []string{hostile, hostile}, Findings: []string{hostile},
+			Symptoms: []Symptom{{Finding: hostile, CheckID: hostile, Summary: hostile}},
+			Choices:  []Choice{{Summary: hostile, Recommended: true, Reason: hostile, Steps: []string{hostile}, Tradeoff: hostile}}}},
+		Plan:      []PlanStep{{ID: hostile, Where: hostile, Shell: hostile, Summary: hostile, Commands: []string{hostile}, Resolves: []string{hostile}, Tradeoff: hostile}},
+		AfterPlan: AfterPlan{Remaining: []string{hostile}, NotSimulated: []string{hostile}},
 	}
 	out := renderHTML(t, r, &HTMLOptions{Title: hostile})
 	doc := parseDOM(t, out)
@@ -513,6 +801,15 @@ func TestWriteHTMLEscapesEverything(t *testing.T) {
 	if !found {
 		t.Error("commands not rendered verbatim")
 	}
+	if got := strings.Count(textOf(doc), hostile); got < 25 {
+		t.Errorf("hostile text shown %d times", got)
+	}
+	for _, n := range findAll(doc, func(n *html.Node) bool { return attr(n, "id") != "" }) {
+		if !regexp.MustCompile(`^[A-Za-z0-9_-]+$`).MatchString(attr(n, "id")) {
+			t.Errorf("unsafe id %q", attr(n, "id"))
+		}
+	}
+	assertLinks(t, doc)
 	// The anchor made of a hostile check ID is reduced to safe characters
 	// and the verdict link reaches it; an unknown ID is not a link.
 	arts := findAll(doc, byTag("article"))
@@ -704,15 +1001,8 @@ func TestWriteHTMLFromBundle(t *testing.T) {
 	if len(findAll(doc, byTag("article"))) != len(r.Findings) {
 		t.Error("findings missing")
 	}
-	ids := map[string]bool{}
-	for _, a := range findAll(doc, byTag("article")) {
-		ids[attr(a, "id")] = true
-	}
-	for _, a := range findAll(doc, byTag("a")) {
-		if !ids[strings.TrimPrefix(attr(a, "href"), "#")] {
-			t.Errorf("dangling link %s", attr(a, "href"))
-		}
-	}
+	assertLinks(t, doc)
+	assertShellBlocks(t, doc)
 	if len(r.Exchanges) == 0 || len(findAll(doc, byTag("svg"))) != len(r.Exchanges) {
 		t.Errorf("%d exchanges, %d diagrams", len(r.Exchanges), len(findAll(doc, byTag("svg"))))
 	}
@@ -755,6 +1045,11 @@ func FuzzWriteHTML(f *testing.F) {
 			Findings:  []Finding{{CheckID: a, Subject: b, Message: a + b}, {CheckID: b, Message: b, Remediation: []Remedy{{Summary: a, Commands: []string{b}}}}},
 			Results:   []CheckResult{{CheckID: a, Status: StatusFailed, Reason: b}},
 			Exchanges: []Exchange{{Source: a, Steps: []ExchangeStep{{Request: b, Sent: a, Status: 401, Received: b}}}},
+			Summary:   Summary{Status: "s" + a, Headline: b, Unusable: []UnusableEvidence{{Source: a, Reason: b}}},
+			RootCauses: []RootCause{{ID: a, Title: b, Findings: []string{a, b}, Symptoms: []Symptom{{Finding: b, Summary: a}},
+				Choices: []Choice{{Summary: a, Recommended: true, Reason: b, Steps: []string{b}}, {Summary: b, Tradeoff: a}}}},
+			Plan:      []PlanStep{{ID: b, Where: a, Shell: a, Summary: b, Commands: []string{a, b}, Resolves: []string{a}}},
+			AfterPlan: AfterPlan{Remaining: []string{a}, NotSimulated: []string{b}},
 		}
 		var buf bytes.Buffer
 		if err := WriteHTML(&buf, r, &HTMLOptions{Title: b}); err != nil {
@@ -773,7 +1068,8 @@ func FuzzWriteHTML(f *testing.F) {
 				}
 			}
 		}
-		if counts["script"] != 0 || counts["img"] != 0 || counts["article"] != 2 || counts["svg"] != 1 || counts["section"] != 4 || counts["g"] != 2 {
+		if counts["script"] != 0 || counts["img"] != 0 || counts["article"] != 2 || counts["svg"] != 1 || counts["section"] != 8 || counts["g"] != 2 ||
+			counts["pre"] != 2 || counts["li"] != 7 {
 			t.Fatalf("structure changed by text: %v", counts)
 		}
 	})
@@ -887,7 +1183,7 @@ func TestWriteHTMLInBrowser(t *testing.T) {
 	for _, s := range findAll(doc, byTag("section")) {
 		sections = append(sections, attr(s, "id"))
 	}
-	if len(sections) == 0 || sections[0] != "verdict" {
+	if got := strings.Join(sections, ","); got != "answer,verdict,root-causes,plan,after-plan,findings,exchanges,checks,warnings,notes" {
 		t.Errorf("sections as the browser built them: %v", sections)
 	}
 	arts := findAll(doc, byTag("article"))
@@ -923,6 +1219,88 @@ func TestWriteHTMLInBrowser(t *testing.T) {
 	}
 	if len(findAll(doc, byTag("script"))) != 0 {
 		t.Error("script in the browser DOM")
+	}
+}
+
+// narrowProbe is a test page that shows a report in a 400 px wide frame
+// and, once it has loaded, writes what overflows into an <output>: the
+// report's own page width and the elements (outside the scrollable table
+// boxes, command blocks and diagrams) that reach past the frame, and the
+// computed wrapping of the command blocks.
+const narrowProbe = `<!DOCTYPE html><html><head><meta charset="utf-8">
+<style>body { margin: 0; } iframe { border: 0; width: 400px; height: 4000px; }</style>
+<script>
+function measure(f) {
+  var d = f.contentDocument, win = f.contentWindow, w = d.documentElement.clientWidth, bad = [], pres = [];
+  d.querySelectorAll("body *").forEach(function (e) {
+    var p = e.parentElement;
+    if (p && p.closest(".scroll, pre, svg")) return;
+    var r = e.getBoundingClientRect();
+    if (r.right > w + 0.5 || r.left < -0.5) bad.push(e.tagName + "." + e.className + " " + Math.round(r.left) + ".." + Math.round(r.right));
+  });
+  d.querySelectorAll("pre.commands").forEach(function (p) {
+    var s = win.getComputedStyle(p);
+    pres.push(s.whiteSpace + " " + s.overflowX);
+  });
+  var o = document.createElement("output");
+  o.id = "layout";
+  o.textContent = JSON.stringify({width: w, scrollWidth: d.documentElement.scrollWidth, bad: bad, pres: pres});
+  document.body.appendChild(o);
+}
+</script></head><body><iframe onload="measure(this)" srcdoc="%s"></iframe></body></html>`
+
+// At 400 px the page does not scroll sideways: tables scroll in their own
+// box and command blocks neither wrap nor widen the page (they scroll).
+func TestWriteHTMLNarrowInBrowser(t *testing.T) {
+	browser := chromiumPath(t)
+	tr, _ := htmlTranscript(t)
+	ev, err := LoadBundle(context.Background(), "testdata/scenarios/IIS-itms-misconfigured")
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := Diagnose(context.Background(), ev, &Options{Profile: ITMSProfile()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := map[string][]byte{
+		"fixture": renderHTML(t, htmlReport(), &HTMLOptions{Probes: []*negotiate.Transcript{tr}}),
+		"bundle":  renderHTML(t, full, nil),
+	}
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for name, out := range pages {
+		page := filepath.Join(dir, name+".html")
+		if err := os.WriteFile(page, fmt.Appendf(nil, narrowProbe, html.EscapeString(string(out))), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		dom, err := runChromium(ctx, browser, filepath.Join(dir, "p-"+name), page, "--dump-dom", "--window-size=800,4000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs := findAll(parseDOM(t, dom), func(n *html.Node) bool { return attr(n, "id") == "layout" })
+		if len(outs) != 1 {
+			t.Fatalf("%s: no layout measured", name)
+		}
+		var m struct {
+			Width, ScrollWidth int
+			Bad, Pres          []string
+		}
+		if err := json.Unmarshal([]byte(textOf(outs[0])), &m); err != nil {
+			t.Fatalf("%s: %v: %s", name, err, textOf(outs[0]))
+		}
+		if m.Width != 400 || m.ScrollWidth > m.Width || len(m.Bad) > 0 {
+			t.Errorf("%s at %d px: page %d px wide; overflowing: %v", name, m.Width, m.ScrollWidth, m.Bad)
+		}
+		if len(m.Pres) == 0 {
+			t.Errorf("%s: no command block", name)
+		}
+		for _, p := range m.Pres {
+			if p != "pre auto" {
+				t.Errorf("%s: command block wraps or does not scroll: %s", name, p)
+				break
+			}
+		}
 	}
 }
 
