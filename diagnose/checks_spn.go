@@ -178,8 +178,16 @@ func (plan *spnPlan) verdicts(kinds ...spn.VerdictKind) iter.Seq2[*spnGroup, spn
 	}
 }
 
+// sharedAuditKey is the Shared key of the directory audit.
+const sharedAuditKey = "spn:audit"
+
 func (p *Pass) spnAudit(ctx context.Context) (*spn.Audit, error) {
-	v, err := p.Shared("spn:audit", func() (any, error) {
+	v, err := p.Shared(sharedAuditKey, func() (any, error) {
+		if sc := p.run.sim; sc != nil && sc.audit != nil {
+			// A simulation run: the real run's audit with the plan's
+			// changes applied, instead of a second scan of the directory.
+			return sc.dir.adjustAudit(ctx, sc.audit), nil
+		}
 		au, err := spn.AuditDirectory(ctx, p.Evidence.Directory, spnAuditOptions())
 		if err != nil && !errors.Is(err, spn.ErrIncomplete) {
 			return nil, fmt.Errorf("scanning %s: %w", p.Evidence.Directory.Describe(), err)

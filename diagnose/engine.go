@@ -2,8 +2,10 @@ package diagnose
 
 import (
 	"context"
+
 	"errors"
 	"fmt"
+	"github.com/iiskerb/iiskerb/spn"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -49,6 +51,8 @@ func (p *Pass) NotVerified(what, settle string) {
 
 // runState is shared by every Pass of one Diagnose call.
 type runState struct {
+	// sim is set in the runs of a plan's simulation.
+	sim      *simContext
 	mu       sync.Mutex
 	shared   map[string]*sharedEntry
 	warnings []EvidenceWarning
@@ -187,7 +191,7 @@ func Diagnose(ctx context.Context, ev *Evidence, opts *Options) (*Report, error)
 		return nil, err
 	}
 
-	rep, err := runChecks(ctx, ev, checks, prof, pl)
+	rep, err := runChecks(ctx, ev, checks, prof, pl, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -211,8 +215,8 @@ func Diagnose(ctx context.Context, ev *Evidence, opts *Options) (*Report, error)
 // runChecks runs every check over ev and returns the findings, results,
 // warnings and notes; the diagnosis parts are left empty. The simulation of
 // a plan calls it again on a changed copy of the evidence.
-func runChecks(ctx context.Context, ev *Evidence, checks []*Check, prof *Profile, pl *plan) (*Report, error) {
-	rs := &runState{shared: map[string]*sharedEntry{}}
+func runChecks(ctx context.Context, ev *Evidence, checks []*Check, prof *Profile, pl *plan, sim *simContext) (*Report, error) {
+	rs := &runState{shared: map[string]*sharedEntry{}, sim: sim}
 	if ev.Config != nil {
 		// Scope notes (profile paths absent from this server) belong in
 		// every report, whether or not a check asks for the scope.
@@ -235,6 +239,9 @@ func runChecks(ctx context.Context, ev *Evidence, checks []*Check, prof *Profile
 	rep.Warnings = append(append([]EvidenceWarning{}, ev.Warnings...), rs.warnings...)
 	rep.Notes = append(rep.Notes, rs.notes...)
 	rep.unusable = rs.unusable
+	if e := rs.shared[sharedAuditKey]; e != nil && e.err == nil {
+		rep.audit, _ = e.v.(*spn.Audit)
+	}
 	return rep, nil
 }
 

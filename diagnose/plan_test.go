@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/iiskerb/iiskerb/spn"
 )
 
 // TestPlanClaims runs every scenario bundle and checks the plan against its
@@ -209,4 +211,47 @@ func TestSharedErrorMakesDependentChecksError(t *testing.T) {
 			t.Errorf("%s: %+v, want error", id, r)
 		}
 	}
+}
+
+// scanCounter counts full scans of a directory.
+type scanCounter struct {
+	spn.Directory
+	scans int
+}
+
+func (d *scanCounter) Scan(ctx context.Context, fn func(a *spn.Account) error) (spn.Completeness, error) {
+	d.scans++
+	return d.Directory.Scan(ctx, fn)
+}
+
+// The simulation of a plan reuses the run's directory audit: one full scan
+// per Diagnose call, however many trial runs choosing between remedies
+// take (a forest-wide LDAP scan is expensive).
+func TestSimulationScansTheDirectoryOnce(t *testing.T) {
+	ev, err := LoadBundle(context.Background(), filepath.Join("testdata", "scenarios", "SPN002-wrong-account"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var accounts []spn.Account
+	if _, err := ev.Directory.Scan(context.Background(), func(a *spn.Account) error {
+		c := *a
+		c.SPNs = append([]string(nil), a.SPNs...)
+		accounts = append(accounts, c)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	dir := &scanCounter{Directory: spn.NewMemoryDirectory(accounts, true)}
+	ev.Directory = dir
+	rep, err := Diagnose(context.Background(), ev, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Plan) == 0 || !slices.ContainsFunc(rep.Plan, func(s PlanStep) bool { return s.Where == WhereActiveDirectory }) {
+		t.Fatalf("want a plan with directory changes: %+v", rep.Plan)
+	}
+	if dir.scans != 1 {
+		t.Errorf("%d directory scans, want 1", dir.scans)
+	}
+	checkPlanClaims(t, rep)
 }

@@ -3,6 +3,8 @@ package diagnose
 import (
 	"fmt"
 	"strings"
+
+	"github.com/iiskerb/iiskerb/spn"
 )
 
 // Finding is one problem or observation a check reports.
@@ -165,6 +167,7 @@ type Report struct {
 	AfterPlan AfterPlan `json:"after_plan"`
 
 	unusable []UnusableEvidence // recorded by checks (Pass.Unusable)
+	audit    *spn.Audit         // the directory audit of the run, reused by the simulation
 }
 
 // MaxSeverity returns the highest severity among the findings and whether

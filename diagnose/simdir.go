@@ -456,3 +456,85 @@ func (c *cachedDirectory) FindDuplicates(ctx context.Context) ([]spn.Duplicate, 
 	}
 	return out, d.comp, d.err
 }
+
+// simContext is what a simulation run knows beyond its evidence: the real
+// run's directory audit and the plan's directory changes.
+type simContext struct {
+	audit *spn.Audit
+	dir   *simDirectory // nil when the plan changes nothing in the directory
+}
+
+// adjustAudit returns base with the plan's SPN and encryption-type changes
+// applied: duplicate groups lose removed owners and gain added ones,
+// malformed values removed from their holder disappear, accounts given
+// AES are no longer RC4-only or unknown. A nil d returns base.
+func (d *simDirectory) adjustAudit(ctx context.Context, base *spn.Audit) *spn.Audit {
+	if d == nil {
+		return base
+	}
+	au := *base
+	au.Duplicates = nil
+	seen := map[string]bool{}
+	for _, g := range base.Duplicates {
+		k := strings.ToLower(g.SPN)
+		seen[k] = true
+		var owners []string
+		for _, o := range g.Owners {
+			if !containsAccount(d.removes[k], o) {
+				owners = append(owners, o)
+			}
+		}
+		for _, x := range d.adds[k] {
+			if !containsAccount(owners, x.name) {
+				owners = append(owners, x.name)
+			}
+		}
+		if len(owners) > 1 {
+			au.Duplicates = append(au.Duplicates, spn.Duplicate{SPN: g.SPN, Owners: owners})
+		}
+	}
+	keys := make([]string, 0, len(d.adds))
+	for k := range d.adds {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if seen[k] || len(d.adds[k]) == 0 {
+			continue
+		}
+		ans, _ := d.Owners(ctx, d.adds[k][0].spn)
+		if len(ans.Accounts) > 1 {
+			var owners []string
+			for _, a := range ans.Accounts {
+				owners = append(owners, cmpOr(a.Name, a.SAMAccountName, a.DN))
+			}
+			au.Duplicates = append(au.Duplicates, spn.Duplicate{SPN: d.adds[k][0].spn, Owners: owners})
+		}
+	}
+	sort.Slice(au.Duplicates, func(i, j int) bool {
+		return strings.ToLower(au.Duplicates[i].SPN) < strings.ToLower(au.Duplicates[j].SPN)
+	})
+	au.Malformed = nil
+	for _, v := range base.Malformed {
+		if !containsAccount(d.removes[strings.ToLower(v.SPN)], v.Account) {
+			au.Malformed = append(au.Malformed, v)
+		}
+	}
+	aes := func(name string) bool {
+		_, ok := d.enc[accountKey(name)]
+		return ok
+	}
+	au.RC4Only = nil
+	for _, v := range base.RC4Only {
+		if !aes(v.Account) {
+			au.RC4Only = append(au.RC4Only, v)
+		}
+	}
+	au.EncTypesUnknown = nil
+	for _, a := range base.EncTypesUnknown {
+		if !aes(a) {
+			au.EncTypesUnknown = append(au.EncTypesUnknown, a)
+		}
+	}
+	return &au
+}

@@ -20,6 +20,7 @@ type simulator struct {
 	pl     *plan
 	hist   map[string]bool // check IDs that read only historical evidence
 	dir    *cachedDirectory
+	audit  *spn.Audit // the real run's directory audit
 }
 
 // simResult is the outcome of one simulation.
@@ -89,7 +90,7 @@ func (s *simulator) run(ctx context.Context, actions []Action) (*simResult, erro
 	} else if s.dir != nil {
 		sim.Directory = s.dir
 	}
-	rep, err := runChecks(ctx, &sim, s.checks, s.prof, s.pl)
+	rep, err := runChecks(ctx, &sim, s.checks, s.prof, s.pl, &simContext{audit: s.audit, dir: dir})
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +173,7 @@ func newErrors(orig map[string]bool, res *simResult) int {
 }
 
 func chooseAndPlan(ctx context.Context, ev *Evidence, checks []*Check, prof *Profile, pl *plan, rep *Report, builds []*rcBuild, byID map[string]*Check) error {
-	s := &simulator{ev: ev, checks: checks, prof: prof, pl: pl, hist: map[string]bool{}}
+	s := &simulator{ev: ev, checks: checks, prof: prof, pl: pl, hist: map[string]bool{}, audit: rep.audit}
 	if ev.Directory != nil {
 		s.dir = newCachedDirectory(ev.Directory)
 	}
