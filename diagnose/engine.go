@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Pass is what a check's Run function receives: the evidence, the profile,
@@ -209,6 +210,7 @@ func Diagnose(ctx context.Context, ev *Evidence, opts *Options) (*Report, error)
 	if err := diagnoseReport(ctx, ev, checks, prof, pl, rep); err != nil {
 		return nil, err
 	}
+	stampReport(rep, ev, time.Now())
 	return rep, nil
 }
 

@@ -549,7 +549,7 @@ func TestWriteJSONKeys(t *testing.T) {
 		sort.Strings(ks)
 		return strings.Join(ks, ",")
 	}
-	if got := keys(m); got != "after_plan,findings,notes,plan,profile,results,root_causes,summary,verdict,warnings" {
+	if got := keys(m); got != "after_plan,findings,generated_at,notes,plan,profile,results,root_causes,schema_version,summary,tool,verdict,warnings" {
 		t.Errorf("report keys %s", got)
 	}
 	f := m["findings"].([]any)[0]
@@ -569,7 +569,7 @@ func TestWriteJSONKeys(t *testing.T) {
 	if got := keys(m["results"].([]any)[0]); got != "check_id,reason,status" {
 		t.Errorf("result keys %s", got)
 	}
-	if got := keys(m["verdict"].([]any)[0]); got != "action,expected,findings,reason,scenario" { // no members in a hand-made row
+	if got := keys(m["verdict"].([]any)[0]); got != "action,action_id,expected,findings,id,reason,scenario,title" { // no members in a hand-made row
 		t.Errorf("verdict keys %s", got)
 	}
 	// Round trip.

@@ -3,6 +3,7 @@ package diagnose
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/iiskerb/iiskerb/spn"
 )
@@ -40,6 +41,17 @@ type Finding struct {
 	symptomOf []string
 }
 
+// Location is a structured form of an evidence locator.
+type Location struct {
+	// File is the file the evidence is in, when it is a file.
+	File string `json:"file,omitempty"`
+	// Line is the 1-based line, when known.
+	Line int `json:"line,omitempty"`
+	// Path is the configuration path of a <location> tag
+	// ("Default Web Site/Altiris"), when the evidence is one.
+	Path string `json:"path,omitempty"`
+}
+
 // EvidenceRef points at one piece of evidence behind a finding.
 type EvidenceRef struct {
 	// Source names the evidence: a file name ("applicationHost.config",
@@ -50,6 +62,9 @@ type EvidenceRef struct {
 	Locator string `json:"locator,omitempty"`
 	// Detail is the relevant value or excerpt.
 	Detail string `json:"detail,omitempty"`
+	// Location is Source and Locator in structured form (Diagnose fills it
+	// where the locator names a file line or a configuration path).
+	Location *Location `json:"location,omitempty"`
 }
 
 // Remedy is one way to fix a finding.
@@ -131,8 +146,42 @@ func (w EvidenceWarning) String() string {
 	return b.String()
 }
 
+// SchemaVersion is the version of the report's JSON contract
+// (docs/report.schema.json). The major number changes only when a key is
+// removed or changes meaning; additions raise the minor number.
+const SchemaVersion = "1.0"
+
+// ToolInfo names the program that made a report.
+type ToolInfo struct {
+	// Name is "iiskerb".
+	Name string `json:"name"`
+	// Version is the module version from the build information ("v1.2.0",
+	// or "(devel)" for a build from a source tree).
+	Version string `json:"version"`
+}
+
+// HostInfo is the server a report is about, as the evidence names it.
+type HostInfo struct {
+	// Names are the computer name, FQDN and aliases (Host.Names).
+	Names []string `json:"names"`
+	// Role is "notification-server", "task-server", "package-server", "web"
+	// or empty.
+	Role string `json:"role,omitempty"`
+	// Domain and Realm are the NetBIOS domain and Kerberos realm, when given.
+	Domain string `json:"domain,omitempty"`
+	Realm  string `json:"realm,omitempty"`
+}
+
 // Report is the result of Diagnose.
 type Report struct {
+	// SchemaVersion is the version of the JSON contract (SchemaVersion).
+	SchemaVersion string `json:"schema_version"`
+	// GeneratedAt is when the report was made (RFC 3339 in JSON).
+	GeneratedAt time.Time `json:"generated_at"`
+	// Tool names the program and its version.
+	Tool ToolInfo `json:"tool"`
+	// Host is the server the evidence is about; nil when it names none.
+	Host *HostInfo `json:"host,omitempty"`
 	// Profile is the name of the profile the run used ("itms", "generic").
 	Profile string `json:"profile"`
 	// Sources lists what the run looked at, one line per evidence kind

@@ -10,12 +10,20 @@ import (
 // VerdictRow is one row of the knowledge article's "expected vs
 // problematic" table that applies to the evidence.
 type VerdictRow struct {
+	// ID is the row's stable short identifier ("task-server-registration"):
+	// the same in every version, unlike the wording.
+	ID string `json:"id"`
+	// Title is the row's scenario text, as in the article (same as Scenario).
+	Title string `json:"title"`
 	// Scenario is the row's scenario text, as in the article.
 	Scenario string `json:"scenario"`
 	// Expected is true for behaviour that is normal ("yes" in the table).
 	Expected bool `json:"expected"`
 	// Action is the row's action ("Investigate", "Optional tuning").
 	Action string `json:"action"`
+	// ActionID is Action as a lower-case name ("investigate",
+	// "optional-tuning", "usually-none", "full-kerberos-validation").
+	ActionID string `json:"action_id"`
 	// Findings are the IDs of the checks whose findings put the row in the
 	// verdict, in report order, each once.
 	Findings []string `json:"findings"`
@@ -43,18 +51,28 @@ const (
 	ScenarioNTLMDisabled       = "Kerberos is required because NTLM is disabled"
 )
 
+// Stable IDs of the knowledge article's rows (VerdictRow.ID).
+const (
+	VerdictFirewallIdentity   = "firewall-identity"
+	VerdictKerberosFallback   = "kerberos-fallback"
+	VerdictTaskServer         = "task-server-registration"
+	VerdictRepeatedAuthErrors = "repeated-auth-errors"
+	VerdictNTLMDisabled       = "ntlm-disabled"
+)
+
 type verdictDef struct {
-	scenario string
-	expected bool
-	action   string
+	id, scenario string
+	expected     bool
+	action       string
+	actionID     string
 }
 
 var verdictTable = [...]verdictDef{
-	{ScenarioFirewallIdentity, true, "Usually none"},
-	{ScenarioKerberosFallback, true, "Optional tuning"},
-	{ScenarioTaskServer, false, "Investigate"},
-	{ScenarioRepeatedAuthErrors, false, "Investigate"},
-	{ScenarioNTLMDisabled, false, "Full Kerberos validation required"},
+	{VerdictFirewallIdentity, ScenarioFirewallIdentity, true, "Usually none", "usually-none"},
+	{VerdictKerberosFallback, ScenarioKerberosFallback, true, "Optional tuning", "optional-tuning"},
+	{VerdictTaskServer, ScenarioTaskServer, false, "Investigate", "investigate"},
+	{VerdictRepeatedAuthErrors, ScenarioRepeatedAuthErrors, false, "Investigate", "investigate"},
+	{VerdictNTLMDisabled, ScenarioNTLMDisabled, false, "Full Kerberos validation required", "full-kerberos-validation"},
 }
 
 // Which checks' findings put which rows in the verdict, independent of the
@@ -179,7 +197,7 @@ func computeVerdict(ev *Evidence, prof *Profile, rep *Report) []VerdictRow {
 		if f == nil {
 			f = []string{}
 		}
-		rows = append(rows, VerdictRow{Scenario: d.scenario, Expected: d.expected, Action: d.action,
+		rows = append(rows, VerdictRow{ID: d.id, Title: d.scenario, Scenario: d.scenario, Expected: d.expected, Action: d.action, ActionID: d.actionID,
 			Findings: f, Reason: reasons[d.scenario], Members: members[d.scenario]})
 	}
 	return rows
