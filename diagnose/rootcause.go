@@ -263,7 +263,7 @@ func causeTitle(b *rcBuild, byID map[string]*Check) string {
 	if b.rc.Kind == "spn-owner" || b.rc.Kind == "spn-missing" {
 		var spns, paths []string
 		for _, s := range b.rc.Subjects {
-			if i := strings.IndexByte(s, '/'); i > 0 && !strings.Contains(s[:i], " ") && strings.ToUpper(s[:i]) == s[:i] {
+			if isSPNLike(s) {
 				spns = append(spns, s)
 			} else {
 				paths = append(paths, s)
@@ -294,6 +294,14 @@ func causeTitle(b *rcBuild, byID map[string]*Check) string {
 		return title + ": " + subj
 	}
 	return title + " (" + subj + ")"
+}
+
+// isSPNLike reports whether a subject is an SPN ("HTTP/web01") rather
+// than a configuration path ("Default Web Site/app") or a URI: an
+// upper-case service class without spaces before the first slash.
+func isSPNLike(s string) bool {
+	i := strings.IndexByte(s, '/')
+	return i > 0 && !strings.Contains(s[:i], " ") && strings.ToUpper(s[:i]) == s[:i]
 }
 
 // listSubjects joins up to n subjects and counts the rest.

@@ -80,3 +80,42 @@ func TestReportSchema(t *testing.T) {
 		t.Error("the schema accepts an undocumented key")
 	}
 }
+
+// The SARIF output of every scenario and of the sample validates against
+// the official SARIF 2.1.0 schema (testdata/sarif, from OASIS).
+func TestSARIFSchema(t *testing.T) {
+	s := compileSchema(t, filepath.Join("testdata", "sarif", "sarif-schema-2.1.0.json"))
+	dirs, _ := filepath.Glob("testdata/scenarios/*")
+	dirs = append(dirs, filepath.Join("..", "examples", "diagnose", "sample-bundle"))
+	n := 0
+	for _, dir := range dirs {
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			continue
+		}
+		ev, err := LoadBundle(context.Background(), dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := Diagnose(context.Background(), ev, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := rep.WriteSARIF(&b); err != nil {
+			t.Fatal(err)
+		}
+		validateJSON(t, s, dir+" (SARIF)", b.Bytes())
+		n++
+		if filepath.Base(dir) == "sample-bundle" {
+			out := b.String()
+			for _, want := range []string{`"ruleId": "IIS006"`, `"uri": "applicationHost.config"`, `"startLine"`, `"helpUri": "` + checksHelpURI + `#iis006"`, `"iiskerb/plan"`} {
+				if !bytes.Contains(b.Bytes(), []byte(want)) {
+					t.Errorf("sample SARIF lacks %s:\n%.2000s", want, out)
+				}
+			}
+		}
+	}
+	if n < 2 {
+		t.Fatalf("only %d reports validated", n)
+	}
+}

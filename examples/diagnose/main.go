@@ -132,7 +132,7 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, color
 	fl.StringVar(&c.profile, "profile", "", "profile: itms or generic (default: detected from the evidence)")
 	fl.Var(&c.checks, "checks", "run only these check `IDs` or globs (IIS*,SPN001)")
 	fl.Var(&c.disable, "disable", "disable a check: `ID=reason` (the reason is required)")
-	fl.StringVar(&c.format, "format", "text", "output format: text, json, markdown or html (one self-contained page)")
+	fl.StringVar(&c.format, "format", "text", "output format: text, json, markdown, html (one self-contained page) or sarif (SARIF 2.1.0)")
 	fl.StringVar(&c.output, "o", "", "write the report to `FILE` instead of stdout")
 	fl.StringVar(&c.collectDir, "collect", "", "Windows: gather an evidence bundle from this IIS server into `DIR` (passwords removed), then analyse it")
 	fl.IntVar(&c.collectDays, "days", 7, "with -collect: copy logs modified in the last `N` days")
@@ -144,7 +144,7 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, color
 	fl.BoolVar(&c.fwUser, "firewall-service-account", false, "scenario: the firewall shows a service/system account instead of the user")
 	c.live.register(fl)
 	fl.Usage = func() {
-		fmt.Fprintf(stderr, "usage: diagnose [-bundle DIR] [evidence flags] [-profile itms|generic] [-format text|json|markdown|html] [-o FILE]\n\n")
+		fmt.Fprintf(stderr, "usage: diagnose [-bundle DIR] [evidence flags] [-profile itms|generic] [-format text|json|markdown|html|sarif] [-o FILE]\n\n")
 		fmt.Fprintf(stderr, "With no evidence flags it analyses the built-in sample bundle. Exit status: 0 healthy, 1 problems (an error finding or a verdict row that needs investigation), 2 could not run, 3 inconclusive (no problem found, but supplied evidence was unusable or nothing could be verified).\n\n")
 		fl.PrintDefaults()
 	}
@@ -159,9 +159,9 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, color
 		return exitFailed
 	}
 	switch c.format {
-	case "text", "json", "markdown", "md", "html":
+	case "text", "json", "markdown", "md", "html", "sarif":
 	default:
-		fmt.Fprintf(stderr, "diagnose: unknown -format %q (want text, json, markdown or html)\n", c.format)
+		fmt.Fprintf(stderr, "diagnose: unknown -format %q (want text, json, markdown, html or sarif)\n", c.format)
 		return exitFailed
 	}
 	opts := &diagnose.Options{Checks: c.checks}
@@ -239,6 +239,8 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, color
 		err = rep.WriteMarkdown(out)
 	case "html":
 		err = rep.WriteHTML(out)
+	case "sarif":
+		err = rep.WriteSARIF(out)
 	default:
 		err = rep.WriteText(out, diagnose.TextOptions{Color: color, Verbose: c.verbose})
 	}
