@@ -352,13 +352,7 @@ func TestIntegrationProbeNTLM(t *testing.T) {
 func TestIntegrationCurlNegotiate(t *testing.T) {
 	e := requireKrb(t)
 	v := testenv.Require(t, "IISKERB_USER_CCACHE", "IISKERB_HTTP_KEYTAB", "IISKERB_HTTP_SPN")
-	curl, err := exec.LookPath("curl")
-	if err != nil {
-		if testenv.Strict() {
-			t.Fatal("curl not installed")
-		}
-		t.Skip("curl not installed")
-	}
+	curl := testenv.LookPath(t, "curl")
 	kt, err := keytab.Load(v[1])
 	if err != nil {
 		t.Fatal(err)
@@ -442,15 +436,9 @@ func TestIntegrationCurlNegotiate(t *testing.T) {
 func TestIntegrationCurlNTLM(t *testing.T) {
 	e := requireKrb(t)
 	v := testenv.Require(t, "IISKERB_HTTP_URL_NTLM", "IISKERB_NTLM_USER", "IISKERB_NTLM_PASSWORD", "IISKERB_NTLM_DOMAIN")
-	curl, err := exec.LookPath("curl")
-	if err != nil {
-		t.Skip("curl not installed")
-	}
+	curl := testenv.LookPath(t, "curl")
 	if _, err := os.Stat("/etc/gss/mech.d/mech.ntlmssp.conf"); err != nil {
-		if testenv.Strict() {
-			t.Fatal("gss-ntlmssp not installed")
-		}
-		t.Skip("gss-ntlmssp not installed")
+		testenv.Skip(t, "gss-ntlmssp not installed")
 	}
 	dir := t.TempDir()
 	users := filepath.Join(dir, "ntlm_users")

@@ -26,8 +26,11 @@ if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo"
   for f in testenv/*/debconf; do [ -f "$f" ] && $sudo_ debconf-set-selections <"$f"; done
-  $sudo_ apt-get update -qq >/dev/null
-  $sudo_ apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  # Wait for another apt/dpkg run (unattended upgrades on a fresh machine)
+  # instead of failing on its lock.
+  lock=(-o DPkg::Lock::Timeout=600)
+  $sudo_ apt-get "${lock[@]}" update -qq >/dev/null
+  $sudo_ apt-get "${lock[@]}" install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
 state=$(mktemp -d /tmp/iiskerb-test.XXXXXX)

@@ -25,9 +25,7 @@ func TestLDIFFromRealLdapsearch(t *testing.T) {
 	v := testenv.Require(t, "IISKERB_SLAPD_URL", "IISKERB_SLAPD_CA", "IISKERB_SLAPD_BASE",
 		"IISKERB_SLAPD_BIND_DN", "IISKERB_SLAPD_BIND_PW", "IISKERB_SLAPD_DOMAIN")
 	url, ca, base, bindDN, bindPW, domain := v[0], v[1], v[2], v[3], v[4], v[5]
-	if _, err := exec.LookPath("ldapsearch"); err != nil {
-		t.Skip("ldapsearch not installed")
-	}
+	testenv.LookPath(t, "ldapsearch")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	export := func(extra ...string) []byte {

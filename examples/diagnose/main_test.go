@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/iiskerb/iiskerb/diagnose"
+	"github.com/iiskerb/iiskerb/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/sample-report.txt")
@@ -219,10 +220,7 @@ func TestBuiltBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the program")
 	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go tool in PATH")
-	}
+	goTool := testenv.LookPath(t, "go")
 	bin := filepath.Join(t.TempDir(), "diagnose")
 	if runtime.GOOS == "windows" {
 		bin += ".exe"

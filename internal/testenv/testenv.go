@@ -11,6 +11,7 @@ package testenv
 
 import (
 	"os"
+	"os/exec"
 	"strings"
 )
 
@@ -50,3 +51,26 @@ func Require(t TB, names ...string) []string {
 
 // Strict reports whether integration tests must run (IISKERB_REQUIRE_INTEGRATION set).
 func Strict() bool { return os.Getenv(RequireVar) != "" }
+
+// Skip skips the test with the message, or fails it when
+// IISKERB_REQUIRE_INTEGRATION is set: the single way an integration test
+// may skip.
+func Skip(t TB, msg string) {
+	t.Helper()
+	if Strict() {
+		t.Fatalf("%s: %s is set, so a skip is a failure", msg, RequireVar)
+	}
+	t.Skipf("%s", msg)
+}
+
+// LookPath returns the path of the program tool, skipping the test (or
+// failing it under IISKERB_REQUIRE_INTEGRATION) when it is not installed.
+func LookPath(t TB, tool string) string {
+	t.Helper()
+	p, err := exec.LookPath(tool)
+	if err != nil {
+		Skip(t, tool+" not installed")
+		return ""
+	}
+	return p
+}
