@@ -184,3 +184,30 @@ func ExampleReport_WriteText() {
 	//   profile itms: package path Default Web Site/Altiris/PS is not configured on this server (hosted by: task-server,
 	//     package-server); not checked
 }
+
+// The built-in sample bundle lets a program try the API without evidence
+// of its own.
+func ExampleSampleBundle() {
+	ev, err := diagnose.LoadBundleFS(context.Background(), diagnose.SampleBundle())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	rep, err := diagnose.Diagnose(context.Background(), ev, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(rep.Summary.Status, len(rep.RootCauses), "root causes")
+	for _, st := range rep.Plan {
+		fmt.Println(st.ID, st.Where, st.Shell)
+	}
+	// Output:
+	// problems 3 root causes
+	// S1 active-directory cmd
+	// S2 active-directory powershell
+	// S3 iis-server cmd
+	// S4 iis-server cmd
+	// S5 client cmd
+	// S6 client cmd
+}

@@ -43,7 +43,7 @@ func TestPlanClaims(t *testing.T) {
 	}
 	// The bundled sample, too.
 	t.Run("sample-bundle", func(t *testing.T) {
-		ev, err := LoadBundle(context.Background(), filepath.Join("..", "examples", "diagnose", "sample-bundle"))
+		ev, err := LoadBundle(context.Background(), "sample")
 		if err != nil {
 			t.Fatal(err)
 		}

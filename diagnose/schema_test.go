@@ -53,7 +53,7 @@ func TestReportSchema(t *testing.T) {
 		}
 		validateJSON(t, s, g, data)
 	}
-	ev, err := LoadBundle(context.Background(), filepath.Join("..", "examples", "diagnose", "sample-bundle"))
+	ev, err := LoadBundle(context.Background(), "sample")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestReportSchema(t *testing.T) {
 	if err := rep.WriteJSON(&b); err != nil {
 		t.Fatal(err)
 	}
-	validateJSON(t, s, "sample-bundle report", b.Bytes())
+	validateJSON(t, s, "sample report", b.Bytes())
 	b.Reset()
 	empty, err := Diagnose(context.Background(), nil, nil)
 	if err != nil {
@@ -86,7 +86,7 @@ func TestReportSchema(t *testing.T) {
 func TestSARIFSchema(t *testing.T) {
 	s := compileSchema(t, filepath.Join("testdata", "sarif", "sarif-schema-2.1.0.json"))
 	dirs, _ := filepath.Glob("testdata/scenarios/*")
-	dirs = append(dirs, filepath.Join("..", "examples", "diagnose", "sample-bundle"))
+	dirs = append(dirs, "sample")
 	n := 0
 	for _, dir := range dirs {
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
@@ -106,7 +106,7 @@ func TestSARIFSchema(t *testing.T) {
 		}
 		validateJSON(t, s, dir+" (SARIF)", b.Bytes())
 		n++
-		if filepath.Base(dir) == "sample-bundle" {
+		if filepath.Base(dir) == "sample" {
 			out := b.String()
 			for _, want := range []string{`"ruleId": "IIS006"`, `"uri": "applicationHost.config"`, `"startLine"`, `"helpUri": "` + checksHelpURI + `#iis006"`, `"iiskerb/plan"`} {
 				if !bytes.Contains(b.Bytes(), []byte(want)) {

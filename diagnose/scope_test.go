@@ -12,7 +12,7 @@ import (
 
 func sampleConfig(t *testing.T) *iisconfig.Config {
 	t.Helper()
-	cfg, err := iisconfig.ParseFile("../examples/diagnose/sample-bundle/applicationHost.config")
+	cfg, err := iisconfig.ParseFile("sample/applicationHost.config")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestScope(t *testing.T) {
 }
 
 func TestSources(t *testing.T) {
-	ev, err := LoadBundle(context.Background(), "../examples/diagnose/sample-bundle")
+	ev, err := LoadBundle(context.Background(), "sample")
 	if err != nil {
 		t.Fatal(err)
 	}

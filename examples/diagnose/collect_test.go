@@ -30,7 +30,7 @@ func TestStripPasswords(t *testing.T) {
 func TestCollect(t *testing.T) {
 	srcDir := t.TempDir()
 	cfgPath := filepath.Join(srcDir, "applicationHost.config")
-	cfg, err := os.ReadFile("sample-bundle/applicationHost.config")
+	cfg, err := os.ReadFile("../../diagnose/sample/applicationHost.config")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func TestCollect(t *testing.T) {
 	if err := os.MkdirAll(iisDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	log, _ := os.ReadFile("sample-bundle/logs/iis/W3SVC1/u_ex260120.log")
+	log, _ := os.ReadFile("../../diagnose/sample/logs/iis/W3SVC1/u_ex260120.log")
 	_ = os.WriteFile(filepath.Join(iisDir, "u_ex260120.log"), log, 0o644)
 	old := filepath.Join(iisDir, "u_ex250101.log")
 	_ = os.WriteFile(old, []byte("#Fields: date\n"), 0o644)
@@ -54,7 +54,7 @@ func TestCollect(t *testing.T) {
 		Setspn: func(ctx context.Context, account string) ([]byte, error) {
 			asked = append(asked, account)
 			if account == "NS01" {
-				return os.ReadFile("sample-bundle/setspn/NS01.txt")
+				return os.ReadFile("../../diagnose/sample/setspn/NS01.txt")
 			}
 			return []byte("Could not find account " + account + "\n"), errors.New("exit status 1")
 		},

@@ -31,7 +31,6 @@ package main
 
 import (
 	"context"
-	"embed"
 	"errors"
 	"flag"
 	"fmt"
@@ -48,9 +47,6 @@ import (
 
 	"github.com/iiskerb/iiskerb/diagnose"
 )
-
-//go:embed sample-bundle
-var sampleFS embed.FS
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -306,10 +302,7 @@ func loadEvidence(ctx context.Context, c *config, stderr io.Writer) (*diagnose.E
 		}
 		base = os.DirFS(c.bundle)
 	case len(files) == 0 && !c.live.any():
-		sub, err := fs.Sub(sampleFS, "sample-bundle")
-		if err != nil {
-			return nil, err
-		}
+		sub := diagnose.SampleBundle()
 		fmt.Fprintln(stderr, "diagnose: no evidence given; analysing the built-in sample bundle (an ITMS Notification Server). Use -bundle DIR for yours.")
 		base = sub
 	}
