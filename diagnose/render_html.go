@@ -74,6 +74,8 @@ func (r *Report) WriteHTML(w io.Writer) error { return WriteHTML(w, r, nil) }
 // htmlPage is the data of the page template.
 type htmlPage struct {
 	Title, Profile, Generated string
+	Host                      *HostInfo
+	ToolVersion               string
 	Summary                   Summary
 	Sources                   []string
 	SourceKinds               string
@@ -142,6 +144,7 @@ type htmlStep struct {
 type htmlResult struct {
 	CheckResult
 	Anchor string // first finding of the check, if any
+	Title  string // the check's title, when it is in the catalogue
 }
 
 func newHTMLPage(r *Report, opts *HTMLOptions) *htmlPage {
@@ -149,9 +152,15 @@ func newHTMLPage(r *Report, opts *HTMLOptions) *htmlPage {
 	if p.Title == "" {
 		p.Title = "iiskerb report"
 	}
-	if !opts.Generated.IsZero() {
-		p.Generated = opts.Generated.UTC().Format("2006-01-02 15:04:05 UTC")
+	gen := opts.Generated
+	if gen.IsZero() {
+		gen = r.GeneratedAt
 	}
+	if !gen.IsZero() {
+		p.Generated = gen.UTC().Format("2006-01-02 15:04:05 UTC")
+	}
+	p.Host = r.Host
+	p.ToolVersion = r.Tool.Version
 	p.Summary = r.Summary
 	if p.Summary.Status == "" {
 		p.Summary = summarize(&Evidence{}, r)
@@ -230,8 +239,12 @@ func newHTMLPage(r *Report, opts *HTMLOptions) *htmlPage {
 		p.Plan = append(p.Plan, htmlStep{PlanStep: st, Anchor: stepAnchor[st.ID], Runs: shellRuns(st.Commands, st.Shell),
 			Resolves: links(st.Resolves, rcAnchor)})
 	}
+	titles := map[string]string{}
+	for _, c := range Checks() {
+		titles[c.ID] = c.Title()
+	}
 	for _, res := range r.Results {
-		p.Results = append(p.Results, htmlResult{CheckResult: res, Anchor: first[res.CheckID]})
+		p.Results = append(p.Results, htmlResult{CheckResult: res, Anchor: first[res.CheckID], Title: titles[res.CheckID]})
 		if res.Settle != "" {
 			p.HasSettle = true
 		}
@@ -867,7 +880,7 @@ var htmlPageTemplate = template.Must(template.New("report").Funcs(template.FuncM
 }).Parse(htmlPageSource))
 
 const htmlPageSource = `{{define "links"}}{{range $i, $l := .}}{{if $i}}, {{end}}{{if $l.Anchor}}<a href="#{{$l.Anchor}}">{{$l.Text}}</a>{{else}}{{$l.Text}}{{end}}{{end}}{{end}}
-{{- define "cmds"}}{{range .}}<div class="cmd" data-shell="{{.Shell}}"><span class="shell-label">{{.Shell}}</span>
+{{- define "cmds"}}{{range .}}<div class="cmd" data-shell="{{.Shell}}"><button type="button" class="copy" title="Copy the commands">Copy</button><span class="shell-label">{{.Shell}}</span>
 <pre class="commands"><code>{{range $j, $c := .Commands}}{{if $j}}
 {{end}}{{$c}}{{end}}</code></pre>
 </div>
@@ -971,12 +984,23 @@ svg.seq .head-reauth { fill: #8250df; }
 .legend b { display: inline-block; width: 18px; height: 4px; vertical-align: middle; margin-right: 4px; }
 @media (max-width: 600px) { body { padding: 8px 10px 32px; } h1 { font-size: 20px; } .answer, .finding, .rootcause, .step { padding: 6px 8px; } ul.symptoms, ol.choices { padding-left: 18px; } }
 @media print { body { max-width: none; padding: 0; } .finding, .rootcause, .step, svg.seq, tr { break-inside: avoid; } pre { white-space: pre-wrap; overflow-wrap: anywhere; } .scroll { overflow: visible; } }
+button.copy { float: right; font-size: 12px; margin: 2px 0 0 8px; padding: 1px 8px; cursor: pointer; }
+.check-title { color: #57606a; }
 </style>
+<script>
+document.addEventListener("click", function (e) {
+  var b = e.target;
+  if (!b.classList || !b.classList.contains("copy")) return;
+  var code = b.parentNode.querySelector("pre code");
+  if (!code || !navigator.clipboard) return;
+  navigator.clipboard.writeText(code.textContent).then(function () { b.textContent = "Copied"; });
+});
+</script>
 </head>
 <body>
 <header>
 <h1 id="title">{{.Title}}</h1>
-<p class="meta">Profile <code>{{if .Profile}}{{.Profile}}{{else}}(none){{end}}</code>{{if .Generated}} &middot; generated {{.Generated}}{{end}}</p>
+<p class="meta">{{if .Host}}Server <strong class="host">{{range $i, $n := .Host.Names}}{{if $i}}, {{end}}{{$n}}{{end}}</strong>{{if .Host.Role}} ({{.Host.Role}}){{end}} &middot; {{end}}Profile <code>{{if .Profile}}{{.Profile}}{{else}}(none){{end}}</code>{{if .Generated}} &middot; generated {{.Generated}}{{end}}{{if .ToolVersion}} &middot; iiskerb {{.ToolVersion}}{{end}}</p>
 </header>
 
 <section id="answer" class="answer run-{{.Summary.Status}}" data-status="{{.Summary.Status}}">
@@ -1106,7 +1130,7 @@ svg.seq .head-reauth { fill: #8250df; }
 <div class="scroll"><table class="results" id="checks-table">
 <thead><tr><th>Check</th><th>Status</th><th>Reason</th>{{if .HasSettle}}<th>Would settle it</th>{{end}}</tr></thead>
 <tbody>
-{{range .Results}}<tr data-check="{{.CheckID}}" data-status="{{.Status}}"><td>{{if .Anchor}}<a href="#{{.Anchor}}">{{.CheckID}}</a>{{else}}{{.CheckID}}{{end}}</td><td class="status-{{.Status}}">{{.Status}}</td><td class="reason">{{.Reason}}</td>{{if $.HasSettle}}<td class="settle">{{.Settle}}</td>{{end}}</tr>
+{{range .Results}}<tr data-check="{{.CheckID}}" data-status="{{.Status}}"><td>{{if .Anchor}}<a href="#{{.Anchor}}">{{.CheckID}}</a>{{else}}{{.CheckID}}{{end}}{{if .Title}} <span class="check-title">{{.Title}}</span>{{end}}</td><td class="status-{{.Status}}">{{.Status}}</td><td class="reason">{{.Reason}}</td>{{if $.HasSettle}}<td class="settle">{{.Settle}}</td>{{end}}</tr>
 {{end}}</tbody>
 </table></div>
 </section>
