@@ -9,13 +9,17 @@
 // file with etree and builds a model: [Config.Sites] with their bindings and
 // applications, [Config.AppPools] with <applicationPoolDefaults> applied, and
 // every <location> tag ([Config.Locations]). Bad input yields a *[ParseError]
-// with the line and byte offset (malformed XML, or [ErrNotApplicationHost]
-// for a web.config or other file); problems IIS itself would tolerate or
+// with the line and byte offset: malformed XML (typographic quotes pasted
+// from a document are named as the likely cause), or [ErrNotApplicationHost]
+// for another file, refined as [ErrWebConfig] for a web.config and
+// [ErrFragment] for an excerpt without <configuration> (a bare <location>,
+// <system.webServer> or <site>, as documentation shows them); problems IIS itself would tolerate or
 // reject at run time become [Warning] values with a [Locator]: an application
 // naming an undefined pool, duplicate site ids or names, a <location> path
 // naming no site, two <location> tags differing only by case, a tag with both
 // overrideMode and allowOverride, invalid attribute values. Files saved as
-// UTF-16 or with a UTF-8 byte-order mark are accepted.
+// UTF-16 (with or without a byte-order mark) or with a UTF-8 byte-order mark
+// are accepted.
 //
 // Passwords are never kept: every password attribute (application pool,
 // virtual directory, anonymous user) is overwritten before the XML is parsed,
@@ -67,6 +71,20 @@
 // useAppPoolCredentials=true; ApplicationPoolIdentity, NetworkService and
 // LocalSystem map to the computer account; LocalService is reported as
 // [Unsupported]. A computer account's HOST/name SPN also covers HTTP/name.
+//
+// # web.config files
+//
+// [ParseWebConfig] reads a site's or application's web.config for its
+// configuration path, and [Config.WithWebConfigs] layers such files below
+// applicationHost.config as IIS merges them: applicationHost.config (server
+// level and its <location> tags) first, then the web.config files from the
+// site root down. A web.config may set an authentication section only where
+// applicationHost.config unlocks it (overrideModeDefault="Deny" is the
+// default; <location overrideMode="Allow"> unlocks a path): a locked one is
+// not applied and is reported as [WarnLockedSection] and in
+// [Settings].WebConfigErrors, since IIS answers with HTTP 500.19. Values a
+// web.config sets have an [Origin] of kind [WebConfigFile] naming the file
+// and line.
 //
 // # Simulating changes
 //

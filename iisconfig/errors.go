@@ -8,8 +8,34 @@ import (
 
 // ErrNotApplicationHost is wrapped by a *ParseError when well-formed XML is not
 // an applicationHost.config (no <configuration> root with
-// <system.applicationHost>).
+// <system.applicationHost>). [ErrWebConfig] and [ErrFragment] name the
+// common cases more precisely and match it too (errors.Is).
 var ErrNotApplicationHost = errors.New("not an applicationHost.config")
+
+// notAppHost is an error that is also [ErrNotApplicationHost].
+type notAppHost struct{ msg string }
+
+func (e *notAppHost) Error() string        { return e.msg }
+func (e *notAppHost) Is(target error) bool { return target == ErrNotApplicationHost }
+
+// ErrWebConfig is wrapped by a *ParseError when the file is a web.config: a
+// <configuration> root with <system.webServer>, <system.web> or <location>
+// but no <system.applicationHost>. Give it to [ParseWebConfig] instead.
+// errors.Is(err, ErrNotApplicationHost) holds as well.
+var ErrWebConfig error = &notAppHost{"this is a web.config, not applicationHost.config (no <system.applicationHost>)"}
+
+// ErrFragment is wrapped by a *ParseError when the file is a piece of a
+// configuration file without its <configuration> root: a bare <location>,
+// <system.webServer>, <system.applicationHost>, <sites>, <site> or
+// <applicationPools> element, or several of them, as pasted from
+// documentation. The wrapping error names the top-level elements.
+// errors.Is(err, ErrNotApplicationHost) holds as well.
+var ErrFragment error = &notAppHost{"this is a configuration fragment (no <configuration> root), not a complete applicationHost.config"}
+
+// ErrNotWebConfig is wrapped by a *ParseError when [ParseWebConfig] is given
+// something other than a web.config: an applicationHost.config, a fragment
+// without <configuration>, or another XML document.
+var ErrNotWebConfig = errors.New("not a web.config")
 
 // ErrUnknownSite is wrapped by a *PathError when a path's first segment names
 // no site.
@@ -86,10 +112,21 @@ const (
 	WarnBadValue
 	// WarnDuplicatePool: two pools share a name (case-insensitive).
 	WarnDuplicatePool
+	// WarnLockedSection: a web.config sets an authentication section that
+	// applicationHost.config locks for its path (overrideModeDefault="Deny"
+	// and no <location overrideMode="Allow"> unlocking it). IIS answers
+	// every request that reads that web.config with HTTP 500.19 ("This
+	// configuration section cannot be used at this path"); the value is
+	// not applied. See [Config.WithWebConfigs].
+	WarnLockedSection
+	// WarnWebConfigNoSite: a web.config's path names no site of the
+	// applicationHost.config, so it applies nowhere.
+	WarnWebConfigNoSite
 )
 
 var warningKindNames = [...]string{"other", "unknown-app-pool", "duplicate-site-id", "duplicate-site-name",
-	"location-no-site", "ambiguous-location", "override-conflict", "bad-value", "duplicate-app-pool"}
+	"location-no-site", "ambiguous-location", "override-conflict", "bad-value", "duplicate-app-pool",
+	"locked-section", "web-config-no-site"}
 
 // String returns a stable kebab-case name ("unknown-app-pool", ...).
 func (k WarningKind) String() string {

@@ -18,7 +18,7 @@ func (s *setter) origin() Origin {
 	if s == nil {
 		return Origin{Kind: SchemaDefault}
 	}
-	return Origin{Kind: s.l.kind, LocationPath: s.l.path, Locator: Locator{s.el}}
+	return Origin{Kind: s.l.kind, LocationPath: s.l.path, File: s.l.file, Locator: Locator{s.el}}
 }
 
 // assign is one attribute set by a layer.
@@ -46,6 +46,7 @@ type collOp struct {
 type layer struct {
 	kind    OriginKind
 	path    string // location path as written
+	file    string // web.config name (WebConfigFile layers only)
 	inherit bool   // inheritInChildApplications
 	assigns []assign
 	prov    []collOp

@@ -67,16 +67,40 @@ func (s *source) build() {
 // Line returns the 1-based line of the element l identifies, or 0 for the
 // zero Locator. The first call builds a table for the whole document (one
 // extra tokenizer pass); later calls are map lookups.
+//
+// Locators of elements of an attached web.config ([Config.WithWebConfigs])
+// resolve to lines of that file.
 func (c *Config) Line(l Locator) int {
-	if l.el == nil || c.src == nil {
+	if l.el == nil {
 		return 0
 	}
-	c.src.once.Do(c.src.build)
-	i, ok := c.src.index[l.el]
-	if !ok || int(i) >= len(c.src.lines) {
+	src, _ := c.sourceOf(l)
+	if src == nil {
 		return 0
 	}
-	return int(c.src.lines[i])
+	src.once.Do(src.build)
+	i, ok := src.index[l.el]
+	if !ok || int(i) >= len(src.lines) {
+		return 0
+	}
+	return int(src.lines[i])
+}
+
+// sourceOf returns the source holding l's element and the name to cite it
+// by: an attached web.config's, else the applicationHost.config's.
+func (c *Config) sourceOf(l Locator) (*source, string) {
+	if len(c.web) > 0 && l.el != nil {
+		root := l.el
+		for root.Parent() != nil {
+			root = root.Parent()
+		}
+		for _, w := range c.web {
+			if w.src != nil && &w.src.doc.Element == root {
+				return w.src, w.Name
+			}
+		}
+	}
+	return c.src, c.FileName()
 }
 
 // FileName returns the base name of the source ("applicationHost.config" when
@@ -94,16 +118,22 @@ func (c *Config) FileName() string {
 
 // Position returns "file:line" for l ("applicationHost.config:412"), or the
 // file name alone for the zero Locator.
+//
+// An element of an attached web.config is cited by the name given to
+// [ParseWebConfig].
 func (c *Config) Position(l Locator) string {
+	_, name := c.sourceOf(l)
 	if n := c.Line(l); n > 0 {
-		return c.FileName() + ":" + strconv.Itoa(n)
+		return name + ":" + strconv.Itoa(n)
 	}
-	return c.FileName()
+	return name
 }
 
 // Describe renders an origin for a report:
 // `applicationHost.config:412 (location "Default Web Site/Altiris")`,
-// `applicationHost.config:880 (server level)` or `schema default`.
+// `applicationHost.config:880 (server level)`, `schema default`, or for a
+// web.config `webconfig/Default Web Site/app/web.config:7 (web.config for
+// "Default Web Site/app")`.
 func (c *Config) Describe(o Origin) string {
 	switch o.Kind {
 	case SchemaDefault:
@@ -115,6 +145,8 @@ func (c *Config) Describe(o Origin) string {
 		return c.Position(o.Locator) + " (server level)"
 	case Location:
 		return c.Position(o.Locator) + " (location " + strconv.Quote(o.LocationPath) + ")"
+	case WebConfigFile:
+		return c.Position(o.Locator) + " (web.config for " + strconv.Quote(o.LocationPath) + ")"
 	}
 	return "unknown origin"
 }

@@ -50,24 +50,14 @@ func ParseWith(r io.Reader, opts Options) (*Config, error) {
 
 // parseBytes parses data; data must not be modified by the caller afterwards.
 func parseBytes(data []byte, opts Options) (*Config, error) {
-	if len(data) >= 2 && (data[0] == 0xff && data[1] == 0xfe || data[0] == 0xfe && data[1] == 0xff) {
-		s, _, err := textenc.ReadAll(bytes.NewReader(data), int64(len(data))*2+16)
-		if err != nil {
-			return nil, &ParseError{File: opts.Name, Offset: -1, Err: err}
-		}
-		data = []byte(s)
-	}
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	redactPasswords(data)
-	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(data); err != nil {
-		line, off := errorPosition(data)
-		return nil, &ParseError{File: opts.Name, Line: line, Offset: off, Err: err}
+	doc, data, err := readDoc(data, opts.Name)
+	if err != nil {
+		return nil, err
 	}
 	root := doc.Root()
-	if root == nil || root.Tag != "configuration" || root.SelectElement("system.applicationHost") == nil {
+	if err := classify(doc); err != nil {
 		line, off := firstElementPosition(data)
-		return nil, &ParseError{File: opts.Name, Line: line, Offset: off, Err: ErrNotApplicationHost}
+		return nil, &ParseError{File: opts.Name, Line: line, Offset: off, Err: err}
 	}
 	schema := opts.Schema
 	if schema == nil {
@@ -106,6 +96,91 @@ func parseBytes(data []byte, opts Options) (*Config, error) {
 	}
 	p.finish()
 	return p.c, nil
+}
+
+// readDoc decodes a configuration file (UTF-16 with or without a byte-order
+// mark, recognised by its NUL bytes; UTF-8 with or without one), overwrites
+// its passwords and parses the XML. It returns the UTF-8 bytes the document
+// was read from, for line numbers. Errors are *ParseError values.
+func readDoc(data []byte, name string) (*etree.Document, []byte, error) {
+	head := data
+	if len(head) > 512 {
+		head = head[:512]
+	}
+	if len(data) >= 2 && (data[0] == 0xff && data[1] == 0xfe || data[0] == 0xfe && data[1] == 0xff) || bytes.IndexByte(head, 0) >= 0 {
+		s, _, err := textenc.ReadAll(bytes.NewReader(data), int64(len(data))*2+16)
+		if err != nil {
+			return nil, nil, &ParseError{File: name, Offset: -1, Err: err}
+		}
+		data = []byte(s)
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	redactPasswords(data)
+	doc := etree.NewDocument()
+	// The bytes are UTF-8 now, whatever the declaration says ("utf-16").
+	doc.ReadSettings.CharsetReader = passthroughCharset
+	if err := doc.ReadFromBytes(data); err != nil {
+		line, off := errorPosition(data)
+		return nil, nil, &ParseError{File: name, Line: line, Offset: off, Err: explainSyntax(err, data, line)}
+	}
+	return doc, data, nil
+}
+
+// explainSyntax adds the likely cause to an XML error on a line holding
+// typographic quotes (text pasted from a word processor or a web page).
+func explainSyntax(err error, data []byte, line int) error {
+	if line <= 0 {
+		return err
+	}
+	lines := bytes.SplitN(data, []byte{'\n'}, line+1)
+	if line > len(lines) {
+		return err
+	}
+	if bytes.ContainsAny(lines[line-1], "\u201c\u201d\u2018\u2019\u201e\u2033") {
+		return fmt.Errorf("%w (line %d has typographic quotes where XML needs straight ones (\" or '); the text was probably pasted from a document or web page)", err, line)
+	}
+	return err
+}
+
+// fragmentTags are elements that, at the top of a file, mark an excerpt of a
+// configuration file.
+var fragmentTags = map[string]bool{
+	"location": true, "system.webServer": true, "system.applicationHost": true, "system.web": true,
+	"sites": true, "site": true, "applicationPools": true, "application": true, "virtualDirectory": true,
+	"bindings": true, "binding": true, "security": true, "authentication": true, "configSections": true,
+	secWindows: true, secAnonymous: true, secBasic: true, secDigest: true, "applicationPoolDefaults": true,
+}
+
+// classify returns nil for an applicationHost.config and says what the
+// document is otherwise: ErrWebConfig, ErrFragment (wrapped with the
+// top-level element names) or ErrNotApplicationHost.
+func classify(doc *etree.Document) error {
+	root := doc.Root()
+	if root == nil {
+		return ErrNotApplicationHost
+	}
+	if root.Tag == "configuration" {
+		switch {
+		case root.SelectElement("system.applicationHost") != nil:
+			return nil
+		case root.SelectElement("system.webServer") != nil || root.SelectElement("system.web") != nil || root.SelectElement("location") != nil:
+			return ErrWebConfig
+		}
+		return ErrNotApplicationHost
+	}
+	var tags []string
+	fragment := false
+	for _, el := range doc.ChildElements() {
+		fragment = fragment || fragmentTags[el.Tag]
+		t := "<" + el.Tag + ">"
+		if len(tags) < 6 && !containsFold(tags, t) {
+			tags = append(tags, t)
+		}
+	}
+	if !fragment {
+		return fmt.Errorf("%w (root element <%s>)", ErrNotApplicationHost, root.Tag)
+	}
+	return fmt.Errorf("%w; top-level elements: %s", ErrFragment, strings.Join(tags, ", "))
 }
 
 type parser struct {

@@ -57,8 +57,9 @@ func displayPath(path string, site *Site) string {
 // Applications returns the effective settings of every application root of
 // every site (document order), followed by every path named by a <location>
 // tag that is not already listed (document order; paths compared
-// case-insensitively). Location paths naming no site are included with an
-// empty Site.
+// case-insensitively), then the paths of attached web.config files and of
+// their <location> tags ([Config.WithWebConfigs]). Location paths naming no
+// site are included with an empty Site.
 func (c *Config) Applications() []*Settings {
 	out := make([]*Settings, 0, len(c.appIndex)+len(c.Locations))
 	seen := make(map[string]struct{}, cap(out))
@@ -93,6 +94,17 @@ func (c *Config) Applications() []*Settings {
 			display = strings.Join(splitPath(tag.Path), "/")
 		}
 		out = append(out, c.resolve(key, display, site, memo))
+	}
+	for _, w := range c.webLayers {
+		if _, dup := seen[w.key]; dup {
+			continue
+		}
+		site := c.siteIndex[siteOf(w.key)]
+		if site == nil {
+			continue
+		}
+		seen[w.key] = struct{}{}
+		out = append(out, c.resolve(w.key, displayPath(w.display, site), site, memo))
 	}
 	return out
 }
@@ -161,6 +173,38 @@ func (c *Config) resolve(key, display string, site *Site, memo map[decKey]Decryp
 					continue
 				}
 				apply(l)
+			}
+		}
+	}
+
+	// web.config files, from the site root down (see WithWebConfigs).
+	for _, w := range c.webLayers {
+		if key != w.key && !strings.HasPrefix(key, w.key+"/") {
+			continue
+		}
+		if !w.l.inherit && appDepth > w.depth {
+			continue
+		}
+		s.WebConfigErrors = append(s.WebConfigErrors, w.errs...)
+		if w.allowed == 0 {
+			continue
+		}
+		l := &w.l
+		for i := range l.assigns {
+			a := &l.assigns[i]
+			if sectionBits[a.f]&w.allowed != 0 {
+				vals[a.f] = a.v
+				s.origins[a.f] = &a.src
+			}
+		}
+		if w.allowed&sectionBits[fWinProviders] != 0 {
+			if l.provSrc.el != nil {
+				prov = merge(prov, l.prov, l.provPre)
+				s.origins[fWinProviders] = &l.provSrc
+			}
+			if l.spnSrc.el != nil {
+				spns = merge(spns, l.spns, l.spnPre)
+				s.origins[fEPSPNs] = &l.spnSrc
 			}
 		}
 	}

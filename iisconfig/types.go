@@ -27,6 +27,8 @@ type Config struct {
 	// references, duplicate site ids, location paths naming no site, ...).
 	Warnings []Warning
 
+	web        []*WebConfig        // attached by WithWebConfigs, in the order given
+	webLayers  []*webApplied       // their layers, in IIS merge order
 	pools      []*AppPool          // document order
 	poolIndex  map[string]*AppPool // lower-cased name
 	siteIndex  map[string]*Site    // lower-cased name
@@ -240,6 +242,12 @@ type Settings struct {
 	Digest Digest
 	// Decrypting is the account that decrypts Kerberos service tickets for this path.
 	Decrypting DecryptingAccount
+	// WebConfigErrors lists the web.config problems IIS reports as a
+	// configuration error (HTTP 500.19) for requests to this path: a
+	// web.config on the path setting a section applicationHost.config locks
+	// ([WarnLockedSection]). When it is not empty IIS serves no request here,
+	// whatever the settings say. Always empty without [Config.WithWebConfigs].
+	WebConfigErrors []Warning
 
 	origins [numFields]*setter // nil: schema default
 }
@@ -359,9 +367,13 @@ const (
 	SchemaDefault
 	ServerLevel
 	Location
+	// WebConfigFile: a web.config attached with [Config.WithWebConfigs] set
+	// the value (Origin.File names it).
+	WebConfigFile
 )
 
-// String returns "schema-default", "server-level", "location" or "none".
+// String returns "schema-default", "server-level", "location", "web-config"
+// or "none".
 func (k OriginKind) String() string {
 	switch k {
 	case SchemaDefault:
@@ -370,6 +382,8 @@ func (k OriginKind) String() string {
 		return "server-level"
 	case Location:
 		return "location"
+	case WebConfigFile:
+		return "web-config"
 	}
 	return "none"
 }
@@ -382,8 +396,13 @@ type Origin struct {
 	// Kind is SchemaDefault, ServerLevel or Location.
 	Kind OriginKind
 	// LocationPath is the path attribute of the <location> tag that set the
-	// value (as written), "" otherwise.
+	// value (as written), "" otherwise. For WebConfigFile it is the
+	// configuration path the web.config (or a <location> inside it) applies
+	// to ("Default Web Site/app").
 	LocationPath string
+	// File is the name of the web.config that set the value (WebConfigFile),
+	// "" for applicationHost.config.
+	File string
 	// Locator identifies the element that set the value (zero for schema defaults).
 	Locator Locator
 }

@@ -30,7 +30,9 @@ const (
 	// Duplicated: two or more accounts hold the SPN.
 	Duplicated
 	// Malformed: an SPN value clients never request (scheme, path, trailing
-	// dot, whitespace, bad port).
+	// dot, whitespace, bad port, realm suffix, invalid host label), or one
+	// flagged as breaking a naming rule (an underscore in the host: see
+	// [MalformedVerdict], which gives such a verdict no Fix).
 	Malformed
 	// RC4Only: the decrypting account allows only RC4 tickets (or has no
 	// msDS-SupportedEncryptionTypes, which classic AD treats as RC4: then
@@ -188,7 +190,9 @@ func owners(ctx context.Context, dir Directory, spn string) (Answer, error) {
 func evaluateOne(ctx context.Context, dir Directory, e Expectation) ([]Verdict, error) {
 	name := e.SPN.String()
 	base := Verdict{SPN: name, Expectation: e, Account: e.Owner.Account}
-	if probs := e.SPN.Problems(); len(probs) > 0 {
+	// Advisory problems (an underscore in the host) do not stop clients
+	// from requesting the SPN: check its ownership like any other.
+	if probs := serious(e.SPN.Problems()); len(probs) > 0 {
 		v := base
 		v.Kind, v.Completeness = Malformed, Completeness{Complete: true}
 		v.Detail = fmt.Sprintf("the expected SPN %s is malformed: %s", name, (&SyntaxError{Value: name, Problems: probs}).Error())
@@ -449,6 +453,12 @@ func RC4Verdict(a *Account) (Verdict, bool) {
 
 // MalformedVerdict returns a Malformed verdict for an SPN value held by
 // owner, with the setspn commands that replace it by the repaired value.
+//
+// A value whose only problems are advisory ([SyntaxError.Advisory], an
+// underscore in the host) is flagged with no Fix: clients may still request
+// it, so removing it is right only when they reach the server by another
+// name; Note says so. A value with a realm suffix gets the delete and the
+// add of the value without it.
 func MalformedVerdict(value, owner string) (Verdict, bool) {
 	sp, err := Parse(value)
 	var se *SyntaxError
@@ -456,11 +466,23 @@ func MalformedVerdict(value, owner string) (Verdict, bool) {
 		return Verdict{}, false
 	}
 	v := Verdict{Kind: Malformed, SPN: value, Owners: []string{owner}}
+	if se.Advisory() {
+		v.Detail = fmt.Sprintf("%s on %s is flagged (%s): %s", quoteArg(value), owner, problemList(se.Problems), se.Problems[0].Detail)
+		v.Note = "Remove it (" + SetspnDelete(value, owner) + ") only if clients reach the server by another name; then register that name"
+		return v, true
+	}
 	v.Detail = fmt.Sprintf("%s on %s is malformed (%s): clients never request it", quoteArg(value), owner, problemList(se.Problems))
+	for _, p := range se.Problems {
+		if p.Kind == ProblemHostLabel || p.Kind == ProblemRealm {
+			v.Detail += "; " + p.Detail
+			break
+		}
+	}
 	v.Fix = []string{SetspnDelete(value, owner)}
 	if r, ok := sp.Repaired(); ok {
 		v.Fix = append(v.Fix, SetspnAdd(r.String(), owner))
 		v.Detail += "; the intended SPN is probably " + r.String()
+		v.Note = "setspn -S refuses (\"Duplicate SPN found\") and changes nothing when an account, this one included, already holds " + r.String()
 	}
 	return v, true
 }

@@ -167,8 +167,12 @@ func TestRealworldSetspnNoRC4Claim(t *testing.T) {
 			!strings.Contains(v.Fix[0], "(sAMAccountName=mssql-master)")) {
 			t.Errorf("EncTypesUnverified = %+v", v)
 		}
+		// MANIFEST: MSSQLSvc/-sqlread:31436 has an invalid host label.
+		if v.Kind == Malformed && v.SPN != "MSSQLSvc/-sqlread:31436" {
+			t.Errorf("Malformed = %+v", v)
+		}
 	}
-	if want := []VerdictKind{OK, EncTypesUnverified}; !reflect.DeepEqual(ks, want) {
+	if want := []VerdictKind{OK, EncTypesUnverified, Malformed}; !reflect.DeepEqual(ks, want) {
 		t.Errorf("kinds = %v, want %v", ks, want)
 	}
 }

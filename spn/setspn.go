@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/iiskerb/iiskerb/internal/textenc"
 )
@@ -55,6 +57,13 @@ type SetspnRun struct {
 	Target string
 	// Scope is the DN after "Checking domain"/"Checking forest" (-Q, -X).
 	Scope string
+	// Scopes lists every "Checking domain"/"Checking forest" DN of the run,
+	// Scope first: a command with several -T targets checks each in turn.
+	Scopes []string
+	// Domains are the -T arguments of the echoed command line, in order
+	// ("*" and "" name the current domain or forest); empty without -T or
+	// without an echoed command.
+	Domains []string
 	// Forest is true for "Checking forest" (the -F flag).
 	Forest bool
 	// Accounts: -L the listed account; -Q every matching account with all its
@@ -109,10 +118,19 @@ func (r *SetspnRun) Complete() bool { return r.Finished && len(r.Errors) == 0 }
 const maxLine = 1 << 20
 
 // ParseSetspn parses English setspn -L, -Q and -X output (recognised by
-// content, several commands per file allowed). The text may be UTF-8 (with or
+// content, several commands per file allowed), with the -F (forest) and -T
+// (target domain, repeatable) modifiers. The text may be UTF-8 (with or
 // without BOM) or UTF-16LE as PowerShell redirection writes it, with LF or
-// CRLF line ends. Lines it does not understand become Warnings; a file with no
-// setspn output at all is a [*ParseError] wrapping [ErrUnrecognized].
+// CRLF line ends, and indented as a whole (a pasted code block).
+//
+// Pastes carry more than setspn output. Shell prompt lines ("PS C:\>",
+// "C:\Users\admin>"), other commands and their output, setspn -S/-A/-D
+// output ("Registering ServicePrincipalNames for ...", "Updated object"),
+// markdown fences and prose are never read as SPNs: each becomes a Warning
+// and ends the run before it, so lines after it cannot join that run's SPN
+// list. Owners printed as "DOMAIN\sam DN" keep the name. Lines it does not
+// understand become Warnings; a file with no setspn output at all is a
+// [*ParseError] wrapping [ErrUnrecognized].
 func ParseSetspn(name string, r io.Reader) (*SetspnOutput, error) {
 	tr, enc, err := textenc.NewReader(r)
 	if err != nil {
@@ -139,12 +157,14 @@ type setspnParser struct {
 	out     *SetspnOutput
 	line    int
 	cur     *SetspnRun // run being filled (not yet in out.Runs)
+	inEdit  bool       // after setspn -S/-A/-D: its "Checking domain" is no query
 	pending struct {   // an echoed command waiting for its output
 		set         bool
 		line        int
 		cmd, target string
 		kind        SetspnKind
 		forest      bool
+		domains     []string
 	}
 }
 
@@ -163,6 +183,7 @@ func (p *setspnParser) flush() {
 // start begins a new run of kind k (0 = decided later).
 func (p *setspnParser) start(k SetspnKind) *SetspnRun {
 	p.flush()
+	p.inEdit = false
 	r := &SetspnRun{Kind: k, Line: p.line}
 	if p.pending.set {
 		r.Command, r.Target, r.Line = p.pending.cmd, p.pending.target, p.pending.line
@@ -170,6 +191,7 @@ func (p *setspnParser) start(k SetspnKind) *SetspnRun {
 			r.Kind = p.pending.kind
 		}
 		r.Forest = p.pending.forest
+		r.Domains = p.pending.domains
 		p.pending.set = false
 	}
 	p.cur = r
@@ -190,17 +212,28 @@ func (p *setspnParser) handle(raw string) {
 	switch {
 	case p.command(line, lower):
 		return
+	case p.otherOutput(line, lower):
+		return
 	case strings.HasPrefix(lower, "registered serviceprincipalnames for "):
 		r := p.start(SetspnList)
 		dn := strings.TrimSuffix(line[len("registered serviceprincipalnames for "):], ":")
 		r.Accounts = append(r.Accounts, SetspnAccount{DN: strings.TrimSpace(dn), Line: p.line})
 		r.Finished = true
 		return
+	case (strings.HasPrefix(lower, "checking domain ") || strings.HasPrefix(lower, "checking forest ")) && p.inEdit:
+		p.warn("part of setspn -S output, not a query: %q", clip(line))
+		return
 	case strings.HasPrefix(lower, "checking domain ") || strings.HasPrefix(lower, "checking forest "):
-		if p.cur == nil || p.cur.Scope != "" || len(p.cur.Accounts)+len(p.cur.Duplicates) > 0 || p.cur.Finished || p.cur.Kind == SetspnList {
+		// A command with several -T targets checks each in the same run.
+		multi := p.cur != nil && len(p.cur.Domains) > 1 && !p.cur.Finished && p.cur.Kind != SetspnList
+		if !multi && (p.cur == nil || p.cur.Scope != "" || len(p.cur.Accounts)+len(p.cur.Duplicates) > 0 || p.cur.Finished || p.cur.Kind == SetspnList) {
 			p.start(0)
 		}
-		p.cur.Scope = strings.TrimSpace(line[len("checking domain "):])
+		scope := strings.TrimSpace(line[len("checking domain "):])
+		if p.cur.Scope == "" {
+			p.cur.Scope = scope
+		}
+		p.cur.Scopes = append(p.cur.Scopes, scope)
 		p.cur.Forest = p.cur.Forest || strings.HasPrefix(lower, "checking forest ")
 		return
 	case strings.HasPrefix(lower, "operation will be performed forestwide"):
@@ -268,7 +301,14 @@ func (p *setspnParser) handle(raw string) {
 	switch r.Kind {
 	case SetspnList:
 		if !indented {
-			p.warn("unexpected unindented line in setspn -L output: %q", clip(line))
+			// setspn -L output has no final line: unindented text ends it,
+			// so that nothing after it joins the SPN list.
+			p.warn("unexpected unindented line ends setspn -L output: %q", clip(line))
+			p.flush()
+			return
+		}
+		if why := notSPN(line); why != "" {
+			p.warn("%s in setspn -L output ignored: %q", why, clip(line))
 			return
 		}
 		a := &r.Accounts[len(r.Accounts)-1]
@@ -301,24 +341,67 @@ func (p *setspnParser) ensure(k SetspnKind) *SetspnRun {
 }
 
 func (p *setspnParser) queryLine(r *SetspnRun, line string, indented bool) {
+	// An account line is a DN (or "DOMAIN\sam DN") whatever its indentation,
+	// so a paste indented as a whole reads the same; an SPN never looks like
+	// a DN.
+	if name, dn, ok := ownerLine(line); ok {
+		r.Accounts = append(r.Accounts, SetspnAccount{DN: dn, Name: name, Line: p.line})
+		return
+	}
 	if !indented {
-		if !looksLikeDN(line) {
-			p.warn("expected a distinguished name in setspn -Q output: %q", clip(line))
-			return
-		}
-		r.Accounts = append(r.Accounts, SetspnAccount{DN: line, Line: p.line})
+		p.warn("expected a distinguished name in setspn -Q output: %q", clip(line))
 		return
 	}
 	if len(r.Accounts) == 0 {
 		p.warn("SPN before any account in setspn -Q output: %q", clip(line))
 		return
 	}
+	if why := notSPN(line); why != "" {
+		p.warn("%s in setspn -Q output ignored: %q", why, clip(line))
+		return
+	}
 	a := &r.Accounts[len(r.Accounts)-1]
 	a.SPNs = append(a.SPNs, line)
 }
 
+// ownerLine splits an account line of setspn -Q/-X output: a DN, or
+// "DOMAIN\sam DN" as some versions print it.
+func ownerLine(line string) (name, dn string, ok bool) {
+	if looksLikeDN(line) {
+		return "", line, true
+	}
+	if f := strings.Fields(line); len(f) >= 2 && strings.Contains(f[0], `\`) && !looksLikeDN(f[0]) {
+		dn = strings.TrimSpace(line[strings.Index(line, f[0])+len(f[0]):])
+		if looksLikeDN(dn) {
+			return f[0], dn, true
+		}
+	}
+	return "", "", false
+}
+
+// notSPN says why an indented line of a SPN listing is not an SPN value
+// ("" when it may be one): prose (whitespace before any "/"), markdown
+// fences and ellipses. Malformed values with a class ("HTTP/web 01") and
+// values without one but without spaces ("web01") are kept: they exist in
+// real directories and are reported by [Parse].
+func notSPN(line string) string {
+	for _, pfx := range []string{"```", "~~~", "...", "\u2026", "--", "#", "=="} {
+		if strings.HasPrefix(line, pfx) {
+			return "markup or ellipsis"
+		}
+	}
+	if i := strings.IndexFunc(line, unicode.IsSpace); i >= 0 && !strings.Contains(line[:i], "/") {
+		return "text that is not an SPN"
+	}
+	return ""
+}
+
 func (p *setspnParser) dupLine(r *SetspnRun, line string, indented bool) {
-	if !indented && !looksLikeDN(line) {
+	_, _, owner := ownerLine(line)
+	// A group line names an SPN; with the whole paste indented it is
+	// indented too, so it is told from an owner by content.
+	if !owner && (!indented || strings.Contains(asciiLower(line), " is registered on these accounts") ||
+		strings.Contains(line, "/") && len(r.Duplicates) == 0) {
 		if !strings.Contains(line, "/") {
 			// Not an SPN: boilerplate such as "Operation completed
 			// successfully." must not become a duplicate group.
@@ -337,18 +420,12 @@ func (p *setspnParser) dupLine(r *SetspnRun, line string, indented bool) {
 		return
 	}
 	d := &r.Duplicates[len(r.Duplicates)-1]
-	a := SetspnAccount{Line: p.line}
-	if f := strings.Fields(line); len(f) >= 2 && strings.Contains(f[0], `\`) && !looksLikeDN(f[0]) {
-		a.Name = f[0]
-		a.DN = strings.TrimSpace(line[strings.Index(line, f[0])+len(f[0]):])
-	} else {
-		a.DN = line
-	}
-	if !looksLikeDN(a.DN) {
+	name, dn, ok := ownerLine(line)
+	if !ok {
 		p.warn("expected a distinguished name in setspn -X output: %q", clip(line))
 		return
 	}
-	d.Owners = append(d.Owners, a)
+	d.Owners = append(d.Owners, SetspnAccount{Line: p.line, Name: name, DN: dn})
 }
 
 // command recognises an echoed setspn command line ("C:\>setspn -L web01",
@@ -367,9 +444,13 @@ func (p *setspnParser) command(line, lower string) bool {
 		return false
 	}
 	var kind SetspnKind
-	forest := false
-	var args []string
-	for _, a := range f[1:] {
+	forest, edit := false, ""
+	var args, domains []string
+	for i := 1; i < len(f); i++ {
+		a := f[i]
+		if a == "|" || strings.HasPrefix(a, ">") || strings.HasPrefix(a, "1>") || strings.HasPrefix(a, "2>") {
+			break // a pipe or redirection ends setspn's arguments
+		}
 		switch strings.ToLower(a) {
 		case "-l", "/l":
 			kind = SetspnList
@@ -379,10 +460,27 @@ func (p *setspnParser) command(line, lower string) bool {
 			kind = SetspnDuplicates
 		case "-f", "/f":
 			forest = true
-		case "-p", "/p", "-t", "/t", "-c", "/c", "-u", "/u":
+		case "-t", "/t":
+			if i+1 < len(f) {
+				i++
+				domains = append(domains, strings.Trim(f[i], `"`))
+			}
+		case "-s", "/s", "-a", "/a", "-d", "/d", "-r", "/r":
+			edit = a
+		case "-p", "/p", "-c", "/c", "-u", "/u":
 		default:
 			args = append(args, a)
 		}
+	}
+	if kind == 0 && edit != "" {
+		p.flush()
+		p.pending.set = false
+		p.inEdit = true
+		p.warn("setspn %s changes SPNs; its output is not read: %q", edit, clip(line))
+		return true
+	}
+	if kind == 0 && len(args) == 1 && !strings.HasPrefix(args[0], "-") && !strings.HasPrefix(args[0], "/") {
+		kind = SetspnList // "setspn account" lists, as -L does
 	}
 	if kind == 0 {
 		return false
@@ -390,6 +488,7 @@ func (p *setspnParser) command(line, lower string) bool {
 	p.flush()
 	p.pending.set = true
 	p.pending.line, p.pending.cmd, p.pending.kind, p.pending.forest = p.line, line, kind, forest
+	p.pending.domains = domains
 	p.pending.target = ""
 	if len(args) > 0 {
 		p.pending.target = args[len(args)-1]
@@ -398,6 +497,44 @@ func (p *setspnParser) command(line, lower string) bool {
 		p.start(kind)
 	}
 	return true
+}
+
+// promptRE matches a shell prompt at the start of a line: PowerShell
+// ("PS C:\Windows\system32>", "PS>") and cmd ("C:\Users\admin>", "C:>").
+var promptRE = regexp.MustCompile(`^(?:PS(?:\s[^>]*)?|[A-Za-z]:(?:\\[^>]*)?)>`)
+
+// otherOutput recognises lines that are not setspn query output and must
+// end the current run: shell prompts (with or without another command) and
+// the output of setspn's edit switches (-S, -A, -D), whose indented SPNs
+// are being added or removed, not listed.
+func (p *setspnParser) otherOutput(line, lower string) bool {
+	if loc := promptRE.FindStringIndex(line); loc != nil {
+		rest := strings.TrimSpace(line[loc[1]:])
+		p.flush()
+		p.inEdit = false
+		if p.pending.set {
+			p.warn("echoed command %q printed nothing before the next prompt", clip(p.pending.cmd))
+			p.pending.set = false
+		}
+		if rest == "" {
+			p.warn("shell prompt line ignored: %q", clip(line))
+		} else {
+			p.warn("command that is not a setspn query ignored, with its output: %q", clip(line))
+		}
+		return true
+	}
+	for _, pfx := range []string{"registering serviceprincipalnames for ", "unregistering serviceprincipalnames for ",
+		"updated object", "duplicate spn found"} {
+		if strings.HasPrefix(lower, pfx) {
+			p.flush()
+			// "Updated object" and "Duplicate SPN found, aborting
+			// operation!" end the edit's output.
+			p.inEdit = strings.HasSuffix(pfx, " for ")
+			p.warn("setspn -S/-A/-D output is not read (it changes SPNs, it does not list them): %q", clip(line))
+			return true
+		}
+	}
+	return false
 }
 
 // isSetspnError recognises setspn's error lines.

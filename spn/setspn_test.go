@@ -165,6 +165,10 @@ func FuzzParseSetspn(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte("found x group of duplicate SPNs.\nfound duplicate spn\nProcessing entry z\n\tCN=a\nsetspn -L\n"))
+	// Paste noise, -T/-F, domain-prefixed owners, edit output, indentation.
+	f.Add([]byte("PS C:\\> setspn -T a -T b -F -Q HTTP/x* | Out-File o\nChecking forest DC=a\nCORP\\s CN=s,DC=a\n\tHTTP/x@R\nChecking domain DC=b\n\nNo such SPN found.\nPS C:\\>\n"))
+	f.Add([]byte("C:\\>setspn -S HTTP/y CORP\\a\nChecking domain DC=x\nRegistering ServicePrincipalNames for CN=a,DC=x\n\tHTTP/y\nUpdated object\n```\nsetspn web01\nRegistered ServicePrincipalNames for CN=w,DC=x:\n\tMSSQLSvc/-r:1\n\t...\n\tsome prose here\nC:> dir\n"))
+	f.Add([]byte("   Checking domain DC=x\n   HTTP/a is registered on these accounts:\n      X\\a CN=a,DC=x\n      CN=b,DC=x\n   found 1 group of duplicate SPNs.\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		o, err := ParseSetspn("f.txt", strings.NewReader(string(in)))
 		if err != nil {
@@ -228,5 +232,158 @@ func TestParseSetspnFailedCommand(t *testing.T) {
 	}
 	if len(o.Runs) != 1 || o.Runs[0].Kind != SetspnList || o.Runs[0].Target != "WEB09" || o.Runs[0].Complete() || len(o.Runs[0].Errors) != 2 {
 		t.Errorf("runs = %+v", o.Runs)
+	}
+}
+
+// Pastes as customers send them: prompts, other commands, setspn -S output,
+// markdown fences and prose never become SPNs; -T and -F are read.
+func TestParseSetspnPasteNoise(t *testing.T) {
+	in := "```\r\n" +
+		"PS C:\\Windows\\system32> setspn -L web01\r\n" +
+		"Registered ServicePrincipalNames for CN=WEB01,OU=Servers,DC=corp,DC=example,DC=com:\r\n" +
+		"        HTTP/web01.corp.example.com\r\n" +
+		"        HOST/WEB01\r\n" +
+		"        ...\r\n" +
+		"        See the list above for details\r\n" +
+		"PS C:\\Windows\\system32> ipconfig\r\n" +
+		"   IPv4 Address. . . . . . . . . . . : 10.0.0.5\r\n" +
+		"   HTTP/not-an-spn-of-web01\r\n" +
+		"C:\\>setspn -S HTTP/portal.corp.example.com CORP\\svc-web\r\n" +
+		"Checking domain DC=corp,DC=example,DC=com\r\n" +
+		"\r\n" +
+		"Registering ServicePrincipalNames for CN=svc-web,OU=Service Accounts,DC=corp,DC=example,DC=com\r\n" +
+		"        HTTP/portal.corp.example.com\r\n" +
+		"Updated object\r\n" +
+		"PS>\r\n" +
+		"```\r\n"
+	o, err := ParseSetspn("paste.txt", strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spns []string
+	for _, r := range o.Runs {
+		for _, a := range r.Accounts {
+			spns = append(spns, a.SPNs...)
+		}
+	}
+	if want := []string{"HTTP/web01.corp.example.com", "HOST/WEB01"}; !reflect.DeepEqual(spns, want) {
+		t.Errorf("SPNs = %q, want %q (runs %+v)", spns, want, o.Runs)
+	}
+	lines := map[int]bool{}
+	for _, w := range o.Warnings {
+		lines[w.Line] = true
+	}
+	for _, l := range []int{1, 6, 7, 8, 9, 10, 11, 14, 15, 16, 17, 18} {
+		if !lines[l] {
+			t.Errorf("no warning for line %d: %v", l, o.Warnings)
+		}
+	}
+	// The -S command's "Checking domain" is not a query run that proves
+	// anything: it has no final line.
+	for _, r := range o.Runs[1:] {
+		if r.Complete() {
+			t.Errorf("run after setspn -S taken as complete: %+v", r)
+		}
+	}
+}
+
+func TestParseSetspnTargetsAndForest(t *testing.T) {
+	// -T with one domain, -F: the target SPN is the last argument, not the
+	// domain; a pipe ends the arguments.
+	in := "PS C:\\> setspn -T corp.example.com -F -Q HTTP/portal.corp.example.com | Out-File q.txt\n" +
+		"Checking forest DC=example,DC=com\n" +
+		"Operation will be performed forestwide.\n" +
+		"\n" +
+		"No such SPN found.\n"
+	o := parseSetspnText(t, "t.txt", in)
+	r := o.Runs[0]
+	if len(o.Runs) != 1 || r.Kind != SetspnQuery || r.Target != "HTTP/portal.corp.example.com" || !r.Forest || r.Found || !r.Complete() ||
+		!reflect.DeepEqual(r.Domains, []string{"corp.example.com"}) || r.Scope != "DC=example,DC=com" {
+		t.Errorf("run = %+v", r)
+	}
+
+	// Several -T targets: each "Checking domain" belongs to the same run;
+	// owners printed as "DOMAIN\sam DN" keep the name.
+	in = "C:\\>setspn -T corp -T emea -Q HTTP/app*\n" +
+		"Checking domain DC=corp,DC=example,DC=com\n" +
+		"CORP\\svc-a CN=svc-a,OU=Svc,DC=corp,DC=example,DC=com\n" +
+		"\tHTTP/app1.corp.example.com\n" +
+		"Checking domain DC=emea,DC=example,DC=com\n" +
+		"CN=svc-b,OU=Svc,DC=emea,DC=example,DC=com\n" +
+		"\tHTTP/app2.emea.example.com\n" +
+		"\n" +
+		"Existing SPN found!\n"
+	o = parseSetspnText(t, "t2.txt", in)
+	r = o.Runs[0]
+	if len(o.Runs) != 1 || !r.Complete() || !r.Found || len(r.Accounts) != 2 || r.Accounts[0].Name != `CORP\svc-a` ||
+		r.Accounts[0].DN != "CN=svc-a,OU=Svc,DC=corp,DC=example,DC=com" ||
+		!reflect.DeepEqual(r.Scopes, []string{"DC=corp,DC=example,DC=com", "DC=emea,DC=example,DC=com"}) ||
+		!reflect.DeepEqual(r.Domains, []string{"corp", "emea"}) || len(o.Warnings) != 0 {
+		t.Errorf("run = %+v warnings %v", r, o.Warnings)
+	}
+
+	// -X with -T: the domain is not taken for a target.
+	o = parseSetspnText(t, "t3.txt", "setspn -T * -X -P\nChecking domain DC=x\nProcessing entry 3\nfound 0 group of duplicate SPNs.\n")
+	if r := o.Runs[0]; r.Kind != SetspnDuplicates || r.Target != "" || !r.Complete() || !reflect.DeepEqual(r.Domains, []string{"*"}) {
+		t.Errorf("run = %+v", r)
+	}
+
+	// "setspn account" lists like -L.
+	o = parseSetspnText(t, "t4.txt", "C:\\>setspn web01\nRegistered ServicePrincipalNames for CN=WEB01,DC=x:\n\tHOST/WEB01\n")
+	if r := o.Runs[0]; r.Kind != SetspnList || r.Target != "web01" || len(r.Accounts[0].SPNs) != 1 {
+		t.Errorf("run = %+v", r)
+	}
+}
+
+// A code block indented as a whole (here by five spaces, as in a README)
+// reads like the plain output.
+func TestParseSetspnIndentedPaste(t *testing.T) {
+	in := "     C:> setspn.exe -Q */host.example.com\n" +
+		"     Checking domain DC=example,DC=com\n" +
+		"     CN=WEB01,OU=Servers,DC=example,DC=com\n" +
+		"             RestrictedKrbHost/host.example.com\n" +
+		"             HOST/host.example.com\n" +
+		"\n" +
+		"     Existing SPN found!\n" +
+		"\n" +
+		"Hmm, examine the host name:\n" +
+		"     C:> nslookup.exe app.example.com\n" +
+		"     Name:    host.example.com\n"
+	o := parseSetspnText(t, "i.txt", in)
+	r := o.Runs[0]
+	if len(o.Runs) != 1 || !r.Complete() || !r.Found || r.Target != "*/host.example.com" || len(r.Accounts) != 1 || len(r.Accounts[0].SPNs) != 2 {
+		t.Errorf("runs = %+v", o.Runs)
+	}
+	if len(o.Warnings) != 3 {
+		t.Errorf("warnings = %v", o.Warnings)
+	}
+
+	in = "  Checking domain DC=x\n  Processing entry 1\n  HTTP/a is registered on these accounts:\n      CN=a,DC=x\n      CN=b,DC=x\n\n  found 1 group of duplicate SPNs.\n"
+	o = parseSetspnText(t, "x.txt", in)
+	if r := o.Runs[0]; !r.Complete() || len(r.Duplicates) != 1 || len(r.Duplicates[0].Owners) != 2 {
+		t.Errorf("indented -X = %+v %v", r, o.Warnings)
+	}
+}
+
+// setspn -S output, refused or done, is never read as ownership, and a
+// query pasted after it is read normally.
+func TestParseSetspnEditOutput(t *testing.T) {
+	in := "C:\\>setspn -S HTTP/x.corp.example.com CORP\\svc-a\n" +
+		"Checking domain DC=corp,DC=example,DC=com\n" +
+		"CN=svc-b,OU=Svc,DC=corp,DC=example,DC=com\n" +
+		"\tHTTP/x.corp.example.com\n" +
+		"\n" +
+		"Duplicate SPN found, aborting operation!\n" +
+		"Checking domain DC=corp,DC=example,DC=com\n" +
+		"CN=svc-b,OU=Svc,DC=corp,DC=example,DC=com\n" +
+		"\tHTTP/x.corp.example.com\n" +
+		"\n" +
+		"Existing SPN found!\n"
+	o := parseSetspnText(t, "s.txt", in)
+	if len(o.Runs) != 1 || o.Runs[0].Line != 7 || !o.Runs[0].Complete() || len(o.Runs[0].Accounts) != 1 {
+		t.Errorf("runs = %+v", o.Runs)
+	}
+	if len(o.Warnings) != 5 {
+		t.Errorf("warnings = %v", o.Warnings)
 	}
 }

@@ -38,6 +38,20 @@ const (
 	ProblemTrailingDot                           // "HTTP/web01.example.com." (clients never ask for it)
 	ProblemBadPort                               // port not a number in 1-65535
 	ProblemHostCharacters                        // characters that cannot appear in a host name
+	// ProblemRealm: a Kerberos realm suffix inside the value
+	// ("HTTP/web01@CORP.EXAMPLE.COM"). servicePrincipalName values never
+	// carry the realm; clients request "HTTP/web01" and never match it.
+	ProblemRealm
+	// ProblemHostLabel: a host label DNS does not allow: one starting or
+	// ending with a hyphen ("MSSQLSvc/-sqlread:31436", often a name whose
+	// prefix was lost), an empty label ("web..example.com") or one longer
+	// than 63 characters (RFC 952/1123).
+	ProblemHostLabel
+	// ProblemUnderscore: an underscore in the host ("HTTP/web_01"), which
+	// is not valid in a DNS host name (RFC 952/1123). It is advisory (see
+	// [ProblemKind.Advisory]): Windows DNS, NetBIOS and browsers accept
+	// such names, so clients may still request the value.
+	ProblemUnderscore
 )
 
 // String names the problem ("URL scheme", "trailing dot").
@@ -59,9 +73,21 @@ func (k ProblemKind) String() string {
 		return "bad port"
 	case ProblemHostCharacters:
 		return "invalid host characters"
+	case ProblemRealm:
+		return "realm suffix"
+	case ProblemHostLabel:
+		return "invalid host label"
+	case ProblemUnderscore:
+		return "underscore in host name"
 	}
 	return "unknown problem"
 }
+
+// Advisory reports whether the problem is a flag rather than a defect: the
+// value breaks a naming rule but clients may still request it, so it must
+// not be removed without checking which name clients use. Only
+// [ProblemUnderscore] is advisory.
+func (k ProblemKind) Advisory() bool { return k == ProblemUnderscore }
 
 // Problem is one defect of an SPN value, with a human explanation.
 type Problem struct {
@@ -94,9 +120,28 @@ func (e *SyntaxError) Error() string {
 // Is reports whether target is [ErrMalformed].
 func (e *SyntaxError) Is(target error) bool { return target == ErrMalformed }
 
+// Advisory reports whether every problem is advisory
+// ([ProblemKind.Advisory]): the value is flagged, yet clients may request it.
+func (e *SyntaxError) Advisory() bool { return len(serious(e.Problems)) == 0 }
+
+// serious returns the problems that are not advisory.
+func serious(ps []Problem) []Problem {
+	var out []Problem
+	for _, p := range ps {
+		if !p.Kind.Advisory() {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // Parse parses an SPN. For a value with problems it returns the best-effort
 // SPN (String returns the original text, so it can be deleted with setspn -D)
-// and a [*SyntaxError] listing every problem.
+// and a [*SyntaxError] listing every problem. Values seen in the wild are
+// recognised: a URL scheme or path, whitespace, a trailing dot, a bad port,
+// a realm suffix ("HTTP/web01@CORP.COM"), a host label starting with a
+// hyphen ("MSSQLSvc/-sqlread:31436"), and (advisory) an underscore in the
+// host ("HTTP/web_01"); [SyntaxError.Advisory] tells the last apart.
 func Parse(s string) (SPN, error) {
 	sp, probs := parse(s)
 	if len(probs) > 0 {
@@ -145,6 +190,10 @@ func parse(s string) (SPN, []Problem) {
 		add(ProblemScheme, "contains the URL scheme %q; register the bare host name", rest[:i+3])
 		rest = rest[i+3:]
 	}
+	if r, realm, ok := cutRealm(rest); ok {
+		add(ProblemRealm, "ends with the realm suffix %q: servicePrincipalName values never include the realm, so clients (which request %s) never match it", "@"+realm, class+"/"+r)
+		rest = r
+	}
 	hostPort, svc, hasSvc := strings.Cut(rest, "/")
 	if hasSvc {
 		sp.ServiceName = svc
@@ -184,7 +233,42 @@ func parse(s string) (SPN, []Problem) {
 			add(ProblemHostCharacters, "host %q contains %q", host, r)
 		}
 	}
+	if host != "" && !strings.Contains(host, ":") {
+		checkLabels(host, add)
+	}
 	return sp, probs
+}
+
+// cutRealm splits a Kerberos realm suffix ("@CORP.EXAMPLE.COM") off the part
+// of an SPN after "class/". A suffix containing "/" is not a realm.
+func cutRealm(rest string) (before, realm string, ok bool) {
+	i := strings.LastIndexByte(rest, '@')
+	if i < 0 || strings.Contains(rest[i+1:], "/") {
+		return rest, "", false
+	}
+	return rest[:i], rest[i+1:], true
+}
+
+// checkLabels reports DNS label problems of a host name (RFC 952/1123): an
+// empty label, one starting or ending with a hyphen or longer than 63
+// characters, and (advisory) underscores.
+func checkLabels(host string, add func(ProblemKind, string, ...any)) {
+	labels := strings.Split(strings.TrimSuffix(host, "."), ".")
+	for _, l := range labels {
+		switch {
+		case l == "":
+			add(ProblemHostLabel, "host %q has an empty label; clients never request such a name", host)
+		case strings.HasPrefix(l, "-"):
+			add(ProblemHostLabel, "host label %q starts with a hyphen, which DNS host names cannot (RFC 952/1123), so clients never request it; such values usually come from a name whose prefix was lost (an empty variable in a script)", l)
+		case strings.HasSuffix(l, "-"):
+			add(ProblemHostLabel, "host label %q ends with a hyphen, which DNS host names cannot (RFC 952/1123), so clients never request it", l)
+		case len(l) > 63:
+			add(ProblemHostLabel, "host label %.20q... is longer than 63 characters (RFC 1035)", l)
+		}
+	}
+	if strings.Contains(host, "_") {
+		add(ProblemUnderscore, "host %q contains '_', which is not valid in a DNS host name (RFC 952/1123): standard resolvers and some clients refuse it, though Windows DNS, NetBIOS and browsers accept it; keep the SPN only if clients really reach the server by this name", host)
+	}
 }
 
 func isScheme(s string) bool {
@@ -204,7 +288,8 @@ func isWebClass(c string) bool {
 }
 
 // badHostRune reports characters that cannot appear in a DNS or NetBIOS host
-// name as clients send it ('_' is tolerated: it exists in real DNS).
+// name as clients send it ('_' is left to checkLabels, which flags it as
+// advisory: it exists in real DNS).
 func badHostRune(r rune) bool {
 	if r == '.' || r == '-' || r == '_' {
 		return false
@@ -253,12 +338,13 @@ func (s SPN) WithClass(class string) SPN {
 }
 
 // Repaired returns the SPN a malformed value most likely meant: the URL
-// scheme, web paths and a trailing dot removed, surrounding whitespace
-// trimmed, an unreadable port dropped. It reports false when the SPN is
-// already well-formed or cannot be repaired (no class, empty host, whitespace
-// inside).
+// scheme, web paths, a realm suffix and a trailing dot removed, surrounding
+// whitespace trimmed, an unreadable port dropped. It reports false when the
+// SPN has no problem other than advisory ones, or cannot be repaired (no
+// class, empty host, whitespace inside, an invalid host label). The result
+// may keep an advisory problem ("HTTP/web_01@CORP.COM" gives "HTTP/web_01").
 func (s SPN) Repaired() (SPN, bool) {
-	if len(s.Problems()) == 0 {
+	if len(serious(s.Problems())) == 0 {
 		return s, false
 	}
 	raw := strings.TrimSpace(s.String())
@@ -269,6 +355,7 @@ func (s SPN) Repaired() (SPN, bool) {
 	if i := strings.Index(rest, "://"); i >= 0 && isScheme(rest[:i]) {
 		rest = rest[i+3:]
 	}
+	rest, _, _ = cutRealm(rest)
 	hostPort, tail, hasTail := strings.Cut(rest, "/")
 	c := SPN{ServiceClass: class}
 	if hasTail && !isWebClass(class) && tail != "" && !strings.Contains(tail, "/") {
@@ -282,7 +369,7 @@ func (s SPN) Repaired() (SPN, bool) {
 		}
 	}
 	c.Host = strings.TrimSuffix(host, ".")
-	if len(c.Problems()) > 0 {
+	if len(serious(c.Problems())) > 0 {
 		return SPN{}, false
 	}
 	return c, true

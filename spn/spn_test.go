@@ -1,7 +1,10 @@
 package spn
 
 import (
+	"context"
 	"errors"
+	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -17,7 +20,6 @@ func TestParseValid(t *testing.T) {
 		{"MSSQLSvc/sql01.corp.example.com:1433", "MSSQLSvc", "sql01.corp.example.com", "", 1433, "MSSQLSvc/sql01.corp.example.com:1433", "mssqlsvc/sql01.corp.example.com:1433"},
 		{"ldap/dc01.corp.example.com/corp.example.com", "ldap", "dc01.corp.example.com", "corp.example.com", 0, "ldap/dc01.corp.example.com/corp.example.com", "ldap/dc01.corp.example.com/corp.example.com"},
 		{"GC/dc01.corp.example.com:3268/corp.example.com", "GC", "dc01.corp.example.com", "corp.example.com", 3268, "GC/dc01.corp.example.com:3268/corp.example.com", "gc/dc01.corp.example.com:3268/corp.example.com"},
-		{"HTTP/under_score.example.com", "HTTP", "under_score.example.com", "", 0, "HTTP/under_score.example.com", "http/under_score.example.com"},
 	}
 	for _, tt := range tests {
 		s, err := Parse(tt.in)
@@ -58,6 +60,16 @@ func TestParseMalformed(t *testing.T) {
 		{"/portal", []ProblemKind{ProblemNoClass}, ""},
 		{"HTTP/por;tal", []ProblemKind{ProblemHostCharacters}, ""},
 		{"", []ProblemKind{ProblemNoClass}, ""},
+		{"HTTP/web01@CORP.EXAMPLE.COM", []ProblemKind{ProblemRealm}, "HTTP/web01"},
+		{"MSSQLSvc/sql01.corp.example.com:1433@CORP.EXAMPLE.COM", []ProblemKind{ProblemRealm}, "MSSQLSvc/sql01.corp.example.com:1433"},
+		{"HTTP/web01@", []ProblemKind{ProblemRealm}, "HTTP/web01"},
+		{"HTTP/marklogic_hostname@ACTIVEDIRECTORY.MARKLOGIC.COM", []ProblemKind{ProblemRealm, ProblemUnderscore}, "HTTP/marklogic_hostname"},
+		{"MSSQLSvc/-sqlread:31436", []ProblemKind{ProblemHostLabel}, ""},
+		{"HTTP/web-.example.com", []ProblemKind{ProblemHostLabel}, ""},
+		{"HTTP/web..example.com", []ProblemKind{ProblemHostLabel}, ""},
+		{"HTTP/.example.com", []ProblemKind{ProblemHostLabel}, ""},
+		{"HTTP/" + strings.Repeat("a", 64) + ".example.com", []ProblemKind{ProblemHostLabel}, ""},
+		{"HTTP/under_score.example.com", []ProblemKind{ProblemUnderscore}, ""},
 	}
 	for _, tt := range tests {
 		s, err := Parse(tt.in)
@@ -88,6 +100,45 @@ func TestParseMalformed(t *testing.T) {
 	}
 }
 
+// An underscore is flagged, not condemned: the SyntaxError says it is
+// advisory, and an expected SPN with one is still checked for ownership.
+func TestParseAdvisory(t *testing.T) {
+	var se *SyntaxError
+	_, err := Parse("HTTP/marklogic_hostname")
+	if !errors.As(err, &se) || !se.Advisory() || len(se.Problems) != 1 || se.Problems[0].Kind != ProblemUnderscore {
+		t.Errorf("underscore: %v", err)
+	}
+	_, err = Parse("HTTP/marklogic_hostname@ACTIVEDIRECTORY.MARKLOGIC.COM")
+	if !errors.As(err, &se) || se.Advisory() {
+		t.Errorf("realm and underscore: %v", err)
+	}
+	for k := ProblemNoClass; k <= ProblemUnderscore; k++ {
+		if k.String() == "unknown problem" || k.Advisory() != (k == ProblemUnderscore) {
+			t.Errorf("kind %d: %q advisory %v", k, k, k.Advisory())
+		}
+	}
+
+	v, ok := MalformedVerdict("HTTP/marklogic_hostname", "testuser")
+	if !ok || v.Kind != Malformed || len(v.Fix) != 0 || !strings.Contains(v.Detail, "not valid in a DNS host name") || !strings.Contains(v.Note, "setspn -D HTTP/marklogic_hostname testuser") {
+		t.Errorf("advisory verdict = %+v", v)
+	}
+	v, ok = MalformedVerdict("HTTP/marklogic_hostname@ACTIVEDIRECTORY.MARKLOGIC.COM", "testuser")
+	if !ok || len(v.Fix) != 2 || v.Fix[0] != "setspn -D HTTP/marklogic_hostname@ACTIVEDIRECTORY.MARKLOGIC.COM testuser" ||
+		v.Fix[1] != "setspn -S HTTP/marklogic_hostname testuser" || !strings.Contains(v.Detail, "realm suffix") {
+		t.Errorf("realm verdict = %+v", v)
+	}
+	v, ok = MalformedVerdict("MSSQLSvc/-sqlread:31436", "mssql-master")
+	if !ok || !reflect.DeepEqual(v.Fix, []string{"setspn -D MSSQLSvc/-sqlread:31436 mssql-master"}) || !strings.Contains(v.Detail, "starts with a hyphen") {
+		t.Errorf("hyphen verdict = %+v", v)
+	}
+
+	d := NewMemoryDirectory([]Account{{Name: `CORP\svc_web`, SPNs: []string{"HTTP/web_01.corp.example.com"}}}, true)
+	vs, err := Evaluate(context.Background(), d, []Expectation{{SPN: New("HTTP", "web_01.corp.example.com"), Owner: AccountOwner(`CORP\svc_web`)}})
+	if err != nil || len(vs) == 0 || vs[0].Kind != OK {
+		t.Errorf("expected SPN with an underscore: %+v %v", vs, err)
+	}
+}
+
 func TestEqualAndBuild(t *testing.T) {
 	a := MustParse("HTTP/Portal.Example.COM")
 	b := New("http", "portal.example.com")
@@ -110,7 +161,8 @@ func TestEqualAndBuild(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{"HTTP/web01", "HTTP/https://x/y", "MSSQLSvc/a:1433/b", "HTTP/a:", "HTTP/[::1]:80", " / ", "HTTP/\xff\xfe", "x/a:b:c"} {
+	for _, s := range []string{"HTTP/web01", "HTTP/https://x/y", "MSSQLSvc/a:1433/b", "HTTP/a:", "HTTP/[::1]:80", " / ", "HTTP/\xff\xfe", "x/a:b:c",
+		"HTTP/h_st@REALM", "MSSQLSvc/-x:1", "HTTP/a..b.", "HTTP/x@y/z", "HTTP/https://u@h:80/p@R"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
@@ -122,10 +174,11 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("err %v but Problems %v", err, s.Problems())
 		}
 		if r, ok := s.Repaired(); ok {
-			if len(r.Problems()) != 0 {
+			if len(serious(r.Problems())) != 0 {
 				t.Fatalf("Repaired %q has problems %v", r, r.Problems())
 			}
-			if r2, err := Parse(r.String()); err != nil || !r2.Equal(r) {
+			var se *SyntaxError
+			if r2, err := Parse(r.String()); (err != nil && !(errors.As(err, &se) && se.Advisory())) || !r2.Equal(r) {
 				t.Fatalf("Repaired %q does not round-trip: %v", r, err)
 			}
 		}
