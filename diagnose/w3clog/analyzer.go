@@ -53,18 +53,23 @@ func (o *Options) withDefaults() Options {
 	if r.MaxGroups <= 0 {
 		r.MaxGroups = 100000
 	}
-	if r.ChunkSize < 4096 {
-		r.ChunkSize = 4096
+	if r.ChunkSize < minChunkSize {
+		r.ChunkSize = minChunkSize
 	}
 	return r
 }
+
+// minChunkSize is the smallest Options.ChunkSize; tests lower it to cross
+// many chunk boundaries with small inputs.
+var minChunkSize int64 = 4096
 
 // ErrNotW3C is matched (errors.Is) by a FormatError: the input is not a
 // W3C extended log.
 var ErrNotW3C = errors.New("not a W3C extended log")
 
 // FormatError reports input that is not a W3C extended log file: its first
-// line is not a directive, or a data line comes before any #Fields.
+// non-empty line is neither a directive nor a log line of a default IIS
+// field set (see "Lines without #Fields" in the package doc).
 type FormatError struct {
 	File   string
 	Line   int64
@@ -79,9 +84,11 @@ func (e *FormatError) Error() string {
 // Is makes errors.Is(err, ErrNotW3C) true.
 func (e *FormatError) Is(target error) bool { return target == ErrNotW3C }
 
-// Warning is a line that could not be classified (truncated, garbled, too
-// long, a last line without line terminator), a field value that is not a
-// number, or an odd directive. Warnings never stop the analysis.
+// Warning is a line that could not be read (truncated, garbled, wrapped,
+// too long, a template with placeholders, a last line without line
+// terminator, a line before any #Fields that fits no default IIS field
+// set), a field set assumed for lines without #Fields, a field value that
+// is not a number, or an odd directive. Warnings never stop the analysis.
 type Warning struct {
 	File    string
 	Line    int64
@@ -129,6 +136,18 @@ type Summary struct {
 	Lines      int64 // physical lines read
 	Directives int64 // directive lines (#Software, #Fields, ...)
 	Requests   int64 // data lines parsed
+	// Unread counts the non-empty lines that are neither directives nor
+	// requests: lines that could not be read, each reported as a Warning
+	// with its line number. Requests == 0 with Unread > 0 means nothing
+	// could be read, not that nothing failed.
+	Unread int64
+	// Assumed counts the requests read from lines without a #Fields
+	// directive before them, with a default IIS field set that the
+	// shapes of their values fit. AssumedLayouts lists those field sets
+	// (as #Fields would, names separated by spaces) in order of first
+	// use; a Warning at the first line read with each says so too.
+	Assumed        int64
+	AssumedLayouts []string
 	// ByStatus counts requests by HTTP status (100-599).
 	ByStatus map[int]int64
 	// Unauthorized counts 401 responses; Handshake + Failed == Unauthorized.
@@ -248,6 +267,11 @@ func (t *tally) merge(o *tally, lineOff int64, maxWarn, maxGroups int) {
 	t.lines += o.lines
 	t.requests += o.requests
 	t.directives += o.directives
+	t.unread += o.unread
+	t.assumed += o.assumed
+	for _, f := range o.assumedLay {
+		t.addAssumed(f)
+	}
 	for i, c := range o.status {
 		t.status[i] += c
 	}
@@ -321,6 +345,8 @@ func (t *tally) summary(maxWarn int) *Summary {
 		Lines:        t.lines,
 		Directives:   t.directives,
 		Requests:     t.requests,
+		Unread:       t.unread,
+		Assumed:      t.assumed,
 		ByStatus:     make(map[int]int64),
 		Unauthorized: t.n401,
 		Handshake:    t.hs,
@@ -332,6 +358,7 @@ func (t *tally) summary(maxWarn int) *Summary {
 			s.ByStatus[i] = c
 		}
 	}
+	s.AssumedLayouts = append([]string(nil), t.assumedLay...)
 	for _, g := range t.groups {
 		s.Groups = append(s.Groups, g.group())
 	}

@@ -30,14 +30,41 @@
 // Each file's "#Fields:" directive defines its columns, in any order, and a
 // file may change them mid-way (after an IIS restart or a logging change).
 // "-" is an empty value; cs-username, sc-substatus and sc-win32-status may
-// be missing entirely. Truncated or garbled lines (wrong field count, a
-// line over 64 KiB, NUL padding after a crash) become Warnings with their
-// file:line and never stop the analysis. Input that is not a W3C log (its
-// first line is not a directive, or data comes before any #Fields) is a
-// *FormatError matching ErrNotW3C. A value that is not a number where one
-// is expected (sc-status, sc-substatus, sc-win32-status not a 32-bit
-// unsigned number) is a Warning too; a bad sc-substatus or sc-win32-status
-// is then taken as not logged.
+// be missing entirely. Blanks around a line (documentation samples end
+// lines with spaces, page extraction indents them) are ignored, as they
+// are around #Fields.
+//
+// No line is dropped silently: every non-empty line is a directive, a
+// request (Summary.Requests) or a line that could not be read
+// (Summary.Unread), and each line not read is a Warning with its
+// file:line: a wrong field count (truncated, garbled, a line wrapped over several
+// lines), a line over 64 KiB, NUL padding after a crash, a 401 whose date
+// or time is not one (a documentation template with "DateTime IP"
+// placeholders). So Requests == 0 tells "nothing could be read" from "no
+// failure". Warnings never stop the analysis. A value that is not a
+// number where one is expected (sc-status, sc-substatus, sc-win32-status
+// not a 32-bit unsigned number) is a Warning too; the request is counted,
+// and a bad sc-substatus or sc-win32-status is taken as not logged.
+//
+// # Lines without #Fields
+//
+// Excerpts pasted into tickets and forums often lack the directives. A
+// line before any #Fields directive is read with a default IIS field set
+// when the shapes of its values fit that set field by field (a date
+// YYYY-MM-DD, a time hh:mm:ss, IPv4 or IPv6 addresses, an upper-case
+// method, a port, a status of 100-599, numeric substatus, win32 status and
+// time-taken): the IIS 8.5+ default (date time s-ip cs-method cs-uri-stem
+// cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer)
+// sc-status sc-substatus sc-win32-status time-taken), the same without
+// cs(Referer) (IIS 7-8.0, and the Web Management Service log), the same
+// without time-taken, and the IIS 6 default (neither). The field count
+// alone never decides. The first line read with a field set, and each
+// change of field set, is a Warning naming it; Summary.Assumed counts the
+// requests read so and Summary.AssumedLayouts lists the field sets. A line
+// that fits none is not read and is reported. Input whose first non-empty
+// line is neither a directive nor a line starting with a W3C date and time
+// (an agent log, the comma-separated IIS format) is not a W3C log: a
+// *FormatError matching ErrNotW3C, and nothing of the file is counted.
 //
 // # Truncated files
 //
@@ -50,10 +77,13 @@
 // Summary.Lines, reported as a Warning with its file:line ("last line has
 // no line terminator"), and not classified (not a request, not a 401).
 // A last directive line without terminator is still applied, with the same
-// warning. The one exception is a last line that ends in "\r": only the
-// "\n" of its CRLF is missing, its content is complete, and it is
-// classified normally. The streaming and the parallel path apply the same
-// rule.
+// warning. Two exceptions: a last line that ends in "\r" lost only the
+// "\n" of its CRLF, its content is complete, and it is classified
+// normally; a last line with the full field count whose last field is
+// not one the classifier reads (time-taken, as in the default field sets)
+// can only have lost part of that field, so it is classified, still with
+// the warning (pasted excerpts usually end so). The streaming and the
+// parallel path apply the same rule.
 //
 // [Analyzer] streams any io.Reader (UTF-8, UTF-8 with BOM or UTF-16) and can
 // accumulate several files. Memory does not grow with the number of lines:
@@ -63,7 +93,7 @@
 // file into chunks at line boundaries, classifies them on all cores with
 // byte-level field splitting (timestamps are parsed only for 401 lines),
 // and merges the chunk results into exactly the summary the streaming path
-// gives. On a 1 GiB generated log it takes about as much CPU time as
+// gives (lines before any #Fields are read in order, not in parallel). On a 1 GiB generated log it takes about as much CPU time as
 // `LC_ALL=C grep -c ' 401 '` takes to count the lines with " 401 ", and
 // less wall time when both cores are free (scripts/bench-w3clog.sh).
 //

@@ -36,6 +36,11 @@ type chunkJob struct {
 	i          int
 	start, end int64
 	assumed    *layout
+	// begun and guess are the state of the lines before the chunk (a
+	// non-empty line was seen; the field set of the last line read
+	// without #Fields), known when the chunk is classified again.
+	begun bool
+	guess *knownLayout
 }
 
 type chunkRes struct {
@@ -43,6 +48,8 @@ type chunkRes struct {
 	t          *tally
 	prefixData bool
 	endLay     *layout
+	begun      bool
+	endGuess   *knownLayout
 	err        error
 }
 
@@ -166,6 +173,8 @@ func readerAtTally(ctx context.Context, path string, order int, f io.ReaderAt, s
 	total := newTally()
 	held := make(map[int]chunkRes)
 	var endLay *layout
+	var begun bool
+	var lastGuess *knownLayout
 	var lineOff int64
 	var redo *chunker
 	for next := 0; next < nchunks; {
@@ -190,7 +199,7 @@ func readerAtTally(ctx context.Context, path string, order int, f io.ReaderAt, s
 					redo = newChunker(f, size, base)
 				}
 				j := r.job
-				j.assumed = endLay
+				j.assumed, j.begun, j.guess = endLay, begun, lastGuess
 				r = redo.run(ctx, path, order, o, j, false)
 				if r.err != nil {
 					var fe *FormatError
@@ -202,6 +211,10 @@ func readerAtTally(ctx context.Context, path string, order int, f io.ReaderAt, s
 			}
 			if r.endLay != nil || r.job.i == 0 {
 				endLay = r.endLay
+			}
+			begun = begun || r.begun
+			if r.endGuess != nil {
+				lastGuess = r.endGuess
 			}
 			total.merge(r.t, lineOff, o.MaxWarnings, o.MaxGroups)
 			lineOff += r.t.lines
@@ -239,7 +252,8 @@ const readSize = 256 << 10
 // buffered.
 func (c *chunker) fill() error {
 	if c.buf == nil {
-		c.buf = make([]byte, readSize+maxLine+1)
+		// A small file (a pasted excerpt) needs no more than its size.
+		c.buf = make([]byte, min(readSize+maxLine+1, c.size+1))
 	}
 	keep := 0
 	if c.pos >= c.bufOff && c.pos < c.bufOff+int64(c.n) {
@@ -327,6 +341,7 @@ func (c *chunker) skipLine() error {
 func (c *chunker) run(ctx context.Context, path string, order int, o *Options, j chunkJob, speculative bool) chunkRes {
 	p := newProc(path, order, o, j.assumed)
 	p.speculative = speculative
+	p.begun, p.guess = j.begun, j.guess
 	res := chunkRes{job: j}
 	c.pos = j.start
 	c.bufOff, c.n = 0, 0
@@ -359,6 +374,7 @@ func (c *chunker) run(ctx context.Context, path string, order int, o *Options, j
 	if !p.sawFields {
 		res.endLay = nil // the chunk does not determine the layout
 	}
+	res.begun, res.endGuess = p.begun, p.guess
 	p.lookahead = true
 	for n := 0; p.qhead < len(p.queue); n++ {
 		if n&1023 == 0 && ctx.Err() != nil {

@@ -46,6 +46,9 @@ type layout struct {
 	idx   [nKnown]int // field index, or -1 when the directive lacks it
 	fwd   int         // fields [0, fwd) are located walking forward
 	back  int         // fields [n-back, n) are located walking backward
+	// lastUsed is true when the classifier reads the last field: a cut
+	// last line can then not be classified (see "Truncated files").
+	lastUsed bool
 }
 
 // parseFields compiles the value of a #Fields directive (the text after
@@ -95,6 +98,11 @@ func parseFields(v []byte) *layout {
 		}
 	}
 	l.back = l.n - minBack
+	for _, i := range l.idx {
+		if i == l.n-1 {
+			l.lastUsed = true
+		}
+	}
 	return l
 }
 

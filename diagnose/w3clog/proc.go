@@ -40,6 +40,19 @@ type tally struct {
 	warns      []Warning
 	nwarn      int64
 	directives int64
+	unread     int64    // data lines not read (each has a warning)
+	assumed    int64    // requests read with a layout assumed (no #Fields)
+	assumedLay []string // distinct assumed layouts, in order of first use
+}
+
+// addAssumed records a layout assumed for lines without #Fields.
+func (t *tally) addAssumed(fields string) {
+	for _, f := range t.assumedLay {
+		if f == fields {
+			return
+		}
+	}
+	t.assumedLay = append(t.assumedLay, fields)
 }
 
 func newTally() *tally { return &tally{groups: make(map[string]*gacc)} }
@@ -71,8 +84,12 @@ type proc struct {
 	lay          *layout
 	prefixData   bool // a data line was seen before the first #Fields (chunks)
 	sawFields    bool
-	lookahead    bool // past the chunk end: only resolve pending legs
-	final        bool // the current line is the file's last and has no "\n"
+	begun        bool         // a non-empty line was seen (FormatError only before)
+	guess        *knownLayout // layout of the last line read without #Fields
+	guessed      bool         // lay is guess.lay, not a #Fields directive
+	fbuf         [][]byte     // fields of a line without #Fields
+	lookahead    bool         // past the chunk end: only resolve pending legs
+	final        bool         // the current line is the file's last and has no "\n"
 	starts, ends []int
 	fwdDone      bool // fields [0, lay.fwd) of the current line are located
 	kbuf         []byte
@@ -116,13 +133,22 @@ func (p *proc) warn(line int64, format string, args ...any) {
 	}
 }
 
+// unreadLine reports a data line that is not read.
+func (p *proc) unreadLine(line int64, format string, args ...any) {
+	if p.lookahead {
+		return
+	}
+	p.t.unread++
+	p.warn(line, format, args...)
+}
+
 // tooLong accounts for a line longer than maxLine.
 func (p *proc) tooLong() {
 	p.ln++
 	if !p.lookahead {
 		p.t.lines++
 	}
-	p.warn(p.ln, "line longer than %d bytes skipped", maxLine)
+	p.unreadLine(p.ln, "line longer than %d bytes skipped", maxLine)
 }
 
 // lastLine processes the file's last line when it does not end in "\n"
@@ -150,6 +176,15 @@ func (p *proc) line(b []byte) {
 		b = b[:n-1]
 		cut = false
 	}
+	// IIS writes no blanks around a line, but pasted excerpts have them
+	// (documentation pages end lines with two spaces, page extraction
+	// indents them): #Fields ignores them, so data lines do too.
+	if n := len(b); n > 0 && (b[n-1] == ' ' || b[n-1] == '\t') {
+		b = bytes.TrimRight(b, " \t")
+	}
+	if len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = bytes.TrimLeft(b, " \t")
+	}
 	if len(b) == 0 {
 		return
 	}
@@ -164,57 +199,58 @@ func (p *proc) line(b []byte) {
 		p.expire(ln)
 	}
 	l := p.lay
-	if l == nil {
-		if p.lookahead {
-			return
-		}
-		if p.speculative {
-			p.prefixData = true
-			return
-		}
-		reason := "data line before any #Fields directive"
-		if ln == 1 {
-			reason = "first line is not a W3C directive"
-		}
-		if bytes.Count(b, []byte(", ")) >= 10 {
-			reason += " (looks like the comma-separated IIS log format; W3C is required)"
-		}
-		p.err = &FormatError{File: p.file, Line: ln, Reason: reason}
-		return
-	}
 	if !p.sawFields {
-		p.prefixData = true
+		if l == nil || p.guessed {
+			if l = p.headerless(b, ln); l == nil {
+				return
+			}
+		} else {
+			p.prefixData = true
+		}
 	}
 	if nf := bytes.Count(b, []byte{' '}) + 1; nf != l.n {
-		if cut {
-			p.warn(ln, "line has %d fields, #Fields declares %d; %s: not classified", nf, l.n, unterminatedMsg)
-		} else {
-			p.warn(ln, "line has %d fields, #Fields declares %d (truncated or garbled)", nf, l.n)
-		}
+		p.mismatch(b, ln, nf, cut)
 		return
 	}
 	if cut {
 		// Its last field may be cut short ("2148074254" -> "21480") and
-		// nothing tells: the line is not counted as a request at all.
-		p.warn(ln, "%s: not classified, its last field may be cut short", unterminatedMsg)
-		return
+		// nothing tells: unless the classifier does not read that field,
+		// the line is not counted as a request at all.
+		if l.lastUsed {
+			p.unreadLine(ln, "%s: not classified, its last field may be cut short", unterminatedMsg)
+			return
+		}
+		p.warn(ln, "%s: classified, as only its last field (%s, not used) can be cut short", unterminatedMsg, l.names[l.n-1])
 	}
 	// Fields at the end of the line are located now; those at the start
 	// only when a 401 or a pending handshake needs them (see field).
 	l.locateBack(b, p.starts, p.ends)
 	p.fwdDone = l.fwd == 0
+	st, stOK := p.num(b, kStatus)
 	if p.lookahead {
-		if p.qhead < len(p.queue) {
-			st, ok := p.num(b, kStatus)
-			if ok {
-				p.resolve(b, st)
-			}
+		if p.qhead < len(p.queue) && stOK && (st != 401 || p.validTime(b)) {
+			p.resolve(b, st)
 		}
 		return
 	}
+	// The 401s are what conclusions are drawn from: one whose date or
+	// time is not one (a documentation template, "DateTime IP ...") is
+	// not read. Other lines' timestamps are not parsed (fast path).
+	var ts int64
+	var hasTS bool
+	if stOK && st == 401 {
+		var valid bool
+		if ts, hasTS, valid = p.timestamp(b); !valid {
+			p.unreadLine(ln, "401 line whose date %q or time %q is not a W3C date and time (YYYY-MM-DD hh:mm:ss): a template with placeholders? not read",
+				p.field(b, kDate), p.field(b, kTime))
+			return
+		}
+	}
 	p.t.requests++
-	st, ok := p.num(b, kStatus)
-	if !ok {
+	if p.guessed {
+		p.t.assumed++
+	}
+	if !stOK {
 		if l.idx[kStatus] >= 0 {
 			p.warn(ln, "sc-status %q is not a number", p.field(b, kStatus))
 		}
@@ -251,13 +287,33 @@ func (p *proc) line(b []byte) {
 	switch {
 	case subOK && sub == 2 && w32OK && w32 == 5:
 		p.t.hs++
-		p.add(b, ln, st, sub, uint32(w32), true, true, false)
+		p.add(b, ln, st, sub, uint32(w32), true, true, false, ts, hasTS)
 	case leg:
-		p.addPending(b, ln)
+		p.addPending(b, ln, ts, hasTS)
 	default:
 		p.t.failed++
-		p.add(b, ln, st, sub, uint32(w32), w32OK, false, false)
+		p.add(b, ln, st, sub, uint32(w32), w32OK, false, false, ts, hasTS)
 	}
+}
+
+// mismatch reports a data line whose field count differs from #Fields.
+func (p *proc) mismatch(b []byte, ln int64, nf int, cut bool) {
+	l := p.lay
+	if cut {
+		p.unreadLine(ln, "line has %d fields, #Fields declares %d; %s: not classified", nf, l.n, unterminatedMsg)
+		return
+	}
+	hint := "truncated or garbled"
+	first := b
+	if i := bytes.IndexByte(b, ' '); i >= 0 {
+		first = b[:i]
+	}
+	if l.idx[kDate] == 0 && !isDate(first) {
+		hint = fmt.Sprintf("its first field %q is not a date: a template line with placeholders, or part of a line wrapped over several lines", first)
+	} else if l.idx[kDate] == 0 && nf < l.n {
+		hint = "truncated, garbled, or the start of a line wrapped over several lines"
+	}
+	p.unreadLine(ln, "line has %d fields, #Fields declares %d (%s): not read", nf, l.n, hint)
 }
 
 // field returns the bytes of a known field, or nil when the layout lacks it
@@ -298,19 +354,38 @@ func (p *proc) num(b []byte, k int) (int64, bool) {
 	return v, true
 }
 
-func (p *proc) timestamp(b []byte) (int64, bool) {
-	return parseTimestamp(p.field(b, kDate), p.field(b, kTime))
+// timestamp returns the request time from the date and time fields. has
+// is false when either is not logged; valid is false when a logged one is
+// not a W3C date (YYYY-MM-DD) or time (hh:mm:ss).
+func (p *proc) timestamp(b []byte) (ts int64, has, valid bool) {
+	d, t := p.field(b, kDate), p.field(b, kTime)
+	switch {
+	case d != nil && t != nil:
+		ts, ok := parseTimestamp(d, t)
+		return ts, ok, ok
+	case d != nil:
+		return 0, false, isDate(d)
+	case t != nil:
+		return 0, false, isTime(t)
+	}
+	return 0, false, true
+}
+
+// validTime reports whether the line's date and time, where logged, are
+// W3C dates and times.
+func (p *proc) validTime(b []byte) bool {
+	_, _, ok := p.timestamp(b)
+	return ok
 }
 
 // add counts a 401 into its group.
-func (p *proc) add(b []byte, ln int64, st, sub int64, w32 uint32, w32OK, hs, unanswered bool) {
+func (p *proc) add(b []byte, ln int64, st, sub int64, w32 uint32, w32OK, hs, unanswered bool, ts int64, hasTS bool) {
 	uri, ip, user := p.field(b, kURI), p.field(b, kClientIP), p.field(b, kUser)
 	if hs {
 		// Handshake groups are per URI only: client and user add nothing
 		// but cardinality (the anonymous leg has no user).
 		ip, user = nil, nil
 	}
-	ts, hasTS := p.timestamp(b)
 	p.addGroup(uri, ip, user, int(st), int(sub), w32, w32OK, hs, unanswered, ts, hasTS, ln)
 }
 
@@ -383,9 +458,8 @@ func (p *proc) pendKey(b []byte) []byte {
 	return k
 }
 
-func (p *proc) addPending(b []byte, ln int64) {
+func (p *proc) addPending(b []byte, ln int64, ts int64, hasTS bool) {
 	key := string(p.pendKey(b))
-	ts, hasTS := p.timestamp(b)
 	w32, _ := p.num(b, kWin32)
 	p.pend[key] = len(p.queue)
 	p.queue = append(p.queue, pendLeg{key: key, uri: string(p.field(b, kURI)), ip: string(p.field(b, kClientIP)),
@@ -469,6 +543,7 @@ func (p *proc) finish() {
 }
 
 func (p *proc) directive(b []byte, ln int64) {
+	p.begun = true
 	if !p.lookahead {
 		p.t.directives++
 	}
@@ -486,6 +561,7 @@ func (p *proc) directive(b []byte, ln int64) {
 			l = p.lay
 		}
 		p.sawFields = true
+		p.guessed = false
 		p.setLayout(l)
 	}
 }

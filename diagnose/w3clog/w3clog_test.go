@@ -220,8 +220,9 @@ func TestHandshakeWindow(t *testing.T) {
 func TestNotW3C(t *testing.T) {
 	inputs := map[string]string{
 		"agent":      "<event date='11/24/2026 09:01:02.1230000 -06:00' severity='2'><![CDATA[hello]]></event>\n",
-		"no-fields":  "#Software: Microsoft Internet Information Services 10.0\n2026-11-24 09:00:00 10.0.0.1 GET / - 80 - 10.0.0.2 - - 200 0 0 1\n",
 		"iis-format": "10.0.0.2, -, 11/24/2026, 9:00:00, W3SVC1, SMP01, 10.0.0.10, 15, 300, 1200, 401, 2148074252, GET, /Altiris/Console/, -,\n",
+		// The first non-empty line decides, wherever the chunks fall.
+		"blank-then-text": strings.Repeat("\r\n", 5000) + "hello\r\n2026-11-24 09:00:00 10.0.0.1 GET / - 80 - 10.0.0.2 - - 200 0 0 1\r\n",
 	}
 	for name, in := range inputs {
 		_, err := stream(t, name, []byte(in), nil)
@@ -229,7 +230,7 @@ func TestNotW3C(t *testing.T) {
 		if !errors.As(err, &fe) || !errors.Is(err, ErrNotW3C) || fe.File != name {
 			t.Fatalf("%s: stream error %v", name, err)
 		}
-		_, err2 := AnalyzeFile(context.Background(), writeTemp(t, []byte(in)), nil)
+		_, err2 := AnalyzeFile(context.Background(), writeTemp(t, []byte(in)), &Options{ChunkSize: 4096})
 		var fe2 *FormatError
 		if !errors.As(err2, &fe2) || fe2.Line != fe.Line || fe2.Reason != fe.Reason {
 			t.Fatalf("%s: AnalyzeFile error %v, stream %v", name, err2, err)
@@ -237,13 +238,23 @@ func TestNotW3C(t *testing.T) {
 		if name == "iis-format" && !strings.Contains(fe.Reason, "comma-separated") {
 			t.Fatalf("reason %q", fe.Reason)
 		}
+		if name == "blank-then-text" && fe.Line != 5001 {
+			t.Fatalf("line %d", fe.Line)
+		}
 	}
-	// A data line before #Fields deep in a chunked file is found at its line.
+	// Directives without #Fields, then a line of the IIS default field
+	// set: read with the assumed field set and a warning saying so.
+	s := checkBothPaths(t, []byte("#Software: Microsoft Internet Information Services 10.0\n2026-11-24 09:00:00 10.0.0.1 GET / - 80 - 10.0.0.2 - - 401 1 2148074252 1\n"), []int64{4096})
+	if s.Requests != 1 || s.Assumed != 1 || s.Failed != 1 || s.WarningCount != 1 || s.Warnings[0].Line != 2 ||
+		!strings.Contains(s.Warnings[0].Message, "IIS 8.5+ default") || len(s.AssumedLayouts) != 1 {
+		t.Fatalf("no-fields: %s %v %v", brief(s), s.Warnings, s.AssumedLayouts)
+	}
+	// A line before #Fields deep in a chunked file that fits no field set
+	// is reported at its line, and not read.
 	data := []byte(strings.Repeat("#Date: 2026-11-24 00:00:00\n", 400) + "2026-11-24 00:00:00 x\n")
-	_, err := AnalyzeFile(context.Background(), writeTemp(t, data), &Options{ChunkSize: 4096})
-	var fe *FormatError
-	if !errors.As(err, &fe) || fe.Line != 401 {
-		t.Fatalf("deep error %v", err)
+	s = checkBothPaths(t, data, []int64{4096})
+	if s.Requests != 0 || s.Unread != 1 || s.WarningCount != 1 || s.Warnings[0].Line != 401 {
+		t.Fatalf("deep: %s %v", brief(s), s.Warnings)
 	}
 	// Empty input is no error.
 	if s, err := stream(t, "e", nil, nil); err != nil || s.Lines != 0 {

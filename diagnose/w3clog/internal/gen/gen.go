@@ -19,6 +19,10 @@ var (
 	Default  = []string{"date", "time", "s-ip", "cs-method", "cs-uri-stem", "cs-uri-query", "s-port", "cs-username", "c-ip", "cs(User-Agent)", "cs(Referer)", "sc-status", "sc-substatus", "sc-win32-status", "time-taken"}
 	Extended = []string{"date", "time", "s-sitename", "s-computername", "s-ip", "cs-method", "cs-uri-stem", "cs-uri-query", "s-port", "cs-username", "c-ip", "cs-version", "cs(User-Agent)", "cs(Cookie)", "cs(Referer)", "cs-host", "sc-status", "sc-substatus", "sc-win32-status", "sc-bytes", "cs-bytes", "time-taken"}
 	Odd      = []string{"time", "c-ip", "cs-username", "sc-win32-status", "sc-substatus", "sc-status", "cs-method", "cs-uri-stem", "date", "time-taken"}
+	// NoReferer is the default field set of IIS 7-8.0 and of the WMSvc
+	// log; IIS6 that of IIS 6.0 (no cs(Referer), no time-taken).
+	NoReferer = []string{"date", "time", "s-ip", "cs-method", "cs-uri-stem", "cs-uri-query", "s-port", "cs-username", "c-ip", "cs(User-Agent)", "sc-status", "sc-substatus", "sc-win32-status", "time-taken"}
+	IIS6      = []string{"date", "time", "s-ip", "cs-method", "cs-uri-stem", "cs-uri-query", "s-port", "cs-username", "c-ip", "cs(User-Agent)", "sc-status", "sc-substatus", "sc-win32-status"}
 )
 
 // Config says what to write.
@@ -37,6 +41,9 @@ type Config struct {
 	GarbleEvery int
 	// LF writes "\n" line ends instead of IIS's "\r\n".
 	LF bool
+	// NoHeader writes no directives at all, as in an excerpt pasted
+	// without its header (layouts still switch every HeaderEvery bytes).
+	NoHeader bool
 }
 
 // Stats counts what was written.
@@ -139,6 +146,9 @@ func Write(w io.Writer, c Config) (Stats, error) {
 	}
 	header := func() error {
 		lastHeader = st.Bytes
+		if c.NoHeader {
+			return nil
+		}
 		t := time.Unix(now, 0).UTC().Format(time.DateTime)
 		for _, d := range []string{
 			"#Software: Microsoft Internet Information Services 10.0",

@@ -87,8 +87,8 @@ func run(args []string) error {
 			}
 		}
 		el := time.Since(start)
-		fmt.Printf("analyzed: %d lines, %d requests, %d 401 (%d handshake, %d failed), %d groups, %d warnings in %.3fs\n",
-			s.Lines, s.Requests, s.Unauthorized, s.Handshake, s.Failed, len(s.Groups), s.WarningCount, el.Seconds())
+		fmt.Printf("analyzed: %d lines, %d requests, %d unread, %d 401 (%d handshake, %d failed), %d groups, %d warnings in %.3fs\n",
+			s.Lines, s.Requests, s.Unread, s.Unauthorized, s.Handshake, s.Failed, len(s.Groups), s.WarningCount, el.Seconds())
 		return nil
 	}
 	return fmt.Errorf("unknown command %q", args[0])
