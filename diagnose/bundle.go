@@ -113,6 +113,13 @@ func LoadBundleFS(ctx context.Context, fsys fs.FS) (*Evidence, error) {
 			}
 		case strings.EqualFold(name, "applicationHost.config") && !e.IsDir():
 			b.loadConfig(name)
+		case name == "webconfig" && e.IsDir():
+			for _, rel := range b.files(name, "", true) {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+				b.loadWebConfig(rel)
+			}
 		case name == "setspn" && e.IsDir():
 			for _, rel := range b.files(name, ".txt", false) {
 				if err := ctx.Err(); err != nil {
@@ -157,6 +164,7 @@ func LoadBundleFS(ctx context.Context, fsys fs.FS) (*Evidence, error) {
 			b.unusable(EvUnrecognised, name, "", kind+" is not part of the evidence bundle layout (host.json, applicationHost.config, setspn/, klist/, ldif/, logs/iis|agent|smp/, http/); ignored")
 		}
 	}
+	b.attachWebConfigs()
 	if len(setspnOut) > 0 || len(ldif) > 0 {
 		dom := b.ev.Host.Domain
 		if dom != "" {
@@ -181,6 +189,62 @@ func LoadBundleFS(ctx context.Context, fsys fs.FS) (*Evidence, error) {
 type bundleLoader struct {
 	fsys fs.FS
 	ev   *Evidence
+	web  []*iisconfig.WebConfig
+}
+
+// loadWebConfig reads webconfig/<Site>/<app path>/web.config; the
+// directories below webconfig/ are the configuration path it applies to.
+func (b *bundleLoader) loadWebConfig(rel string) {
+	if !strings.EqualFold(path.Base(rel), "web.config") {
+		b.unusable(EvConfig, rel, "", "not a web.config (webconfig/<Site>/<app path>/web.config); ignored")
+		return
+	}
+	dir := strings.TrimPrefix(path.Dir(rel), "webconfig")
+	dir = strings.Trim(dir, "/")
+	if dir == "" {
+		b.unusable(EvConfig, rel, "", "a web.config directly under webconfig/ names no site (webconfig/<Site>/<app path>/web.config); ignored")
+		return
+	}
+	data := b.read(rel)
+	if data == nil {
+		return
+	}
+	wc, err := iisconfig.ParseWebConfig(rel, dir, bytes.NewReader(data))
+	if err != nil {
+		var pe *iisconfig.ParseError
+		loc := ""
+		if errors.As(err, &pe) && pe.Line > 0 {
+			loc = fmt.Sprint(pe.Line)
+		}
+		b.unusable(EvConfig, rel, loc, "not usable as a web.config: "+err.Error())
+		return
+	}
+	b.web = append(b.web, wc)
+}
+
+// attachWebConfigs layers the bundle's web.config files over the
+// applicationHost.config, as IIS merges them.
+func (b *bundleLoader) attachWebConfigs() {
+	if len(b.web) == 0 {
+		return
+	}
+	if b.ev.Config == nil {
+		for _, wc := range b.web {
+			b.unusable(EvConfig, wc.Name, "", "a web.config applies only over applicationHost.config, which the bundle does not have in usable form; ignored")
+		}
+		return
+	}
+	before := len(b.ev.Config.Warnings)
+	cfg := b.ev.Config.WithWebConfigs(b.web...)
+	for _, w := range cfg.Warnings[before:] {
+		b.warn(cfg.Position(w.Locator), "", w.Message)
+	}
+	for _, wc := range b.web {
+		for _, w := range wc.Warnings {
+			b.warn(wc.Name, "", w.Message)
+		}
+	}
+	b.ev.Config = cfg
 }
 
 // unusable records supplied evidence that could not be used, with a warning.
@@ -356,7 +420,11 @@ func (b *bundleLoader) loadConfig(name string) {
 		if errors.As(err, &pe) && pe.Line > 0 {
 			loc = fmt.Sprint(pe.Line)
 		}
-		b.unusable(EvConfig, name, loc, "not usable as applicationHost.config: "+err.Error()+"; configuration checks not verified")
+		msg := "not usable as applicationHost.config: " + err.Error() + "; configuration checks not verified"
+		if errors.Is(err, iisconfig.ErrWebConfig) {
+			msg += " (a web.config belongs under webconfig/<Site>/<app path>/web.config, beside the server's applicationHost.config)"
+		}
+		b.unusable(EvConfig, name, loc, msg)
 		return
 	}
 	b.ev.Config, b.ev.ConfigSource = cfg, name

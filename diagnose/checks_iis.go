@@ -158,7 +158,50 @@ with authPersistNonNTLM=false.`,
 			Requires: []EvidenceKind{EvConfig},
 			Run:      runWeakOrPerRequest,
 		},
+		{
+			ID:   "IIS011",
+			Name: "LockedSectionInWebConfig",
+			Doc: `web.config sets an authentication section that applicationHost.config locks (HTTP 500.19)
+
+The authentication sections are declared overrideModeDefault="Deny": a web.config may set them only
+where applicationHost.config unlocks the path (<location path="..." overrideMode="Allow">). A web.config
+that sets a locked section makes IIS answer every request under its path with HTTP 500.19 ("This
+configuration section cannot be used at this path"), so nobody authenticates there, whatever the
+settings say. Move the setting into applicationHost.config (appcmd ... /commit:apphost), or unlock the
+section for that path.`,
+			Severity: Error,
+			Requires: []EvidenceKind{EvConfig},
+			Run:      runLockedSectionInWebConfig,
+		},
 	}
+}
+
+func runLockedSectionInWebConfig(_ context.Context, p *Pass) error {
+	ev := p.Evidence
+	seen := map[string]bool{}
+	for _, s := range p.Applications() {
+		if s == nil {
+			continue
+		}
+		for _, w := range s.WebConfigErrors {
+			where := ev.Config.Position(w.Locator)
+			if seen[where+w.Message] {
+				continue
+			}
+			seen[where+w.Message] = true
+			p.Report(Finding{
+				Subject:  s.Path,
+				Message:  w.Message,
+				Evidence: []EvidenceRef{{Source: where, Detail: "web.config sets a section applicationHost.config locks"}},
+				Remediation: []Remedy{{
+					Summary: "Remove the section from the web.config and set it in applicationHost.config for " + s.Path + " (appcmd ... /commit:apphost)",
+					Choice:  "move-to-apphost",
+				}},
+				Cause: "locked-section:" + strings.ToLower(s.Path),
+			})
+		}
+	}
+	return nil
 }
 
 // appcmdExe is the path of appcmd.exe as administrators type it.

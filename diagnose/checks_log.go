@@ -372,7 +372,7 @@ func iisLogSummary(ctx context.Context, p *Pass) (*w3clog.Summary, error) {
 			p.Warn(EvidenceWarning{Source: w.File, Locator: strconv.FormatInt(w.Line, 10), Message: w.Message})
 		}
 		if n := s.WarningCount - int64(len(s.Warnings)); n > 0 {
-			p.Warn(EvidenceWarning{Source: "IIS logs", Message: fmt.Sprintf("%d more unreadable lines not listed", n)})
+			p.Warn(EvidenceWarning{Source: "IIS logs", Message: fmt.Sprintf("%d more warnings not listed (%d lines could not be read in all)", n, s.Unread)})
 		}
 		return s, nil
 	})
@@ -405,6 +405,22 @@ func runLOG002(ctx context.Context, p *Pass) error {
 		p.NotVerified("no request could be read from the IIS logs",
 			"the site's W3C log files as IIS writes them (u_ex*.log with their #Fields header, from the site's log folder)")
 		return nil
+	}
+	// What the conclusions rest on: lines that could not be read may hold
+	// failures, and a layout assumed for lines without #Fields is a guess.
+	var caveat string
+	if s.Assumed > 0 {
+		caveat += fmt.Sprintf(" (%d requests were read from lines without a #Fields header, assuming the layout %s)", s.Assumed, strings.Join(s.AssumedLayouts, "; "))
+	}
+	if s.Unread > 0 {
+		caveat += fmt.Sprintf(" (%d log lines could not be read: the conclusion rests on a partial read)", s.Unread)
+		// A line cut at the end of a file IIS was still writing is normal;
+		// more than that (over 1% of the requests, plus one) leaves the
+		// absence of failures unproven.
+		if s.Unread > s.Requests/100+1 {
+			p.NotVerified(fmt.Sprintf("%d IIS log lines could not be read", s.Unread),
+				"the complete u_ex*.log files as IIS writes them (with their #Fields header)")
+		}
 	}
 	byKey := map[failureKey][]w3clog.Group{}
 	var order []failureKey
@@ -478,7 +494,7 @@ func runLOG002(ctx context.Context, p *Pass) error {
 		if a.k.unanswered {
 			msg = fmt.Sprintf("NTLM challenge (401.1 SEC_E_NO_CREDENTIALS) not followed by a success from the same client %s on %s%s%s. ", times(a.count), a.k.uri, clients, timeSpan(a.first, a.last))
 		}
-		msg += "This is beyond the normal Negotiate/NTLM handshake (401 2 5, then 401 1 2148074254 for NTLM): repeated authentication errors are not expected; investigate."
+		msg += "This is beyond the normal Negotiate/NTLM handshake (401 2 5, then 401 1 2148074254 for NTLM): repeated authentication errors are not expected; investigate." + caveat
 		var refs []EvidenceRef
 		for j, g := range a.groups {
 			if j == 10 {

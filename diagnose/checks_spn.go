@@ -661,6 +661,11 @@ const ldifdeSettle = `an ldifde export (ldifde -f spns.ldf -r "(servicePrincipal
 // the value meant (the rest of the verdict's commands) is left to the
 // administrator, who knows which name was meant.
 func malformedRemedy(v spn.Verdict) Remedy {
+	if len(v.Fix) == 0 {
+		// An advisory problem (an underscore in a host name): clients may
+		// really use the value, so nothing is removed.
+		return Remedy{Summary: "Check that clients use this name; " + cmpOr(v.Note, "no change is needed if they do"), Choice: "fix-malformed"}
+	}
 	r := Remedy{Summary: "Replace the value with the SPN clients request", Choice: "fix-malformed"}
 	owners := v.Owners
 	if len(owners) == 0 && v.Account != "" {

@@ -177,8 +177,8 @@ func ExampleReport_WriteText() {
 	// AFTER THE PLAN (simulated): 0 errors, 0 warnings left
 	//   not simulated: DNS: names are taken as the evidence gives them
 	//
-	// CHECKS 0 passed, 1 failed, 0 not verified, 24 skipped, 0 error
-	//   (24 checks not selected)
+	// CHECKS 0 passed, 1 failed, 0 not verified, 25 skipped, 0 error
+	//   (25 checks not selected)
 	//
 	// NOTES
 	//   profile itms: package path Default Web Site/Altiris/PS is not configured on this server (hosted by: task-server,

@@ -76,6 +76,11 @@ func (s *simulator) run(ctx context.Context, actions []Action) (*simResult, erro
 	}
 	if len(edits) > 0 {
 		cfg, err := s.ev.Config.Apply(edits...)
+		if err == nil {
+			// Apply edits applicationHost.config; the web.config files
+			// stay as they are.
+			cfg = cfg.WithWebConfigs(s.ev.Config.WebConfigs()...)
+		}
 		if err != nil {
 			for _, k := range editKeys {
 				res.failed[k] = true
