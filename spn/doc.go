@@ -10,10 +10,14 @@
 // Active Directory compares SPNs case-insensitively; so do [SPN.Equal] and
 // [SPN.Key]. Values seen in real directories that no client ever requests -
 // a URL scheme ("HTTP/https://portal"), a path ("HTTP/portal/app"),
-// whitespace, a trailing dot, a non-numeric port, an empty host - make Parse
-// return a [*SyntaxError] listing each [Problem] together with the
+// whitespace, a trailing dot, a non-numeric port, an empty host, a realm
+// suffix ("HTTP/portal@CORP.COM"), a host label starting with a hyphen - make
+// Parse return a [*SyntaxError] listing each [Problem] together with the
 // best-effort SPN, whose String is the original text (so it can be removed
-// with setspn -D) and whose [SPN.Repaired] is the value that was meant.
+// with setspn -D) and whose [SPN.Repaired] is the value that was meant. An
+// underscore in a host name is reported too, but as advisory
+// ([ProblemKind.Advisory]): it is not a valid DNS host name, yet clients may
+// request it, so no fix removes it.
 //
 // # Accounts
 //
