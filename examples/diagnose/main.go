@@ -17,22 +17,30 @@
 // -agentlog, -smplog) take a file, a directory (every file in it) or a
 // comma-separated list, and may be repeated; with -bundle they add to the
 // bundle. Live sources: -ldap URL (Active Directory instead of setspn
-// output; simple bind with the password in an environment variable,
-// Kerberos or, on Windows, SSPI), -probe URL (a real Negotiate handshake
-// with -krb5conf and -ccache/-keytab, NTLM fallback with -ntlm-user),
-// -request-tickets (klist get for HTTP/<host names>) and -dns (CNAME
-// lookups). Passwords are only read from environment variables. On the IIS
-// server itself (Windows), -collect DIR gathers a bundle first: the live
+// output; simple bind as -ldap-bind, Kerberos as -user or, on Windows,
+// SSPI), -probe URL (a real Negotiate handshake with -krb5conf and
+// -ccache/-keytab/-user, NTLM fallback with -ntlm-user), -request-tickets
+// (klist get for HTTP/<host names>) and -dns (CNAME lookups). A bad -ldap or
+// -probe URL is a usage error. Passwords are only read from files or
+// environment variables (-password-file/-password-env for -user,
+// -ldap-password-file/-ldap-password-env, -ntlm-password-file/
+// -ntlm-password-env), never from the command line. On the IIS server
+// itself (Windows), -collect DIR gathers a bundle first: the live
 // applicationHost.config without passwords, the computer's names, setspn -L
 // for the computer and every domain account running an application pool,
-// and the IIS, agent and Notification Server logs of the last -days days. Exit
-// status: 0 no error findings, 1 error findings, 2 could not run.
+// and the IIS, agent and Notification Server logs of the last -days days.
+// -h lists every flag by purpose; -version prints the version.
+//
+// Exit status (the same meanings in every example): 0 healthy, 1 problems
+// (an error finding or a verdict row that needs investigation), 2 could not
+// run, 3 inconclusive (no problem found, but supplied evidence was unusable
+// or nothing could be verified). Colour is used only when stdout is a
+// terminal and NO_COLOR is not set; the progress line only rewrites itself
+// on a terminal.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -46,21 +54,24 @@ import (
 	"time"
 
 	"github.com/iiskerb/iiskerb/diagnose"
+	"github.com/iiskerb/iiskerb/internal/cli"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := runWith(ctx, os.Args[1:], os.Stdout, os.Stderr, isTerminal(os.Stdout) && os.Getenv("NO_COLOR") == "", isTerminal(os.Stderr))
+	code := runWith(ctx, os.Args[1:], cli.Writer(os.Stdout), cli.Writer(os.Stderr),
+		cli.Color(os.Stdout, os.Getenv), cli.IsTerminal(os.Stderr))
 	stop()
 	os.Exit(code)
 }
 
-// Exit statuses: the report's summary status, or 2 when the run failed.
+// Exit statuses (the same in every example): the report's summary status,
+// or 2 when the run failed.
 const (
-	exitOK           = 0 // healthy
-	exitErrors       = 1 // problems: an error finding or a verdict row that needs investigation
-	exitFailed       = 2 // could not run
-	exitInconclusive = 3 // no problem found, but supplied evidence was unusable or nothing could be verified
+	exitOK           = cli.ExitOK           // healthy
+	exitErrors       = cli.ExitProblems     // problems: an error finding or a verdict row that needs investigation
+	exitFailed       = cli.ExitUsage        // could not run
+	exitInconclusive = cli.ExitInconclusive // no problem found, but supplied evidence was unusable or nothing could be verified
 )
 
 // exitCode maps the report's summary status to the exit status.
@@ -104,17 +115,10 @@ type config struct {
 	live                                        liveFlags
 }
 
-// run is main without the process: it returns the exit status. color says
-// whether text output to stdout may use colour (a terminal without NO_COLOR).
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, color bool) int {
-	return runWith(ctx, args, stdout, stderr, color, false)
-}
-
-// runWith is run; stderrTTY turns the progress line on.
-func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, color, stderrTTY bool) int {
-	var c config
-	fl := flag.NewFlagSet("diagnose", flag.ContinueOnError)
-	fl.SetOutput(stderr)
+// newCommand declares the flags into c and the help around them.
+func newCommand(c *config, stdout, stderr io.Writer) *cli.Command {
+	cmd := cli.New("diagnose", "diagnose explains Windows Integrated Authentication (Kerberos/NTLM) on an IIS server from evidence and prints a report with a verdict and a plan.", stdout, stderr)
+	fl := cmd.Flags()
 	fl.StringVar(&c.bundle, "bundle", "", "evidence bundle `DIR` (see the README for its layout)")
 	fl.StringVar(&c.configFile, "config", "", "applicationHost.config `FILE`")
 	fl.StringVar(&c.hostFile, "host", "", "host.json `FILE` (computer, fqdn, domain, realm, role, scenario facts)")
@@ -125,47 +129,71 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, color
 	fl.Var(&c.iisLogs, "iislog", "IIS W3C log `FILE`s or directories")
 	fl.Var(&c.agentLogs, "agentlog", "Symantec Management Agent log `FILE`s or directories")
 	fl.Var(&c.smpLogs, "smplog", "Notification Server log `FILE`s or directories")
-	fl.StringVar(&c.profile, "profile", "", "profile: itms or generic (default: detected from the evidence)")
+	fl.StringVar(&c.profile, "profile", "", "profile `NAME`: itms or generic (default: detected from the evidence)")
 	fl.Var(&c.checks, "checks", "run only these check `IDs` or globs (IIS*,SPN001)")
 	fl.Var(&c.disable, "disable", "disable a check: `ID=reason` (the reason is required)")
-	fl.StringVar(&c.format, "format", "text", "output format: text, json, markdown, html (one self-contained page) or sarif (SARIF 2.1.0)")
+	fl.StringVar(&c.format, "format", "text", "output `FORMAT`: text, json, markdown, html (one self-contained page) or sarif (SARIF 2.1.0)")
 	fl.StringVar(&c.output, "o", "", "write the report to `FILE` instead of stdout")
 	fl.StringVar(&c.collectDir, "collect", "", "Windows: gather an evidence bundle from this IIS server into `DIR` (passwords removed), then analyse it")
 	fl.IntVar(&c.collectDays, "days", 7, "with -collect: copy logs modified in the last `N` days")
-	fl.BoolVar(&c.showProgress, "progress", false, "show progress of log reading and LDAP scans on stderr (default when stderr is a terminal)")
+	fl.BoolVar(&c.showProgress, "progress", false, "show progress of log reading and LDAP scans on stderr (default when stderr is a terminal; plain lines when it is not)")
 	fl.BoolVar(&c.verbose, "v", false, "text: also show every finding with its evidence and remediation, every check result and every evidence warning")
 	fl.BoolVar(&c.ntlmDisabled, "ntlm-disabled", false, "scenario: NTLM is disabled in the domain")
 	fl.BoolVar(&c.nonDomain, "non-domain-clients", false, "scenario: some clients are not domain members (CEM, workgroup)")
 	fl.BoolVar(&c.tlsInspect, "tls-inspection", false, "scenario: a device inspects or terminates TLS in front of IIS")
 	fl.BoolVar(&c.fwUser, "firewall-service-account", false, "scenario: the firewall shows a service/system account instead of the user")
-	c.live.register(fl)
-	fl.Usage = func() {
-		fmt.Fprintf(stderr, "usage: diagnose [-bundle DIR] [evidence flags] [-profile itms|generic] [-format text|json|markdown|html|sarif] [-o FILE]\n\n")
-		fmt.Fprintf(stderr, "With no evidence flags it analyses the built-in sample bundle. Exit status: 0 healthy, 1 problems (an error finding or a verdict row that needs investigation), 2 could not run, 3 inconclusive (no problem found, but supplied evidence was unusable or nothing could be verified).\n\n")
-		fl.PrintDefaults()
+	c.live.register(cmd)
+	cmd.Usage = []string{"diagnose [-bundle DIR] [evidence flags] [live-source flags] [-profile itms|generic] [-format text|json|markdown|html|sarif] [-o FILE]"}
+	cmd.Groups = []cli.Group{
+		{Title: cli.GroupEvidence, Note: "with no evidence flag the built-in sample bundle is analysed; file flags take a file, a directory or a comma-separated list, may be repeated, and add to -bundle",
+			Flags: []string{"bundle", "config", "host", "setspn", "klist", "ldif", "http", "iislog", "agentlog", "smplog", "collect", "days"}},
+		{Title: cli.GroupLive, Flags: c.live.liveFlagNames()},
+		{Title: cli.GroupCredentials, Note: "passwords are read only from files or environment variables, never from the command line",
+			Flags: c.live.credentialFlagNames()},
+		{Title: "Checks and scenario", Flags: []string{"profile", "checks", "disable", "ntlm-disabled", "non-domain-clients", "tls-inspection", "firewall-service-account"}},
+		{Title: cli.GroupOutput, Flags: []string{"format", "o", "v", "progress"}},
 	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitFailed
+	cmd.Exit = []cli.Exit{
+		{Code: exitOK, Detail: "healthy: no error, no verdict row that needs investigation, all supplied evidence used"},
+		{Code: exitErrors, Detail: "an error finding or a verdict row that is not expected behaviour"},
+		{Code: exitFailed, Detail: "bad flags, unreadable evidence paths, a bad -ldap or -probe URL, a failed LDAP connection"},
+		{Code: exitInconclusive, Detail: "no problem found, but supplied evidence was unusable or nothing could be verified"},
 	}
-	if fl.NArg() > 0 {
-		fmt.Fprintf(stderr, "diagnose: unexpected argument %q (evidence is given with flags, e.g. -bundle DIR)\n", fl.Arg(0))
-		return exitFailed
+	return cmd
+}
+
+// run is main without the process: it returns the exit status. color says
+// whether text output to stdout may use colour (a terminal without NO_COLOR).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, color bool) int {
+	return runWith(ctx, args, stdout, stderr, color, false)
+}
+
+// runWith is run; stderrTTY says stderr is a terminal, which turns the
+// progress line on (rewritten in place; -progress without a terminal prints
+// plain lines).
+func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, color, stderrTTY bool) int {
+	var c config
+	cmd := newCommand(&c, stdout, stderr)
+	rest, code, done := cmd.Parse(args)
+	if done {
+		return code
+	}
+	if len(rest) > 0 {
+		return cmd.Failf("unexpected argument %q (evidence is given with flags, e.g. -bundle DIR)", rest[0])
 	}
 	switch c.format {
 	case "text", "json", "markdown", "md", "html", "sarif":
 	default:
-		fmt.Fprintf(stderr, "diagnose: unknown -format %q (want text, json, markdown, html or sarif)\n", c.format)
-		return exitFailed
+		return cmd.Failf("unknown -format %q (want text, json, markdown, html or sarif)", c.format)
+	}
+	if err := c.live.validate(); err != nil {
+		return cmd.Fail(err)
 	}
 	opts := &diagnose.Options{Checks: c.checks}
 	if c.profile != "" {
 		p, err := diagnose.ProfileByName(c.profile)
 		if err != nil {
-			fmt.Fprintln(stderr, "diagnose:", err)
-			return exitFailed
+			return cmd.Fail(err)
 		}
 		opts.Profile = p
 	}
@@ -183,23 +211,20 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, color
 			err = collect(ctx, c.collectDir, c.collectDays, src, stderr)
 		}
 		if err != nil {
-			fmt.Fprintln(stderr, "diagnose:", err)
-			return exitFailed
+			return cmd.Fail(err)
 		}
 		if c.bundle == "" {
 			c.bundle = c.collectDir
 		}
 	}
-	ev, err := loadEvidence(ctx, &c, stderr)
+	ev, err := loadEvidence(ctx, &c, cmd)
 	if err != nil {
-		fmt.Fprintln(stderr, "diagnose:", err)
-		return exitFailed
+		return cmd.Fail(err)
 	}
-	cleanup, err := c.live.apply(ctx, ev, stderr)
+	cleanup, err := c.live.apply(ctx, ev, cmd, os.Getenv)
 	defer cleanup()
 	if err != nil {
-		fmt.Fprintln(stderr, "diagnose:", err)
-		return exitFailed
+		return cmd.Fail(err)
 	}
 	ev.Scenario.NTLMDisabled = ev.Scenario.NTLMDisabled || c.ntlmDisabled
 	ev.Scenario.NonDomainClients = ev.Scenario.NonDomainClients || c.nonDomain
@@ -207,15 +232,18 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, color
 	ev.Scenario.FirewallShowsServiceAccount = ev.Scenario.FirewallShowsServiceAccount || c.fwUser
 
 	if c.showProgress || stderrTTY {
-		p := newProgress(stderr, 500*time.Millisecond)
+		interval := 500 * time.Millisecond
+		if !stderrTTY {
+			interval = 5 * time.Second // plain lines: fewer of them
+		}
+		p := newProgress(stderr, interval, stderrTTY)
 		p.wrap(ev)
 		p.start()
 		defer p.finish()
 	}
 	rep, err := diagnose.Diagnose(ctx, ev, opts)
 	if err != nil {
-		fmt.Fprintln(stderr, "diagnose:", err)
-		return exitFailed
+		return cmd.Fail(err)
 	}
 
 	out := stdout
@@ -223,8 +251,7 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, color
 	if c.output != "" {
 		file, err = os.Create(c.output)
 		if err != nil {
-			fmt.Fprintln(stderr, "diagnose:", err)
-			return exitFailed
+			return cmd.Fail(err)
 		}
 		out, color = file, false
 	}
@@ -246,15 +273,14 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, color
 		}
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "diagnose: writing the report:", err)
-		return exitFailed
+		return cmd.Fail(fmt.Errorf("writing the report: %w", err))
 	}
 	return exitCode(rep)
 }
 
 // loadEvidence builds the evidence: the bundle (or the built-in sample when
 // no evidence flag is given) with the individual files laid over it.
-func loadEvidence(ctx context.Context, c *config, stderr io.Writer) (*diagnose.Evidence, error) {
+func loadEvidence(ctx context.Context, c *config, cmd *cli.Command) (*diagnose.Evidence, error) {
 	files := map[string]string{} // bundle path -> OS path
 	add := func(dir string, list []string, recursive bool) error {
 		for _, p := range list {
@@ -303,7 +329,7 @@ func loadEvidence(ctx context.Context, c *config, stderr io.Writer) (*diagnose.E
 		base = os.DirFS(c.bundle)
 	case len(files) == 0 && !c.live.any():
 		sub := diagnose.SampleBundle()
-		fmt.Fprintln(stderr, "diagnose: no evidence given; analysing the built-in sample bundle (an ITMS Notification Server). Use -bundle DIR for yours.")
+		cmd.Warnf("no evidence given; analysing the built-in sample bundle (an ITMS Notification Server). Use -bundle DIR for yours.")
 		base = sub
 	}
 	if len(files) == 0 && base != nil {
@@ -412,9 +438,4 @@ func (o *overlay) ReadDir(name string) ([]fs.DirEntry, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
 	return out, nil
-}
-
-func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

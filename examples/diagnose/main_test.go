@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/iiskerb/iiskerb/diagnose"
+	"github.com/iiskerb/iiskerb/internal/cli"
 	"github.com/iiskerb/iiskerb/internal/testenv"
 )
 
@@ -150,6 +153,142 @@ func TestCouldNotRun(t *testing.T) {
 	}
 }
 
+// The contract every example keeps: -h/-help on stdout with the flag
+// groups and exit statuses, -version.
+func TestHelpAndVersion(t *testing.T) {
+	for _, arg := range []string{"-h", "-help"} {
+		code, out, errOut := runArgs(t, arg)
+		if code != exitOK || errOut != "" {
+			t.Fatalf("%s: exit %d, stderr %q", arg, code, errOut)
+		}
+		if err := cli.CheckHelp(out, "diagnose"); err != nil {
+			t.Errorf("%s: %v\n%s", arg, err, out)
+		}
+		for _, w := range []string{"Checks and scenario:", "  -password-file FILE", "  -ldap-password-env NAME", "  3  inconclusive"} {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s lacks %q", arg, w)
+			}
+		}
+	}
+	code, out, errOut := runArgs(t, "-version")
+	if code != exitOK || !strings.HasPrefix(out, "diagnose ") || strings.Count(out, "\n") != 1 || errOut != "" {
+		t.Errorf("-version: exit %d %q %q", code, out, errOut)
+	}
+	// deprecated names still work, with a note
+	code, _, errOut = runArgs(t, "-krb-user", "alice", "-krb-password-env", "X", "-version")
+	if code != exitOK || !strings.Contains(errOut, "diagnose: -krb-user is deprecated; use -user\n") ||
+		!strings.Contains(errOut, "-krb-password-env is deprecated; use -password-env") {
+		t.Errorf("deprecated flags: exit %d %q", code, errOut)
+	}
+}
+
+// Secrets are never taken on the command line; the refusal does not echo
+// the value.
+func TestSecretOnCommandLineRefused(t *testing.T) {
+	for _, args := range [][]string{
+		{"-password", "s3cret-value"},
+		{"-ldap", "ldaps://dc1", "-ldap-bind", "reader", "-ldap-password=s3cret-value"},
+		{"-ntlm-password", "s3cret-value"},
+	} {
+		code, out, errOut := runArgs(t, args...)
+		if code != exitFailed || out != "" || strings.Contains(errOut, "s3cret-value") ||
+			!strings.Contains(errOut, "password-file FILE or -") || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%v: exit %d stderr %q", args, code, errOut)
+		}
+	}
+}
+
+// A bad URL in a live-source flag is a usage error before anything is
+// dialled; a password in it is never printed.
+func TestBadLiveSourceURL(t *testing.T) {
+	for _, args := range [][]string{
+		{"-ldap", "http://dc1.example.com"},
+		{"-ldap", "dc1.example.com"},
+		{"-ldap", "ldap://reader:s3cret-value@dc1"},
+		{"-probe", "ftp://web01/"},
+		{"-probe", "web01"},
+		{"-probe", "https://web01/", "-probe", "https://"},
+		{"-probe", "http://user:s3cret-value@web01/"},
+		{"-probe", "http://%zz"},
+	} {
+		code, _, errOut := runArgs(t, args...)
+		if code != exitFailed || strings.Contains(errOut, "s3cret-value") || strings.Contains(errOut, "connecting") ||
+			strings.Contains(errOut, "probing") || !strings.HasPrefix(errOut, "diagnose: -") || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%v: exit %d stderr %q", args, code, errOut)
+		}
+	}
+	if code, _, errOut := runArgs(t, "-ntlm-user", "bob", "-probe", "https://web01/"); code != exitFailed || !strings.Contains(errOut, `DOMAIN\user`) {
+		t.Errorf("-ntlm-user without a domain: exit %d %q", code, errOut)
+	}
+	dir := t.TempDir()
+	if code, _, errOut := runArgs(t, "-ntlm-user", `EX\bob`, "-ntlm-password-file", filepath.Join(dir, "none"), "-probe", "http://127.0.0.1:1/"); code != exitFailed ||
+		!strings.Contains(errOut, "diagnose: -ntlm-password-file: open ") {
+		t.Errorf("-ntlm-password-file missing: exit %d %q", code, errOut)
+	}
+	t.Setenv("IISKERB_PASSWORD", "")
+	if code, _, errOut := runArgs(t, "-krb5conf", filepath.Join(dir, "krb5.conf"), "-user", "alice", "-request-tickets"); code != exitFailed ||
+		!strings.Contains(errOut, "-user alice needs a password: give -password-file FILE or -password-env NAME ($IISKERB_PASSWORD is empty)") {
+		t.Errorf("-user without a password: exit %d %q", code, errOut)
+	}
+}
+
+// One "diagnose: " per error line, whatever the library error says.
+func TestErrorsHaveOnePrefix(t *testing.T) {
+	for _, args := range [][]string{
+		{"-checks", "XYZ999"},
+		{"-bundle", "testdata/no-such-dir"},
+		{"-profile", "sccm"},
+		{"-format", "html5"},
+		{"-nosuchflag"},
+	} {
+		code, _, errOut := runArgs(t, args...)
+		lines := strings.Split(strings.TrimSuffix(errOut, "\n"), "\n")
+		last := lines[len(lines)-1]
+		if code != exitFailed || !strings.HasPrefix(last, "diagnose: ") {
+			t.Errorf("%v: exit %d stderr %q", args, code, errOut)
+		}
+		for _, l := range lines {
+			if strings.Count(l, "diagnose:") != 1 {
+				t.Errorf("%v: stuttering line %q", args, l)
+			}
+		}
+	}
+	// A probe that cannot connect is a warning in the report, which names
+	// the probe once.
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL + "/"
+	srv.Close()
+	_, rep := jsonReport(t, "-probe", url, "-checks", "NEG001")
+	found := false
+	for _, w := range rep.Warnings {
+		if strings.Contains(w.Source, url) {
+			found = true
+			if s := w.String(); strings.Count(s, url) > 2 || strings.Contains(s, "negotiate: probe") || !strings.HasPrefix(s, "probe "+url+": initial:") {
+				t.Errorf("probe warning stutters: %q", s)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no probe warning: %v", rep.Warnings)
+	}
+}
+
+// Output that is not a terminal has no escape codes: no colour, and
+// -progress prints plain lines.
+func TestNoEscapeCodesWithoutTerminal(t *testing.T) {
+	for _, args := range [][]string{{}, {"-v"}, {"-progress"}, {"-h"}, {"-bundle", "testdata/messy", "-progress"}} {
+		_, out, errOut := runArgs(t, args...)
+		if strings.ContainsAny(out+errOut, "\x1b\r") {
+			t.Errorf("%v: control codes in %q / %q", args, out, errOut)
+		}
+	}
+	// with a terminal (and no NO_COLOR) the text report is coloured
+	var o, e bytes.Buffer
+	if run(context.Background(), nil, &o, &e, true); !strings.Contains(o.String(), "\x1b[") {
+		t.Error("no colour for a terminal")
+	}
+}
+
 // Issue 6: a BOM'd UTF-16 setspn file, a truncated W3C log and a config with
 // an unknown app pool yield a report with warnings, exit 0 or 1, no crash.
 func TestMessyBundle(t *testing.T) {
@@ -249,5 +388,19 @@ func TestBuiltBinary(t *testing.T) {
 	}
 	if c := exit("-bundle", "testdata/messy", "-checks", "SPN*"); c == exitFailed {
 		t.Errorf("messy bundle: exit %d", c)
+	}
+	// pipes, not terminals, and no NO_COLOR: no escape codes anywhere
+	for _, args := range [][]string{{}, {"-progress"}, {"-version"}, {"-h"}} {
+		cmd := exec.Command(bin, args...)
+		var o, e bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &o, &e
+		cmd.Env = append(os.Environ(), "NO_COLOR=", "TERM=xterm-256color")
+		_ = cmd.Run()
+		if strings.ContainsAny(o.String()+e.String(), "\x1b\r") || o.Len() == 0 {
+			t.Errorf("%v through pipes: %q / %q", args, o.String(), e.String())
+		}
+	}
+	if out, err := exec.Command(bin, "-version").Output(); err != nil || !strings.HasPrefix(string(out), "diagnose ") {
+		t.Errorf("-version: %v %q", err, out)
 	}
 }

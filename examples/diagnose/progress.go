@@ -14,12 +14,15 @@ import (
 )
 
 // progress reports on stderr how much log data the checks have read and how
-// far LDAP scans have got, every interval, on one rewritten line, and a
-// summary line when each LDAP scan ends. It is used when stderr is a
-// terminal (or with -progress); logs can be gigabytes and a forest can hold
-// millions of SPNs.
+// far LDAP scans have got, every interval, and a summary line when each LDAP
+// scan ends. On a terminal the status is one line rewritten in place
+// ("\r...\x1b[K"); anywhere else (-progress into a pipe or a file) each
+// status is a plain line of its own, printed when it changed, with no
+// control codes. It is used when stderr is a terminal (or with -progress);
+// logs can be gigabytes and a forest can hold millions of SPNs.
 type progress struct {
 	w        io.Writer
+	tty      bool // w is a terminal: rewrite one line in place
 	bytes    atomic.Int64
 	files    atomic.Int64
 	current  atomic.Value // string
@@ -34,10 +37,12 @@ type progress struct {
 
 	mu   sync.Mutex // serialises writes to w
 	open bool       // a progress line is on screen without its newline
+	last string     // the last plain status line (not a terminal)
 }
 
-func newProgress(w io.Writer, interval time.Duration) *progress {
-	return &progress{w: w, stop: make(chan struct{}), interval: interval, scanDelay: 2 * time.Second}
+// newProgress reports to w every interval; tty says w is a terminal.
+func newProgress(w io.Writer, interval time.Duration, tty bool) *progress {
+	return &progress{w: w, tty: tty, stop: make(chan struct{}), interval: interval, scanDelay: 2 * time.Second}
 }
 
 // wrap makes every log of ev count its bytes into p and, when ev.Directory
@@ -97,10 +102,18 @@ func (p *progress) start() {
 	}()
 }
 
-// rewrite replaces the progress line on screen with s.
+// rewrite replaces the progress line on screen with s; without a terminal
+// it prints s as a line of its own when it differs from the last one.
 func (p *progress) rewrite(s string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if !p.tty {
+		if s != p.last {
+			fmt.Fprintln(p.w, s)
+			p.last = s
+		}
+		return
+	}
 	fmt.Fprintf(p.w, "\r%s\x1b[K", s)
 	p.open = true
 }
@@ -110,7 +123,7 @@ func (p *progress) rewrite(s string) {
 func (p *progress) println(s string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.open {
+	if p.open && p.tty {
 		fmt.Fprintf(p.w, "\r%s\x1b[K\n", s)
 	} else {
 		fmt.Fprintln(p.w, s)

@@ -31,7 +31,7 @@ func (s *syncBuffer) String() string {
 
 func TestProgress(t *testing.T) {
 	var out syncBuffer
-	p := newProgress(&out, 5*time.Millisecond)
+	p := newProgress(&out, 5*time.Millisecond, true)
 	ev := &diagnose.Evidence{IISLogs: []diagnose.LogFile{{Name: "logs/iis/u_ex1.log", Open: func() (io.ReadCloser, error) {
 		return io.NopCloser(strings.NewReader(strings.Repeat("x", 3<<20))), nil
 	}}}}
@@ -53,7 +53,7 @@ func TestProgress(t *testing.T) {
 	}
 	// Files on disk keep ReadAt and Stat for the parallel log readers.
 	ev = &diagnose.Evidence{IISLogs: []diagnose.LogFile{diagnose.FileLog("x", "testdata/messy/logs/iis/u_ex260120.log")}}
-	p = newProgress(io.Discard, time.Hour)
+	p = newProgress(io.Discard, time.Hour, true)
 	p.wrap(ev)
 	rc, err = ev.IISLogs[0].Open()
 	if err != nil {
@@ -82,5 +82,30 @@ func TestProgress(t *testing.T) {
 	}
 	if !strings.Contains(o.String(), "iiskerb (itms): ") {
 		t.Error("no report with -progress")
+	}
+}
+
+// Without a terminal the progress is plain lines: no carriage return, no
+// erase-line code, and a status repeated unchanged is printed once.
+func TestProgressPlainLines(t *testing.T) {
+	var out syncBuffer
+	p := newProgress(&out, time.Hour, false)
+	p.rewrite("diagnose: read 1.0 MiB of logs")
+	p.rewrite("diagnose: read 1.0 MiB of logs")
+	p.rewrite("diagnose: read 2.0 MiB of logs")
+	p.println("diagnose: directory scan done")
+	p.start()
+	p.finish()
+	want := "diagnose: read 1.0 MiB of logs\ndiagnose: read 2.0 MiB of logs\ndiagnose: directory scan done\n"
+	if got := out.String(); got != want {
+		t.Errorf("plain progress %q, want %q", got, want)
+	}
+	var tty syncBuffer
+	p = newProgress(&tty, time.Hour, true)
+	p.rewrite("a")
+	p.println("b")
+	p.finish()
+	if got := tty.String(); got != "\ra\x1b[K\rb\x1b[K\n" {
+		t.Errorf("terminal progress %q", got)
 	}
 }

@@ -4,17 +4,22 @@
 // catalogue, and the report as text.
 //
 //	go run ./examples/embed
+//
+// The embedding itself is diagnoseEmbedded; main and run only add what
+// every example shares (internal/cli: -h, -version, colour on a terminal
+// unless NO_COLOR is set, and the exit statuses 0 healthy, 1 problems, 2
+// could not run, 3 inconclusive).
 package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"strings"
 
 	"github.com/iiskerb/iiskerb/diagnose"
 	"github.com/iiskerb/iiskerb/iisconfig"
+	"github.com/iiskerb/iiskerb/internal/cli"
 	"github.com/iiskerb/iiskerb/spn"
 )
 
@@ -63,16 +68,55 @@ var httpsOnly = &diagnose.Check{
 }
 
 func main() {
-	if err := run(os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "embed:", err)
-		os.Exit(2)
-	}
+	os.Exit(run(os.Args[1:], cli.Writer(os.Stdout), os.Stderr, cli.Color(os.Stdout, os.Getenv)))
 }
 
-func run(w io.Writer) error {
+// run is main without the process: it returns the exit status. color says
+// stdout is a terminal that may show colour.
+func run(args []string, stdout, stderr io.Writer, color bool) int {
+	cmd := cli.New("embed", "embed is the smallest program that embeds iiskerb's diagnose engine: evidence built in code, a custom check beside the catalogue, the report as text.", stdout, stderr)
+	cmd.Usage = []string{"embed"}
+	cmd.Groups = []cli.Group{
+		{Title: cli.GroupEvidence, None: "none: the evidence is built into the program"},
+		{Title: cli.GroupLive, None: "none: an in-memory directory stands in for LDAP"},
+		{Title: cli.GroupCredentials, None: "none"},
+		{Title: cli.GroupOutput, Note: "the report as text on stdout (coloured on a terminal unless NO_COLOR is set)"},
+	}
+	cmd.Exit = []cli.Exit{
+		{Code: cli.ExitOK, Detail: "healthy"},
+		{Code: cli.ExitProblems, Detail: "an error finding or a verdict row that needs investigation"},
+		{Code: cli.ExitUsage, Detail: "bad flags or arguments"},
+		{Code: cli.ExitInconclusive, Detail: "no problem found, but nothing could be verified"},
+	}
+	rest, code, done := cmd.Parse(args)
+	if done {
+		return code
+	}
+	if len(rest) > 0 {
+		return cmd.Failf("unexpected argument %q (embed takes no arguments)", rest[0])
+	}
+	rep, err := diagnoseEmbedded(context.Background())
+	if err == nil {
+		err = rep.WriteText(stdout, diagnose.TextOptions{Color: color})
+	}
+	if err != nil {
+		return cmd.Fail(err)
+	}
+	switch rep.Summary.Status {
+	case diagnose.StatusProblems:
+		return cli.ExitProblems
+	case diagnose.StatusInconclusive:
+		return cli.ExitInconclusive
+	}
+	return cli.ExitOK
+}
+
+// diagnoseEmbedded is the embedding: evidence built in code, the catalogue
+// plus one custom check, the generic profile.
+func diagnoseEmbedded(ctx context.Context) (*diagnose.Report, error) {
 	cfg, err := iisconfig.Parse(strings.NewReader(config))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	dir := spn.NewMemoryDirectory([]spn.Account{
 		{Name: `CORP\WEB01$`, SAMAccountName: "WEB01$", Kind: spn.Computer,
@@ -85,12 +129,8 @@ func run(w io.Writer) error {
 		Host:         diagnose.Host{Computer: "WEB01", FQDN: "web01.corp.example.com", Domain: "CORP", Realm: "CORP.EXAMPLE.COM", Aliases: []string{"intranet.corp.example.com"}},
 		Directory:    dir,
 	}
-	rep, err := diagnose.Diagnose(context.Background(), ev, &diagnose.Options{
+	return diagnose.Diagnose(ctx, ev, &diagnose.Options{
 		Profile: diagnose.GenericProfile(),
 		Extra:   []*diagnose.Check{httpsOnly},
 	})
-	if err != nil {
-		return err
-	}
-	return rep.WriteText(w, diagnose.TextOptions{})
 }

@@ -6,15 +6,14 @@
 //	go run ./examples/iisconfig -config applicationHost.config -path "Default Web Site/Altiris/NS/Agent" -format text
 //
 // Bad input (a missing or malformed file, an unknown path or format) prints
-// one line to standard error and exits with status 2. Warnings about the
-// configuration go to standard error prefixed "warning:". Passwords in the
-// file are never printed.
+// one line to standard error and exits with status 2 (could not run, as in
+// every example). Warnings about the configuration go to standard error
+// prefixed "iisconfig: warning:". Passwords in the file are never printed.
+// -h lists the flags by purpose; -version prints the version.
 package main
 
 import (
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -22,6 +21,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/iiskerb/iiskerb/iisconfig"
+	"github.com/iiskerb/iiskerb/internal/cli"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -103,40 +103,57 @@ func toJSON(s *iisconfig.Settings) pathJSON {
 	return out
 }
 
-// errUsage marks command-line mistakes.
-var errUsage = errors.New("usage: iisconfig -config FILE [-path \"Site/app\"] [-format json|text]")
-
-func run(args []string, stdout, stderr io.Writer) int {
-	if err := runErr(args, stdout, stderr); err != nil {
-		msg := strings.ReplaceAll(err.Error(), "\n", " ")
-		fmt.Fprintln(stderr, "iisconfig:", msg)
-		return 2
+// newCommand declares the flags and the help.
+func newCommand(stdout, stderr io.Writer) (cmd *cli.Command, config, path, format *string) {
+	cmd = cli.New("iisconfig", "iisconfig prints the effective IIS authentication settings (Windows, Anonymous, Basic, app pool and the account that decrypts Kerberos tickets) of every path of an applicationHost.config, or of one path.", stdout, stderr)
+	fs := cmd.Flags()
+	config = fs.String("config", "", "applicationHost.config `FILE` to read (required)")
+	path = fs.String("path", "", `one configuration `+"`PATH`"+`, e.g. "Default Web Site/Altiris/NS/Agent" (default: every application and location path)`)
+	format = fs.String("format", "json", "output `FORMAT`: json or text (a table)")
+	cmd.Usage = []string{`iisconfig -config FILE [-path "Site/app"] [-format json|text]`}
+	cmd.Groups = []cli.Group{
+		{Title: cli.GroupEvidence, Flags: []string{"config"}},
+		{Title: cli.GroupLive, None: "none: iisconfig reads a file only"},
+		{Title: cli.GroupCredentials, None: "none: passwords in the file are never printed"},
+		{Title: cli.GroupOutput, Flags: []string{"path", "format"}},
 	}
-	return 0
+	cmd.Exit = []cli.Exit{
+		{Code: cli.ExitOK, Detail: "the settings were printed (configuration warnings go to stderr)"},
+		{Code: cli.ExitUsage, Detail: "bad flags, a missing or malformed file, an unknown path"},
+	}
+	return cmd, config, path, format
 }
 
-func runErr(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("iisconfig", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	config := fs.String("config", "", "applicationHost.config to read")
-	path := fs.String("path", "", `one configuration path, e.g. "Default Web Site/Altiris/NS/Agent" (default: every application and location path)`)
-	format := fs.String("format", "json", "output format: json or text")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%v; %w", err, errUsage)
+// run is main without the process: it returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	cmd, config, path, format := newCommand(stdout, stderr)
+	rest, code, done := cmd.Parse(args)
+	if done {
+		return code
 	}
-	if *config == "" || fs.NArg() > 0 {
-		return errUsage
+	switch {
+	case *config == "":
+		return cmd.Failf("-config FILE is required")
+	case len(rest) > 0:
+		return cmd.Failf("unexpected argument %q", rest[0])
+	case *format != "json" && *format != "text":
+		return cmd.Failf("unknown -format %q (want json or text)", *format)
 	}
-	if *format != "json" && *format != "text" {
-		return fmt.Errorf("unknown format %q; %w", *format, errUsage)
+	if err := write(stdout, stderr, *config, *path, *format); err != nil {
+		return cmd.Fail(err)
 	}
-	cfg, err := iisconfig.ParseFile(*config)
+	return cli.ExitOK
+}
+
+// write prints the settings of path (every path when empty) in format.
+func write(stdout, stderr io.Writer, config, path, format string) error {
+	cfg, err := iisconfig.ParseFile(config)
 	if err != nil {
 		return err
 	}
 	var list []*iisconfig.Settings
-	if *path != "" {
-		s, err := cfg.Effective(*path)
+	if path != "" {
+		s, err := cfg.Effective(path)
 		if err != nil {
 			return err
 		}
@@ -145,9 +162,9 @@ func runErr(args []string, stdout, stderr io.Writer) error {
 		list = cfg.Applications()
 	}
 	for _, w := range cfg.Warnings {
-		fmt.Fprintf(stderr, "warning: %s: %s\n", cfg.Position(w.Locator), w.Message)
+		fmt.Fprintf(stderr, "iisconfig: warning: %s: %s\n", cfg.Position(w.Locator), w.Message)
 	}
-	if *format == "text" {
+	if format == "text" {
 		return writeText(stdout, list)
 	}
 	out := make([]pathJSON, 0, len(list))

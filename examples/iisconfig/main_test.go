@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/iiskerb/iiskerb/internal/cli"
 )
 
 const sample = "testdata/sample.config"
@@ -101,16 +103,47 @@ func TestBadInput(t *testing.T) {
 		{"-config", sample, "-path", "No Such Site/x"},
 		{"-config", sample, "-bogus"},
 		{"-config", sample, "extra"},
+		{"-config", sample, "-password", "s3cret"}, // no secrets on the command line (and none needed)
 	} {
 		var out, errb bytes.Buffer
 		if code := run(args, &out, &errb); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}
-		if msg := errb.String(); strings.Count(msg, "\n") != 1 || !strings.HasPrefix(msg, "iisconfig: ") {
-			t.Errorf("%v: stderr %q is not one line", args, msg)
+		if msg := errb.String(); strings.Count(msg, "\n") != 1 || !strings.HasPrefix(msg, "iisconfig: ") || strings.Count(msg, "iisconfig:") != 1 {
+			t.Errorf("%v: stderr %q is not one line with one prefix", args, msg)
 		}
 		if out.Len() != 0 {
 			t.Errorf("%v: stdout %q", args, out.String())
+		}
+	}
+}
+
+// The contract every example keeps: -h/-help on stdout with the flag
+// groups and exit statuses, -version.
+func TestHelpAndVersion(t *testing.T) {
+	for _, arg := range []string{"-h", "-help"} {
+		var out, errb bytes.Buffer
+		if code := run([]string{arg}, &out, &errb); code != 0 || errb.Len() != 0 {
+			t.Fatalf("%s: exit %d stderr %q", arg, code, errb.String())
+		}
+		if err := cli.CheckHelp(out.String(), "iisconfig"); err != nil {
+			t.Errorf("%s: %v\n%s", arg, err, out.String())
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"-version"}, &out, &errb); code != 0 || !strings.HasPrefix(out.String(), "iisconfig ") || errb.Len() != 0 {
+		t.Errorf("-version: exit %d %q %q", code, out.String(), errb.String())
+	}
+}
+
+// Output and errors through pipes carry no escape codes; the refused
+// password is not echoed.
+func TestPlainOutput(t *testing.T) {
+	for _, args := range [][]string{{"-config", sample, "-format", "text"}, {"-config", sample}, {"-h"}, {"-password", "s3cret"}} {
+		var out, errb bytes.Buffer
+		run(args, &out, &errb)
+		if strings.ContainsAny(out.String()+errb.String(), "\x1b\r") || strings.Contains(errb.String(), "s3cret") {
+			t.Errorf("%v: %q %q", args, out.String(), errb.String())
 		}
 	}
 }
@@ -139,5 +172,10 @@ func TestBuiltBinary(t *testing.T) {
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 2 || strings.Count(stderr.String(), "\n") != 1 {
 		t.Errorf("missing file: %v, stderr %q", err, stderr.String())
+	}
+	for _, arg := range []string{"-h", "-version"} {
+		if out, err := exec.Command(bin, arg).Output(); err != nil || !strings.HasPrefix(string(out), "iisconfig ") {
+			t.Errorf("%s: %v %q", arg, err, out)
+		}
 	}
 }

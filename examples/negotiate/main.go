@@ -15,13 +15,19 @@
 // mechanism that won, why Kerberos failed, NTLM fallback, mutual
 // authentication and whether the server challenges again on the same
 // connection. Exit status 0 when authenticated, 1 when not, 2 when the probe
-// could not run. Kerberos: -krb5conf with -user and a password (-password-file,
-// or the IISKERB_PASSWORD environment variable; -password works but is visible
-// to other local users), or -keytab, or -ccache. NTLM: -ntlm-user
-// (DOMAIN\user) with -ntlm-password-file or IISKERB_NTLM_PASSWORD.
+// could not run (a bad URL is a usage error). Kerberos: -krb5conf with -user
+// and a password (-password-file FILE, or the environment variable named by
+// -password-env, IISKERB_PASSWORD by default), or -keytab, or -ccache. NTLM:
+// -ntlm-user (DOMAIN\user) with -ntlm-password-file or -ntlm-password-env
+// (IISKERB_NTLM_PASSWORD by default). A password is never taken on the
+// command line: -password and -ntlm-password are refused.
 //
 // ticket requests a service ticket like `klist get SPN` (exit 1 with the
 // Kerberos error code when the KDC refuses).
+//
+// Every command takes -h (its flags by purpose and its exit statuses) and
+// -version. Exit statuses mean the same in every example: 0 ok, 1 problems
+// found, 2 could not run.
 package main
 
 import (
@@ -30,7 +36,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -38,6 +43,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/iiskerb/iiskerb/internal/cli"
 	"github.com/iiskerb/iiskerb/negotiate"
 	"github.com/jcmturner/gokrb5/v8/client"
 )
@@ -49,17 +55,55 @@ func main() {
 	os.Exit(code)
 }
 
-const usage = `usage:
-  negotiate decode [-format text|json] [-encoding auto|base64|hex] TOKEN|-
-  negotiate probe  [-format text|json] [kerberos and NTLM flags] URL
-  negotiate ticket [-format text|json] [kerberos flags] SPN
-run "negotiate <command> -h" for the flags of a command`
+// exits are the exit statuses of the commands.
+var (
+	exitDecoded = cli.Exit{Code: cli.ExitOK, Detail: "decoded"}
+	exitNoToken = cli.Exit{Code: cli.ExitUsage, Detail: "bad flags, or a token that cannot be decoded"}
+)
+
+// newTop is the program without a command: its help lists the commands.
+func newTop(stdout, stderr io.Writer) *cli.Command {
+	c := cli.New("negotiate", "negotiate decodes Negotiate/Kerberos/NTLM tokens, probes endpoints with a real Windows Integrated Authentication handshake and requests Kerberos service tickets.", stdout, stderr)
+	c.Usage = []string{
+		"negotiate decode [-format text|json] [-encoding auto|base64|hex] TOKEN|-",
+		"negotiate probe  [-format text|json] [Kerberos and NTLM flags] URL",
+		"negotiate ticket [-format text|json] [Kerberos flags] SPN",
+	}
+	c.Groups = []cli.Group{
+		{Title: cli.GroupEvidence, Args: []cli.Arg{{Name: "decode TOKEN|-", Usage: "decode a token given as base64, hex or a whole header line (- reads it from stdin) and say what an observer can read from it"}}},
+		{Title: cli.GroupLive, Args: []cli.Arg{
+			{Name: "probe URL", Usage: "run a real Negotiate handshake against an http:// or https:// URL and print the transcript"},
+			{Name: "ticket SPN", Usage: "request a service ticket for SPN, like klist get"}}},
+		{Title: cli.GroupCredentials, Note: "never a password on the command line",
+			Args: []cli.Arg{
+				{Name: "-user, -password-file FILE, -password-env NAME, -keytab, -ccache", Usage: "Kerberos credentials (probe and ticket)"},
+				{Name: "-ntlm-user, -ntlm-password-file FILE, -ntlm-password-env NAME", Usage: "NTLM credentials (probe)"}}},
+		{Title: cli.GroupOutput, Args: []cli.Arg{{Name: "-format text|json", Usage: "every command"}}},
+	}
+	c.Notes = []string{`Run "negotiate COMMAND -h" for the flags of a command.`}
+	c.Exit = []cli.Exit{
+		{Code: cli.ExitOK, Detail: "decoded; authenticated; ticket issued"},
+		{Code: cli.ExitProblems, Detail: "probe: not authenticated; ticket: the KDC refused"},
+		{Code: cli.ExitUsage, Detail: "bad flags or URL, an undecodable token, a probe that could not connect"},
+	}
+	return c
+}
 
 // run is the whole program; it returns the exit status.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	top := newTop(stdout, stderr)
+	if len(args) > 0 && args[0] == "help" {
+		args = []string{"-h"}
+	}
+	if len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		rest, code, done := top.Parse(args)
+		if done {
+			return code
+		}
+		args = rest
+	}
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, usage)
-		return 2
+		return top.Failf("a command is required: decode, probe or ticket")
 	}
 	switch args[0] {
 	case "decode":
@@ -68,56 +112,46 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return probeCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "ticket":
 		return ticketCmd(ctx, args[1:], stdout, stderr, getenv)
-	case "-h", "-help", "--help", "help":
-		fmt.Fprintln(stdout, usage)
-		return 0
 	}
-	fmt.Fprintf(stderr, "negotiate: unknown command %q\n%s\n", args[0], usage)
-	return 2
-}
-
-// parseInterspersed parses flags that may come before or after the
-// positional arguments ("probe URL -format json").
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			return pos, nil
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
+	return top.Failf("unknown command %q (want decode, probe or ticket)", args[0])
 }
 
 func decodeCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("decode", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	format := fs.String("format", "text", "output format: text or json")
-	encoding := fs.String("encoding", "auto", "token encoding: auto, base64 or hex")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return 2
+	c := cli.New("negotiate decode", "negotiate decode decodes a Negotiate, Kerberos or NTLM token and says what an observer on the network path can read from it.", stdout, stderr)
+	c.Interspersed = true
+	fs := c.Flags()
+	format := fs.String("format", "text", "output `FORMAT`: text or json")
+	encoding := fs.String("encoding", "auto", "token `ENCODING`: auto, base64 or hex")
+	c.Usage = []string{"negotiate decode [-format text|json] [-encoding auto|base64|hex] TOKEN|-"}
+	c.Groups = []cli.Group{
+		{Title: cli.GroupEvidence, Args: []cli.Arg{{Name: "TOKEN|-", Usage: `the token: base64, hex, or a header line ("Negotiate YII...", "Authorization: Negotiate ...", "WWW-Authenticate: NTLM ..."); - reads it from stdin`}},
+			Flags: []string{"encoding"}},
+		{Title: cli.GroupLive, None: "none: decode reads no network"},
+		{Title: cli.GroupCredentials, None: "none: no keys are needed (nothing is decrypted)"},
+		{Title: cli.GroupOutput, Flags: []string{"format"}},
+	}
+	c.Exit = []cli.Exit{exitDecoded, exitNoToken}
+	pos, code, done := c.Parse(args)
+	if done {
+		return code
 	}
 	if len(pos) != 1 {
-		fmt.Fprintln(stderr, "negotiate decode: want exactly one TOKEN argument (or - for stdin)")
-		return 2
+		return c.Failf("want exactly one TOKEN argument (or - for stdin)")
+	}
+	if *format != "text" && *format != "json" {
+		return c.Failf("unknown -format %q (text or json)", *format)
 	}
 	in := pos[0]
 	if in == "-" {
 		b, err := io.ReadAll(io.LimitReader(stdin, 1<<20))
 		if err != nil {
-			fmt.Fprintf(stderr, "negotiate decode: read stdin: %v\n", err)
-			return 2
+			return c.Fail(fmt.Errorf("read stdin: %w", err))
 		}
 		in = string(b)
 	}
 	scheme, raw, err := tokenBytes(in, *encoding)
 	if err != nil {
-		fmt.Fprintf(stderr, "negotiate decode: %v\n", oneLine(err))
-		return 2
+		return c.Fail(err)
 	}
 	tok, err := negotiate.DecodeToken(raw)
 	if err != nil {
@@ -125,8 +159,7 @@ func decodeCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			// what could be read before the decoder stopped
 			writeTokenText(stdout, scheme, tok)
 		}
-		fmt.Fprintf(stderr, "negotiate decode: %v\n", oneLine(err))
-		return 2
+		return c.Fail(err)
 	}
 	switch *format {
 	case "json":
@@ -139,16 +172,12 @@ func decodeCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(out); err != nil {
-			fmt.Fprintf(stderr, "negotiate decode: %v\n", err)
-			return 2
+			return c.Fail(err)
 		}
-	case "text":
-		writeTokenText(stdout, scheme, tok)
 	default:
-		fmt.Fprintf(stderr, "negotiate decode: unknown -format %q (text or json)\n", *format)
-		return 2
+		writeTokenText(stdout, scheme, tok)
 	}
-	return 0
+	return cli.ExitOK
 }
 
 // tokenBytes extracts the token from a header line, base64 or hex.
@@ -207,10 +236,6 @@ func tokenBytes(in, encoding string) (scheme string, raw []byte, err error) {
 		}
 	}
 	return "", nil, fmt.Errorf("token is neither base64 nor hex: %w", err)
-}
-
-func oneLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
 func writeTokenText(w io.Writer, scheme string, tok *negotiate.Token) {
@@ -282,101 +307,106 @@ func writeTokenText(w io.Writer, scheme string, tok *negotiate.Token) {
 
 // krbFlags are the Kerberos client flags shared by probe and ticket.
 type krbFlags struct {
-	krb5conf, user, realm, password, passwordFile, keytab, ccache *string
-	noFAST                                                        *bool
+	krb5conf, user, realm, keytab, ccache *string
+	password                              *cli.Password
+	noFAST                                *bool
 }
 
-func addKrbFlags(fs *flag.FlagSet, getenv func(string) string) krbFlags {
+func addKrbFlags(c *cli.Command, getenv func(string) string) krbFlags {
+	fs := c.Flags()
 	defConf := getenv("KRB5_CONFIG")
 	if defConf == "" {
 		defConf = "/etc/krb5.conf"
 	}
 	return krbFlags{
-		krb5conf:     fs.String("krb5conf", defConf, "krb5.conf path (default $KRB5_CONFIG or /etc/krb5.conf)"),
-		user:         fs.String("user", "", "Kerberos user (alice or alice@REALM)"),
-		realm:        fs.String("realm", "", "Kerberos realm (default: default_realm)"),
-		password:     fs.String("password", "", "Kerberos password (visible to other local users: prefer -password-file or IISKERB_PASSWORD)"),
-		passwordFile: fs.String("password-file", "", "file holding the Kerberos password (first line)"),
-		keytab:       fs.String("keytab", "", "Kerberos keytab for -user"),
-		ccache:       fs.String("ccache", "", "Kerberos ticket cache (FILE:path or path, e.g. $KRB5CCNAME)"),
-		noFAST:       fs.Bool("disable-fast", false, "do not send PA-FX-FAST (Active Directory without FAST armoring)"),
+		krb5conf: fs.String("krb5conf", defConf, "krb5.conf `FILE` (default: $KRB5_CONFIG when set)"),
+		realm:    fs.String("realm", "", "Kerberos `REALM` (default: default_realm)"),
+		noFAST:   fs.Bool("disable-fast", false, "do not send PA-FX-FAST (Active Directory without FAST armoring)"),
+		user:     fs.String("user", "", "Kerberos `USER` (alice or alice@REALM), with a password, or -keytab"),
+		password: c.AddPassword("", "the Kerberos user -user", "IISKERB_PASSWORD"),
+		keytab:   fs.String("keytab", "", "Kerberos keytab `FILE` for -user"),
+		ccache:   fs.String("ccache", "", "Kerberos ticket cache `FILE` (FILE:path or path, e.g. $KRB5CCNAME)"),
 	}
 }
 
+// credentialFlags and liveFlags are the Kerberos flags by help group.
+var (
+	krbCredentialFlags = []string{"user", "password-file", "password-env", "keytab", "ccache"}
+	krbLiveFlags       = []string{"krb5conf", "realm", "disable-fast"}
+)
+
 // client builds the Kerberos client, or nil when no credentials were given.
 func (k krbFlags) client(getenv func(string) string) (*client.Client, error) {
-	pw, err := secret(*k.password, *k.passwordFile, getenv("IISKERB_PASSWORD"))
-	if err != nil {
-		return nil, err
-	}
-	if *k.keytab != "" || *k.ccache != "" {
-		pw = "" // an environment password does not compete with an explicit keytab/ccache
-	}
 	if *k.user == "" && *k.ccache == "" {
 		return nil, nil
+	}
+	pw := ""
+	if *k.keytab == "" && *k.ccache == "" {
+		var err error
+		if pw, err = k.password.Need("-user "+*k.user, getenv); err != nil {
+			return nil, err
+		}
 	}
 	return negotiate.NewClient(negotiate.ClientConfig{Krb5Conf: *k.krb5conf, User: *k.user, Realm: *k.realm,
 		Password: pw, Keytab: *k.keytab, CCache: *k.ccache, DisablePAFXFAST: *k.noFAST})
 }
 
-// secret picks a password from a flag, a file or the environment.
-func secret(flagValue, file, env string) (string, error) {
-	switch {
-	case flagValue != "":
-		return flagValue, nil
-	case file != "":
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", fmt.Errorf("read password file: %w", err)
-		}
-		line, _, _ := strings.Cut(string(b), "\n")
-		return strings.TrimRight(line, "\r"), nil
-	}
-	return env, nil
-}
-
 func probeCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	fs := flag.NewFlagSet("probe", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	format := fs.String("format", "text", "output format: text or json")
-	kf := addKrbFlags(fs, getenv)
-	spn := fs.String("spn", "", "SPN to request (default: HTTP/<canonical host name>, like a browser)")
+	c := cli.New("negotiate probe", "negotiate probe runs a real Windows Integrated Authentication handshake against a URL and prints the transcript: the mechanism that won, why Kerberos failed, NTLM fallback, mutual authentication, re-authentication.", stdout, stderr)
+	c.Interspersed = true
+	fs := c.Flags()
+	format := fs.String("format", "text", "output `FORMAT`: text or json")
+	kf := addKrbFlags(c, getenv)
+	spn := fs.String("spn", "", "`SPN` to request (default: HTTP/<canonical host name>, like a browser)")
 	includePort := fs.Bool("include-port", false, "include a non-default port in the default SPN")
-	ntlmUser := fs.String("ntlm-user", "", `NTLM user, DOMAIN\user`)
-	ntlmDomain := fs.String("ntlm-domain", "", "NTLM domain (when -ntlm-user has none)")
-	ntlmPassword := fs.String("ntlm-password", "", "NTLM password (prefer -ntlm-password-file or IISKERB_NTLM_PASSWORD)")
-	ntlmPasswordFile := fs.String("ntlm-password-file", "", "file holding the NTLM password (first line)")
+	ntlmUser := fs.String("ntlm-user", "", "NTLM user `DOMAIN\\user`")
+	ntlmDomain := fs.String("ntlm-domain", "", "NTLM `DOMAIN` (when -ntlm-user has none)")
+	ntlmPassword := c.AddPassword("ntlm-", "the NTLM user -ntlm-user", "IISKERB_NTLM_PASSWORD")
 	ntlmRaw := fs.Bool("ntlm-raw", false, "send NTLM inside Negotiate without SPNEGO, as Windows does")
-	workstation := fs.String("workstation", "", "workstation name sent in NTLM messages")
+	workstation := fs.String("workstation", "", "workstation `NAME` sent in NTLM messages")
 	insecure := fs.Bool("insecure", false, "do not verify the server's TLS certificate")
-	connectTo := fs.String("connect-to", "", "dial HOST:PORT instead of the URL's host (like curl --connect-to)")
+	connectTo := fs.String("connect-to", "", "dial `HOST:PORT` instead of the URL's host (like curl --connect-to)")
 	timeout := fs.Duration("timeout", 60*time.Second, "overall timeout")
 	skipReuse := fs.Bool("no-reuse-check", false, "do not test the authenticated connection again")
 	redact := fs.Bool("redact", false, "leave raw tokens out of the output (they allow offline password guessing)")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return 2
+	c.Usage = []string{"negotiate probe [-format text|json] [Kerberos and NTLM flags] URL"}
+	c.Groups = []cli.Group{
+		{Title: cli.GroupEvidence, None: "none: the evidence is the live exchange"},
+		{Title: cli.GroupLive, Args: []cli.Arg{{Name: "URL", Usage: "the http:// or https:// URL to probe (flags may follow it)"}},
+			Flags: append(append([]string{}, krbLiveFlags...), "spn", "include-port", "ntlm-raw", "workstation", "insecure", "connect-to", "timeout", "no-reuse-check")},
+		{Title: cli.GroupCredentials, Note: "passwords only from files or environment variables, never on the command line",
+			Flags: append(append([]string{}, krbCredentialFlags...), "ntlm-user", "ntlm-domain", "ntlm-password-file", "ntlm-password-env")},
+		{Title: cli.GroupOutput, Flags: []string{"format", "redact"}},
+	}
+	c.Exit = []cli.Exit{
+		{Code: cli.ExitOK, Detail: "authenticated (or no authentication asked)"},
+		{Code: cli.ExitProblems, Detail: "not authenticated"},
+		{Code: cli.ExitUsage, Detail: "bad flags or URL, missing credentials, a probe that could not connect"},
+	}
+	pos, code, done := c.Parse(args)
+	if done {
+		return code
 	}
 	if len(pos) != 1 {
-		fmt.Fprintln(stderr, "negotiate probe: want exactly one URL")
-		return 2
+		return c.Failf("want exactly one URL")
 	}
 	if *format != "text" && *format != "json" {
-		fmt.Fprintf(stderr, "negotiate probe: unknown -format %q (text or json)\n", *format)
-		return 2
+		return c.Failf("unknown -format %q (text or json)", *format)
+	}
+	if err := cli.CheckURL("probe", pos[0], "http", "https"); err != nil {
+		return c.Fail(err)
 	}
 	cl, err := kf.client(getenv)
 	if err != nil {
-		fmt.Fprintf(stderr, "negotiate probe: %v\n", oneLine(err))
-		return 2
+		return c.Fail(err)
 	}
 	opts := negotiate.ProbeOptions{Client: cl, SPN: *spn, IncludePort: *includePort, NTLMRaw: *ntlmRaw,
 		InsecureSkipVerify: *insecure, ConnectTo: *connectTo, Timeout: *timeout, SkipReuseCheck: *skipReuse, RedactTokens: *redact}
 	if *ntlmUser != "" {
-		pw, err := secret(*ntlmPassword, *ntlmPasswordFile, getenv("IISKERB_NTLM_PASSWORD"))
+		// an empty password is allowed: the attempt still shows the server's answer
+		pw, err := ntlmPassword.Get(getenv)
 		if err != nil {
-			fmt.Fprintf(stderr, "negotiate probe: %v\n", oneLine(err))
-			return 2
+			return c.Fail(err)
 		}
 		dom, user := *ntlmDomain, *ntlmUser
 		if d, u, ok := strings.Cut(user, `\`); ok {
@@ -393,44 +423,58 @@ func probeCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		_ = t.WriteText(stdout)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "negotiate probe: %v\n", oneLine(err))
-		return 2
+		return c.Fail(err)
 	}
 	if !t.Authenticated {
-		return 1
+		return cli.ExitProblems
 	}
-	return 0
+	return cli.ExitOK
 }
 
 func ticketCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	fs := flag.NewFlagSet("ticket", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	format := fs.String("format", "text", "output format: text or json")
-	kf := addKrbFlags(fs, getenv)
+	c := cli.New("negotiate ticket", "negotiate ticket requests a Kerberos service ticket for an SPN, like klist get, and shows it or the KDC's error.", stdout, stderr)
+	c.Interspersed = true
+	fs := c.Flags()
+	format := fs.String("format", "text", "output `FORMAT`: text or json")
+	kf := addKrbFlags(c, getenv)
 	timeout := fs.Duration("timeout", 30*time.Second, "timeout")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return 2
+	c.Usage = []string{"negotiate ticket [-format text|json] [Kerberos flags] SPN"}
+	c.Groups = []cli.Group{
+		{Title: cli.GroupEvidence, None: "none: the evidence is the KDC's answer"},
+		{Title: cli.GroupLive, Args: []cli.Arg{{Name: "SPN", Usage: "the service principal name to request (HTTP/web01.example.com)"}},
+			Flags: append(append([]string{}, krbLiveFlags...), "timeout")},
+		{Title: cli.GroupCredentials, Note: "passwords only from files or environment variables, never on the command line",
+			Flags: krbCredentialFlags},
+		{Title: cli.GroupOutput, Flags: []string{"format"}},
+	}
+	c.Exit = []cli.Exit{
+		{Code: cli.ExitOK, Detail: "the ticket was issued"},
+		{Code: cli.ExitProblems, Detail: "the KDC refused (the Kerberos error is printed)"},
+		{Code: cli.ExitUsage, Detail: "bad flags, no credentials, the KDC could not be reached"},
+	}
+	pos, code, done := c.Parse(args)
+	if done {
+		return code
 	}
 	if len(pos) != 1 {
-		fmt.Fprintln(stderr, "negotiate ticket: want exactly one SPN")
-		return 2
+		return c.Failf("want exactly one SPN")
+	}
+	if *format != "text" && *format != "json" {
+		return c.Failf("unknown -format %q (text or json)", *format)
 	}
 	cl, err := kf.client(getenv)
 	if err == nil && cl == nil {
-		err = errors.New("no Kerberos credentials: give -user with a password, -keytab or -ccache")
+		err = cli.Usagef("no Kerberos credentials: give -user with a password, -keytab or -ccache")
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "negotiate ticket: %v\n", oneLine(err))
-		return 2
+		return c.Fail(err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	tk, err := negotiate.RequestTicket(ctx, cl, pos[0])
 	var ke *negotiate.KDCError
 	if err != nil && !errors.As(err, &ke) {
-		fmt.Fprintf(stderr, "negotiate ticket: %v\n", oneLine(err))
-		return 2
+		return c.Fail(err)
 	}
 	if *format == "json" {
 		enc := json.NewEncoder(stdout)
@@ -446,7 +490,7 @@ func ticketCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 			tk.Server, tk.Realm, tk.Client, tk.EncType, tk.EncTypeID, tk.KVNO, tk.Start.Format(time.RFC3339), tk.End.Format(time.RFC3339), strings.Join(tk.Flags, " "))
 	}
 	if ke != nil {
-		return 1
+		return cli.ExitProblems
 	}
-	return 0
+	return cli.ExitOK
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/iiskerb/iiskerb/internal/cli"
 	"github.com/iiskerb/iiskerb/internal/testenv"
 )
 
@@ -150,6 +151,98 @@ func TestProbeCommand(t *testing.T) {
 	}
 	if r := runCmd(t, "", nil, "ticket", "HTTP/x"); r.code != 2 || !strings.Contains(r.stderr, "no Kerberos credentials") {
 		t.Errorf("ticket without credentials: %d %q", r.code, r.stderr)
+	}
+}
+
+// The contract every example keeps, for the program and each command:
+// -h/-help on stdout with the flag groups and exit statuses, -version.
+func TestHelpAndVersion(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"-help"}, {"help"}, {"decode", "-h"}, {"decode", "-help"}, {"probe", "-h"},
+		{"probe", "http://x/", "-help"}, {"ticket", "-h"}} {
+		r := runCmd(t, "", nil, args...)
+		if r.code != 0 || r.stderr != "" {
+			t.Fatalf("%v: exit %d stderr %q", args, r.code, r.stderr)
+		}
+		name := "negotiate"
+		if args[0] != "-h" && args[0] != "-help" && args[0] != "help" {
+			name += " " + args[0]
+		}
+		if err := cli.CheckHelp(r.stdout, name); err != nil {
+			t.Errorf("%v: %v\n%s", args, err, r.stdout)
+		}
+	}
+	r := runCmd(t, "", nil, "probe", "-h")
+	for _, w := range []string{"  -password-file FILE", "  -password-env NAME", "  -ntlm-password-env NAME", "  1  problems found - not authenticated"} {
+		if !strings.Contains(r.stdout, w) {
+			t.Errorf("probe -h lacks %q", w)
+		}
+	}
+	for _, args := range [][]string{{"-version"}, {"decode", "-version"}, {"probe", "-version"}, {"ticket", "-version"}} {
+		r := runCmd(t, "", nil, args...)
+		if r.code != 0 || !strings.HasPrefix(r.stdout, "negotiate ") || strings.Count(r.stdout, "\n") != 1 || r.stderr != "" {
+			t.Errorf("%v: exit %d %q %q", args, r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
+// A password is never taken on the command line, and the refusal does not
+// echo it.
+func TestSecretOnCommandLineRefused(t *testing.T) {
+	for _, args := range [][]string{
+		{"probe", "-user", "alice", "-password", "s3cret-value", "http://web01/"},
+		{"probe", "http://web01/", "-ntlm-user", `EX\bob`, "-ntlm-password=s3cret-value"},
+		{"ticket", "-user", "alice", "--password", "s3cret-value", "HTTP/web01"},
+	} {
+		r := runCmd(t, "", nil, args...)
+		if r.code != 2 || strings.Contains(r.stderr, "s3cret-value") || !strings.Contains(r.stderr, "password-file FILE or -") ||
+			strings.Count(r.stderr, "\n") != 1 || r.stdout != "" {
+			t.Errorf("%v: exit %d %q", args, r.code, r.stderr)
+		}
+	}
+	// the password comes from a file or the environment variable -password-env names
+	r := runCmd(t, "", map[string]string{"MY_PW": ""}, "ticket", "-user", "alice", "-password-env", "MY_PW", "HTTP/web01")
+	if r.code != 2 || !strings.Contains(r.stderr, "$MY_PW is empty") {
+		t.Errorf("empty -password-env: exit %d %q", r.code, r.stderr)
+	}
+}
+
+// A bad URL is a usage error before anything is dialled, never echoing a
+// password in it; errors have one "negotiate: " prefix.
+func TestBadURLAndErrorPrefix(t *testing.T) {
+	for _, u := range []string{"ftp://web01/", "web01", "http://", "http://user:s3cret-value@web01/", "http://%zz/"} {
+		r := runCmd(t, "", nil, "probe", u)
+		if r.code != 2 || strings.Contains(r.stderr, "s3cret-value") || !strings.HasPrefix(r.stderr, "negotiate: probe ") || r.stdout != "" {
+			t.Errorf("%q: exit %d %q %q", u, r.code, r.stdout, r.stderr)
+		}
+	}
+	srv := httptest.NewServer(http.NotFoundHandler())
+	closed := srv.URL + "/"
+	srv.Close()
+	for _, args := range [][]string{
+		{"probe", closed},
+		{"decode", "SGVsbG8gd29ybGQ="},
+		{"decode", "-nosuch", "x"},
+		{"ticket", "-user", "a", "-keytab", "/nonexistent", "-krb5conf", "/nonexistent", "HTTP/x"},
+		{"frobnicate"},
+		{},
+	} {
+		r := runCmd(t, "", nil, args...)
+		if r.code != 2 || !strings.HasPrefix(r.stderr, "negotiate: ") || strings.Count(r.stderr, "negotiate:") != 1 ||
+			strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("%v: exit %d stderr %q", args, r.code, r.stderr)
+		}
+	}
+}
+
+// Pipes get no escape codes.
+func TestPlainOutput(t *testing.T) {
+	anon := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok")) }))
+	defer anon.Close()
+	for _, args := range [][]string{{"decode", "-"}, {"probe", anon.URL}, {"-h"}, {"probe", "-h"}} {
+		r := runCmd(t, readTestdata(t, "pyspnego_ntlm_authenticate.b64"), nil, args...)
+		if strings.ContainsAny(r.stdout+r.stderr, "\x1b\r") || r.stdout == "" {
+			t.Errorf("%v: %q %q", args, r.stdout, r.stderr)
+		}
 	}
 }
 

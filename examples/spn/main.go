@@ -19,10 +19,17 @@
 // Sources: -ldap URL with bind flags, or -offline FILE... (setspn -L/-Q/-X
 // output or an ldifde export; -ldif-complete says the LDIF holds every SPN
 // holder). Output: -format text (default) or json. The bind password is read
-// from -password-file or the IISKERB_LDAP_PASSWORD environment variable, never
-// from the command line, and is never printed.
+// from -password-file or the environment variable -password-env names
+// (IISKERB_LDAP_PASSWORD by default), never from the command line, and is
+// never printed. A bad -ldap URL is a usage error. -h lists the flags by
+// purpose; -version prints the version.
 //
-// Exit status: 0 success, 1 error or incomplete answer, 2 usage error.
+// Exit status (the same meanings in every example): 0 ok, 1 problems found
+// (-Q: an SPN on several accounts; -X: duplicate SPNs; -expect: an SPN
+// missing, on the wrong account, duplicated or malformed, or an RC4-only
+// account), 2 could not run (bad flags or -ldap URL, unreadable files, a
+// failed LDAP connection or bind), 3 inconclusive (the answer is incomplete,
+// so absence is not proven).
 package main
 
 import (
@@ -30,7 +37,6 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -40,11 +46,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/iiskerb/iiskerb/internal/cli"
 	"github.com/iiskerb/iiskerb/spn"
 )
 
-// passwordEnv is the environment variable read for the bind password when
-// -password-file is not given.
+// passwordEnv is the default environment variable read for the bind
+// password when -password-file is not given (-password-env).
 const passwordEnv = "IISKERB_LDAP_PASSWORD"
 
 func main() {
@@ -63,7 +70,8 @@ type options struct {
 	startTLS, gc, insecure  bool
 	caFile, serverName      string
 	baseDN, domain          string
-	bindDN, passwordFile    string
+	bindDN                  string
+	password                *cli.Password
 	allowInsecureBind       bool
 	krb5conf, user          string
 	keytab, ccache, ldapSPN string
@@ -80,15 +88,10 @@ type multiFlag []string
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
-// usageError is a bad command line (exit status 2).
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	var o options
-	fs := flag.NewFlagSet("spn", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+// newCommand declares the flags into o and the help around them.
+func newCommand(o *options, stdout, stderr io.Writer) *cli.Command {
+	c := cli.New("spn", "spn answers setspn's questions (-L, -Q, -X) and checks the HTTP SPNs a web host needs, against Active Directory over LDAP or setspn/ldifde output.", stdout, stderr)
+	fs := c.Flags()
 	fs.StringVar(&o.list, "L", "", "list the SPNs of `ACCOUNT` (DOMAIN\\sam, sam, sam$ or DN)")
 	fs.StringVar(&o.query, "Q", "", "find the accounts holding `SPN`")
 	fs.BoolVar(&o.dups, "X", false, "find duplicate SPNs")
@@ -104,7 +107,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	fs.StringVar(&o.baseDN, "base", "", "search base `DN` (default: the domain's naming context)")
 	fs.StringVar(&o.domain, "domain", "", "NetBIOS `DOMAIN` name for account names (default: from the directory)")
 	fs.StringVar(&o.bindDN, "bind-dn", "", "simple bind `DN` (or user@domain, DOMAIN\\user)")
-	fs.StringVar(&o.passwordFile, "password-file", "", "read the password from `FILE` (default: $"+passwordEnv+")")
+	o.password = c.AddPassword("", "-bind-dn or the Kerberos -user", passwordEnv)
 	fs.BoolVar(&o.allowInsecureBind, "allow-insecure-bind", false, "allow a simple bind without TLS (password in clear)")
 	fs.StringVar(&o.krb5conf, "krb5conf", "", "Kerberos bind: krb5.conf `FILE`")
 	fs.StringVar(&o.user, "user", "", "Kerberos bind: client `PRINCIPAL` (user or user@REALM)")
@@ -115,33 +118,58 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	fs.Var(&o.offline, "offline", "setspn or ldifde output `FILE` (repeatable; remaining arguments are files too)")
 	fs.BoolVar(&o.ldifComplete, "ldif-complete", false, "the LDIF export(s) hold every SPN holder of the domain")
 	fs.StringVar(&o.format, "format", "text", "output `FORMAT`: text or json")
-	fs.DurationVar(&o.progress, "progress", 3*time.Second, "report scan progress on stderr every `INTERVAL` (0: never)")
+	fs.DurationVar(&o.progress, "progress", 3*time.Second, "report scan progress on stderr every `INTERVAL` (0: never; plain lines)")
 	fs.DurationVar(&o.timeout, "timeout", 0, "LDAP dial/bind/request timeout (default 2m)")
 	fs.IntVar(&o.pageSize, "page-size", 0, "LDAP page size (default 1000; negative: no paging)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	c.Usage = []string{
+		"spn (-L ACCOUNT | -Q SPN | -X | -expect -host NAMES [-account DOMAIN\\acct]) -ldap URL [bind flags]",
+		"spn (-L ACCOUNT | -Q SPN | -X | -expect -host NAMES [-account DOMAIN\\acct]) [-offline] FILE...",
 	}
-	o.offline = append(o.offline, fs.Args()...)
-	err := o.validate()
-	if err == nil {
-		err = o.execute(ctx, stdout, stderr, getenv)
+	c.Groups = []cli.Group{
+		{Title: "Question", Note: "exactly one of -L, -Q, -X and -expect", Flags: []string{"L", "Q", "X", "expect", "host", "account"}},
+		{Title: cli.GroupEvidence, Note: "either this or -ldap",
+			Args:  []cli.Arg{{Name: "FILE...", Usage: "setspn -L/-Q/-X output or an ldifde export (as -offline)"}},
+			Flags: []string{"offline", "ldif-complete"}},
+		{Title: cli.GroupLive, Flags: []string{"ldap", "starttls", "ca", "server-name", "insecure-skip-verify", "allow-insecure-bind",
+			"gc", "base", "domain", "timeout", "page-size", "krb5conf", "ldap-spn"}},
+		{Title: cli.GroupCredentials, Note: "the password only from a file or an environment variable, never on the command line",
+			Flags: []string{"bind-dn", "user", "password-file", "password-env", "keytab", "ccache", "sspi"}},
+		{Title: cli.GroupOutput, Flags: []string{"format", "progress"}},
 	}
-	if err != nil {
-		msg := err.Error()
-		if !strings.HasPrefix(msg, "spn:") {
-			msg = "spn: " + msg
-		}
-		fmt.Fprintln(stderr, msg)
-		var ue usageError
-		if errors.As(err, &ue) {
-			return 2
-		}
-		return 1
+	c.Exit = []cli.Exit{
+		{Code: cli.ExitOK, Detail: "the answer is complete and shows no problem"},
+		{Code: cli.ExitProblems, Detail: "-Q: the SPN is on several accounts; -X: duplicate SPNs; -expect: an SPN missing, on the wrong account, duplicated or malformed, or an RC4-only account"},
+		{Code: cli.ExitUsage, Detail: "bad flags or -ldap URL, unreadable files, a failed LDAP connection or bind"},
+		{Code: cli.ExitInconclusive, Detail: "the answer is incomplete (a size limit, an LDIF export without -ldif-complete): absence is not proven"},
 	}
-	return 0
+	return c
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	var o options
+	cmd := newCommand(&o, stdout, stderr)
+	rest, code, done := cmd.Parse(args)
+	if done {
+		return code
+	}
+	o.offline = append(o.offline, rest...)
+	if err := o.validate(); err != nil {
+		return cmd.Fail(err)
+	}
+	problems, err := o.execute(ctx, stdout, stderr, getenv)
+	switch {
+	case err == nil && problems:
+		return cli.ExitProblems
+	case err == nil:
+		return cli.ExitOK
+	case errors.Is(err, spn.ErrIncomplete):
+		cmd.Error(err)
+		if problems {
+			return cli.ExitProblems
+		}
+		return cli.ExitInconclusive
+	}
+	return cmd.Fail(err)
 }
 
 func (o *options) validate() error {
@@ -152,24 +180,32 @@ func (o *options) validate() error {
 		}
 	}
 	if n != 1 {
-		return usageError{"give exactly one of -L ACCOUNT, -Q SPN, -X or -expect"}
+		return cli.Usagef("give exactly one of -L ACCOUNT, -Q SPN, -X or -expect")
 	}
 	if (o.ldapURL == "") == (len(o.offline) == 0) {
-		return usageError{"give either -ldap URL or -offline FILE..."}
+		return cli.Usagef("give either -ldap URL or -offline FILE...")
+	}
+	if o.ldapURL != "" {
+		if err := cli.CheckURL("-ldap", o.ldapURL, "ldap", "ldaps"); err != nil {
+			return err
+		}
 	}
 	if o.expect && o.hosts == "" {
-		return usageError{"-expect needs -host NAME[,NAME]"}
+		return cli.Usagef("-expect needs -host NAME[,NAME]")
 	}
 	if o.format != "text" && o.format != "json" {
-		return usageError{"-format must be text or json"}
+		return cli.Usagef("-format must be text or json")
 	}
 	return nil
 }
 
-func (o *options) execute(ctx context.Context, stdout, stderr io.Writer, getenv func(string) string) error {
+// execute answers the question; problems says the answer shows a problem
+// (see the exit statuses). An incomplete answer is an error matching
+// spn.ErrIncomplete, returned with problems when some were seen anyway.
+func (o *options) execute(ctx context.Context, stdout, stderr io.Writer, getenv func(string) string) (problems bool, err error) {
 	dir, closeDir, err := o.open(ctx, getenv)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer closeDir()
 	out := &printer{w: stdout, json: o.format == "json"}
@@ -178,12 +214,12 @@ func (o *options) execute(ctx context.Context, stdout, stderr io.Writer, getenv 
 		var ans spn.Answer
 		ans, err = dir.Account(ctx, o.list)
 		out.list(dir, o.list, ans)
-		return answerErr(err, ans.Completeness)
+		return false, answerErr(err, ans.Completeness)
 	case o.query != "":
 		var ans spn.Answer
 		ans, err = dir.Owners(ctx, o.query)
 		out.query(dir, o.query, ans)
-		return answerErr(err, ans.Completeness)
+		return len(ans.Accounts) > 1, answerErr(err, ans.Completeness)
 	case o.dups:
 		pd := &progressDir{Directory: dir}
 		stopProgress := pd.report(stderr, o.progress)
@@ -206,7 +242,7 @@ func (o *options) execute(ctx context.Context, stdout, stderr io.Writer, getenv 
 		}
 		stopProgress()
 		out.duplicates(dir, dups, c, pd.accounts.Load(), pd.spns.Load())
-		return answerErr(err, c)
+		return len(dups) > 0, answerErr(err, c)
 	default:
 		return o.runExpect(ctx, dir, out)
 	}
@@ -241,40 +277,24 @@ func (o *options) open(ctx context.Context, getenv func(string) string) (spn.Dir
 			return nil, nil, fmt.Errorf("-ca %s: no PEM certificate found", o.caFile)
 		}
 	}
-	password := func() (spn.Secret, error) {
-		if o.passwordFile != "" {
-			b, err := os.ReadFile(o.passwordFile)
-			if err != nil {
-				return "", err
-			}
-			return spn.Secret(strings.TrimRight(string(b), "\r\n")), nil
-		}
-		return spn.Secret(getenv(passwordEnv)), nil
-	}
 	switch {
 	case o.krb5conf != "":
 		k := &spn.KerberosBind{Krb5Conf: o.krb5conf, KeytabFile: o.keytab, CCacheFile: o.ccache, SPN: o.ldapSPN}
 		k.Username, k.Realm, _ = strings.Cut(o.user, "@")
 		if o.keytab == "" && o.ccache == "" {
-			pw, err := password()
+			pw, err := o.password.Need("a Kerberos bind without -keytab or -ccache", getenv)
 			if err != nil {
 				return nil, nil, err
 			}
-			if pw == "" {
-				return nil, nil, usageError{"Kerberos bind: give -keytab, -ccache, -password-file or $" + passwordEnv}
-			}
-			k.Password = pw
+			k.Password = spn.Secret(pw)
 		}
 		cfg.Kerberos = k
 	case o.bindDN != "":
-		pw, err := password()
+		pw, err := o.password.Need("-bind-dn", getenv)
 		if err != nil {
 			return nil, nil, err
 		}
-		if pw == "" {
-			return nil, nil, usageError{"-bind-dn needs -password-file or $" + passwordEnv}
-		}
-		cfg.BindDN, cfg.Password = o.bindDN, pw
+		cfg.BindDN, cfg.Password = o.bindDN, spn.Secret(pw)
 	}
 	d, err := spn.DialLDAP(ctx, cfg)
 	if err != nil {
@@ -324,7 +344,9 @@ func (o *options) openOffline() (spn.Directory, error) {
 	return spn.NewOfflineDirectory(in), nil
 }
 
-func (o *options) runExpect(ctx context.Context, dir spn.Directory, out *printer) error {
+// runExpect checks the expected HTTP SPNs; problems says a verdict shows
+// one.
+func (o *options) runExpect(ctx context.Context, dir spn.Directory, out *printer) (problems bool, err error) {
 	var hosts spn.HostNames
 	for _, h := range strings.Split(o.hosts, ",") {
 		h = strings.TrimSpace(h)
@@ -357,7 +379,7 @@ func (o *options) runExpect(ctx context.Context, dir spn.Directory, out *printer
 	case hosts.NetBIOS != "":
 		owner = spn.ComputerOwner(domain, hosts.NetBIOS)
 	default:
-		return usageError{"-expect without -account needs a short host name in -host"}
+		return false, cli.Usagef("-expect without -account needs a short host name in -host")
 	}
 	mappings := spn.DefaultSPNMappings()
 	mappingSource := "default sPNMappings"
@@ -372,15 +394,21 @@ func (o *options) runExpect(ctx context.Context, dir spn.Directory, out *printer
 	exps := spn.Expected(hosts, owner, mappings)
 	verdicts, err := spn.Evaluate(ctx, dir, exps)
 	out.verdicts(dir, owner, mappingSource, verdicts)
+	for _, v := range verdicts {
+		switch v.Kind {
+		case spn.Missing, spn.WrongAccount, spn.Duplicated, spn.Malformed, spn.RC4Only:
+			problems = true
+		}
+	}
 	if err != nil {
-		return err
+		return problems, err
 	}
 	for _, v := range verdicts {
 		if !v.Complete {
-			return &spn.IncompleteError{Reason: "some answers were incomplete: " + v.Reason}
+			return problems, &spn.IncompleteError{Reason: "some answers were incomplete: " + v.Reason}
 		}
 	}
-	return nil
+	return problems, nil
 }
 
 // splitAccount splits "DOMAIN\sam" (defaulting the domain).

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/iiskerb/iiskerb/internal/cli"
 	"github.com/iiskerb/iiskerb/internal/testenv"
 )
 
@@ -27,23 +28,76 @@ func TestUsage(t *testing.T) {
 		{"-expect", "-offline", "f.txt"},     // -expect without -host
 		{"-X", "-format", "xml", "f.txt"},    // bad format
 		{"-nosuchflag"},
+		{"-X", "-ldap", "http://dc1"},                // not an LDAP URL
+		{"-X", "-ldap", "dc1.example.com"},           // no scheme
+		{"-X", "-ldap", "ldap://r:s3cret-value@dc1"}, // a password in the URL
+		{"-L", "x", "testdata/no-such-file.txt"},     // unreadable input
 	} {
-		if code, _, _ := runCmd(t, nil, args...); code != 2 {
-			t.Errorf("%q: exit %d, want 2", args, code)
+		code, out, errs := runCmd(t, nil, args...)
+		if code != 2 || out != "" || strings.Contains(errs, "s3cret-value") || !strings.HasPrefix(errs, "spn: ") ||
+			strings.Count(errs, "spn:") != 1 || strings.Count(errs, "\n") != 1 {
+			t.Errorf("%q: exit %d stderr %q, want 2 and one line", args, code, errs)
+		}
+	}
+}
+
+// The contract every example keeps: -h/-help on stdout with the flag
+// groups and exit statuses, -version.
+func TestHelpAndVersion(t *testing.T) {
+	for _, arg := range []string{"-h", "-help"} {
+		code, out, errs := runCmd(t, nil, arg)
+		if code != 0 || errs != "" {
+			t.Fatalf("%s: exit %d stderr %q", arg, code, errs)
+		}
+		if err := cli.CheckHelp(out, "spn"); err != nil {
+			t.Errorf("%s: %v\n%s", arg, err, out)
+		}
+		for _, w := range []string{"Question:", "  -password-file FILE", "  -password-env NAME", "  3  inconclusive"} {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s lacks %q", arg, w)
+			}
+		}
+	}
+	code, out, errs := runCmd(t, nil, "-version")
+	if code != 0 || !strings.HasPrefix(out, "spn ") || errs != "" {
+		t.Errorf("-version: exit %d %q %q", code, out, errs)
+	}
+}
+
+// A password is never taken on the command line; -password-env names the
+// variable.
+func TestSecretOnCommandLineRefused(t *testing.T) {
+	code, out, errs := runCmd(t, nil, "-X", "-ldap", "ldaps://dc1", "-bind-dn", "r", "-password", "s3cret-value")
+	if code != 2 || out != "" || strings.Contains(errs, "s3cret-value") || !strings.Contains(errs, "-password-file FILE or -password-env NAME") {
+		t.Errorf("-password: exit %d %q", code, errs)
+	}
+	code, _, errs = runCmd(t, map[string]string{"MY_PW": ""}, "-X", "-ldap", "ldaps://127.0.0.1:1", "-bind-dn", "r", "-password-env", "MY_PW")
+	if code != 2 || !strings.Contains(errs, "$MY_PW is empty") {
+		t.Errorf("empty -password-env: exit %d %q", code, errs)
+	}
+}
+
+// Pipes get no escape codes (progress lines are plain).
+func TestPlainOutput(t *testing.T) {
+	for _, args := range [][]string{{"-X", "-progress", "1ns", "testdata/export.ldf"}, {"-h"}, {"-L", `CORP\svc-web`, "testdata/export.ldf"}} {
+		_, out, errs := runCmd(t, nil, args...)
+		if strings.ContainsAny(out+errs, "\x1b\r") || out == "" {
+			t.Errorf("%v: %q %q", args, out, errs)
 		}
 	}
 }
 
 func TestOfflineDuplicates(t *testing.T) {
 	// a finished setspn -X run proves its duplicate list
+	// duplicates are problems found: exit 1
 	code, out, errs := runCmd(t, nil, "-X", "-offline", "testdata/setspn-X.txt")
-	if code != 0 || !strings.Contains(out, "HTTP/portal.corp.example.com is registered on these accounts:") ||
+	if code != 1 || !strings.Contains(out, "HTTP/portal.corp.example.com is registered on these accounts:") ||
 		!strings.Contains(out, "found 1 group(s) of duplicate SPNs.\n") {
 		t.Errorf("exit %d\n%s\n%s", code, out, errs)
 	}
 	// a complete LDIF export proves everything; duplicates found case-insensitively
 	code, out, errs = runCmd(t, nil, "-X", "-ldif-complete", "-format", "json", "testdata/export.ldf")
-	if code != 0 {
+	if code != 1 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 	var res struct {
@@ -63,9 +117,16 @@ func TestOfflineDuplicates(t *testing.T) {
 		!strings.EqualFold(res.Duplicates[0].SPN, "HTTP/portal.corp.example.com") {
 		t.Errorf("%+v", res)
 	}
-	// without -ldif-complete the same export proves nothing about absence: exit 1
+	// without -ldif-complete the same export proves nothing about absence:
+	// the duplicate it shows is still a problem (exit 1), and stderr says
+	// the answer is incomplete
 	if code, _, errs := runCmd(t, nil, "-X", "testdata/export.ldf"); code != 1 || !strings.Contains(errs, "incomplete") {
 		t.Errorf("incomplete LDIF: exit %d %s", code, errs)
+	}
+	// an incomplete answer without a problem in it is inconclusive: exit 3
+	if code, _, errs := runCmd(t, nil, "-Q", "HTTP/nothing.corp.example.com", "testdata/export.ldf"); code != 3 ||
+		!strings.HasPrefix(errs, "spn: incomplete answer") || strings.Count(errs, "spn:") != 1 {
+		t.Errorf("incomplete -Q: exit %d %q", code, errs)
 	}
 }
 
@@ -75,7 +136,7 @@ func TestOfflineListQueryExpect(t *testing.T) {
 		t.Errorf("-L: exit %d\n%s%s", code, out, errs)
 	}
 	code, out, _ = runCmd(t, nil, "-Q", "HTTP/PORTAL.corp.example.com", "-ldif-complete", "testdata/export.ldf")
-	if code != 0 || !strings.Contains(out, "DUPLICATE: HTTP/PORTAL.corp.example.com is held by 2 accounts") {
+	if code != 1 || !strings.Contains(out, "DUPLICATE: HTTP/PORTAL.corp.example.com is held by 2 accounts") {
 		t.Errorf("-Q: exit %d\n%s", code, out)
 	}
 	code, out, _ = runCmd(t, nil, "-Q", "HTTP/nothing.corp.example.com", "-ldif-complete", "testdata/export.ldf")
@@ -101,8 +162,8 @@ func TestOfflineListQueryExpect(t *testing.T) {
 	for _, v := range res.Verdicts {
 		kinds[v.Kind] = true
 	}
-	if !kinds["duplicated"] || !kinds["rc4-only"] || !strings.Contains(res.Owner, `CORP\svc-web`) {
-		t.Errorf("expect verdicts: %s", out)
+	if !kinds["duplicated"] || !kinds["rc4-only"] || !strings.Contains(res.Owner, `CORP\svc-web`) || code != 1 {
+		t.Errorf("expect verdicts: exit %d %s", code, out)
 	}
 }
 
@@ -112,7 +173,7 @@ func TestLDAPAgainstSlapd(t *testing.T) {
 	base := []string{"-ldap", v[0], "-starttls", "-ca", v[1], "-bind-dn", v[2]}
 
 	code, out, errs := runCmd(t, env, append(base, "-X", "-progress", "1ms")...)
-	if code != 0 || !strings.Contains(out, "found 2 group(s) of duplicate SPNs.") ||
+	if code != 1 || !strings.Contains(out, "found 2 group(s) of duplicate SPNs.") ||
 		!strings.Contains(out, "HTTP/intranet.example.test is registered on these accounts:") {
 		t.Errorf("-X: exit %d\n%s\n%s", code, out, errs)
 	}
@@ -151,9 +212,9 @@ func TestLDAPAgainstSlapd(t *testing.T) {
 		t.Errorf("non-paged -X: exit %d\n%s%s", code, out, errs)
 	}
 
-	// wrong password: exit 1, a bind error, no password echoed
+	// wrong password: could not run (exit 2), a bind error, no password echoed
 	code, _, errs = runCmd(t, map[string]string{passwordEnv: "wrong-pw-123"}, append(base, "-X")...)
-	if code != 1 || !strings.Contains(errs, "bind") || strings.Contains(errs, "wrong-pw-123") {
+	if code != 2 || !strings.Contains(errs, "bind") || strings.Contains(errs, "wrong-pw-123") {
 		t.Errorf("bad password: exit %d %s", code, errs)
 	}
 }
