@@ -144,6 +144,13 @@ func LoadBundleFS(ctx context.Context, fsys fs.FS) (*Evidence, error) {
 			}
 		case name == "logs" && e.IsDir():
 			b.loadLogs()
+		case name == "events" && e.IsDir():
+			for _, f := range b.files(name, "", true) {
+				b.ev.Events = append(b.ev.Events, FSLog(b.fsys, f))
+			}
+			if len(b.ev.Events) == 0 {
+				b.warn(name, "", "no event files")
+			}
 		case name == "http" && e.IsDir():
 			for _, rel := range b.files(name, ".txt", false) {
 				if err := ctx.Err(); err != nil {
@@ -161,7 +168,7 @@ func LoadBundleFS(ctx context.Context, fsys fs.FS) (*Evidence, error) {
 			if e.IsDir() {
 				kind = "directory"
 			}
-			b.unusable(EvUnrecognised, name, "", kind+" is not part of the evidence bundle layout (host.json, applicationHost.config, setspn/, klist/, ldif/, logs/iis|agent|smp/, http/); ignored")
+			b.unusable(EvUnrecognised, name, "", kind+" is not part of the evidence bundle layout (host.json, applicationHost.config, webconfig/, setspn/, klist/, ldif/, logs/iis|agent|smp/, http/, events/); ignored")
 		}
 	}
 	b.attachWebConfigs()

@@ -431,7 +431,7 @@ func runKRB002(ctx context.Context, p *Pass) error {
 // traceFlow is what one HTTP trace shows about the handshake.
 type traceFlow struct {
 	source            string
-	offered           []string // schemes of 401 challenges, first seen order
+	offered           []string // schemes of the first 401 offering bare challenges
 	offeredLine       int
 	negotiateOffered  bool
 	kerberosSent      int // line of an AP-REQ sent
@@ -446,39 +446,118 @@ type traceFlow struct {
 	reauthAfterKerb   int // line of a 401 Negotiate to a request without Authorization after Kerberos success
 	ntlmUnderNego     bool
 	ntlmUnderNegoLine int
+
+	// closeOnChallenge is the line of a 401 that carries the NTLM
+	// CHALLENGE and closes the connection; closeWhy says how it closes.
+	closeOnChallenge int
+	closeWhy         string
+	closeRedacted    bool // the challenge token was redacted in the trace
+	// http2 is the line of a request that sends Negotiate/NTLM/Kerberos
+	// credentials over HTTP/2 or HTTP/3 (http2Proto), http2Sent describes
+	// them and http2Answered says whether the trace shows the response.
+	http2         int
+	http2Proto    string
+	http2Sent     string
+	http2Answered bool
+	// truncated is the line where the trace is cut off (0: it is not).
+	truncated int
 }
 
-func tokenOf(v string, authorization bool) (*negotiate.Token, string) {
-	var cs []negotiate.Challenge
+// authValue is one parsed authentication header value with the decoded
+// token of each challenge (nil where there is none or it did not decode).
+type authValue struct {
+	chs  []negotiate.Challenge
+	toks []*negotiate.Token
+}
+
+func parseAuthValue(v string, authorization bool) authValue {
+	var av authValue
 	if authorization {
 		c, err := negotiate.ParseAuthorization(v)
-		if err != nil {
-			return nil, ""
+		if c.Scheme != "" && (err == nil || c.Truncated) {
+			av.chs = []negotiate.Challenge{c}
 		}
-		cs = []negotiate.Challenge{c}
 	} else {
-		var err error
-		cs, err = negotiate.ParseChallengeValue(v)
-		if err != nil && len(cs) == 0 {
-			return nil, ""
+		av.chs, _ = negotiate.ParseChallengeValue(v)
+	}
+	av.toks = make([]*negotiate.Token, len(av.chs))
+	for i, c := range av.chs {
+		if len(c.Token) > 0 {
+			av.toks[i], _ = negotiate.DecodeToken(c.Token)
 		}
 	}
-	for _, c := range cs {
-		if len(c.Token) == 0 {
-			continue
-		}
-		if t, err := negotiate.DecodeToken(c.Token); err == nil {
-			return t, c.Scheme
+	return av
+}
+
+// first returns the first decoded token and the scheme it came under, or
+// no token and the first scheme.
+func (av authValue) first() (*negotiate.Token, string) {
+	for i, t := range av.toks {
+		if t != nil {
+			return t, av.chs[i].Scheme
 		}
 	}
-	if len(cs) > 0 {
-		return nil, cs[0].Scheme
+	if len(av.chs) > 0 {
+		return nil, av.chs[0].Scheme
 	}
 	return nil, ""
 }
 
+func tokenOf(v string, authorization bool) (*negotiate.Token, string) {
+	return parseAuthValue(v, authorization).first()
+}
+
+// isNTLMKind reports whether t is (or carries) an NTLM message of kind k.
+func isNTLMKind(t *negotiate.Token, k negotiate.TokenKind) bool {
+	return t != nil && (t.Kind == k || t.InnerKind == k)
+}
+
+// connectionCloses says how a response closes its connection ("Connection:
+// close", an HTTP/1.0 response without keep-alive), or "".
+func connectionCloses(m *HTTPMessage) string {
+	for _, name := range []string{"Connection", "Proxy-Connection"} {
+		for _, v := range m.Header.Values(name) {
+			for _, tok := range strings.Split(v, ",") {
+				if strings.EqualFold(strings.TrimSpace(tok), "close") {
+					return name + ": close"
+				}
+			}
+		}
+	}
+	if m.Proto == "HTTP/1.0" && !strings.Contains(strings.ToLower(strings.Join(m.Header.Values("Connection"), ",")), "keep-alive") {
+		return "an HTTP/1.0 response without keep-alive"
+	}
+	return ""
+}
+
+// describeSent says what an Authorization header carried, for messages:
+// "Negotiate credentials carrying a raw NTLM NEGOTIATE message (the client
+// is not using Kerberos)".
+func describeSent(tok *negotiate.Token, scheme string, redacted bool) string {
+	switch {
+	case redacted:
+		return scheme + " credentials (token redacted in the trace)"
+	case tok == nil:
+		return scheme + " credentials"
+	case strings.EqualFold(scheme, "Negotiate") && (tok.Kind == negotiate.NTLMNegotiate || tok.Kind == negotiate.NTLMChallenge || tok.Kind == negotiate.NTLMAuthenticate):
+		return "Negotiate credentials carrying a raw " + tok.Kind.String() + " message (the client is not using Kerberos)"
+	case tok.InnerKind != negotiate.UnknownToken:
+		return scheme + " credentials carrying " + tok.InnerKind.String()
+	}
+	return scheme + " credentials carrying " + tok.Kind.String()
+}
+
 func analyzeTrace(t *HTTPTrace) traceFlow {
 	f := traceFlow{source: t.Source}
+	if t.Truncated {
+		f.truncated = -1
+		for _, n := range t.Notes {
+			if strings.Contains(n.Message, "cut off") {
+				f.truncated = n.Line
+				break
+			}
+		}
+	}
 	lastAuth := "" // "kerberos", "ntlm" or "" for the last request
 	kerbOK := false
 	for i := range t.Messages {
@@ -490,7 +569,14 @@ func analyzeTrace(t *HTTPTrace) traceFlow {
 				lastAuth = "none"
 				continue
 			}
-			tok, scheme := tokenOf(v, true)
+			av := parseAuthValue(v, true)
+			tok, scheme := av.first()
+			authLine := m.HeaderLine("Authorization", 0)
+			if f.http2 == 0 && (strings.HasPrefix(m.Proto, "HTTP/2") || strings.HasPrefix(m.Proto, "HTTP/3")) && len(av.chs) > 0 && isWindowsScheme(scheme) {
+				f.http2, f.http2Proto = authLine, m.Proto
+				f.http2Sent = describeSent(tok, scheme, av.chs[0].Redacted)
+				f.http2Answered = i+1 < len(t.Messages) && !t.Messages[i+1].IsRequest()
+			}
 			switch {
 			case tok == nil:
 			case tok.Kerberos != nil && tok.Kerberos.APReq != nil:
@@ -516,30 +602,51 @@ func analyzeTrace(t *HTTPTrace) traceFlow {
 			continue
 		}
 		switch {
-		case m.Status == http.StatusUnauthorized:
-			chs, _ := parseAll(m.Header.Values("Www-Authenticate"))
-			if len(f.offered) == 0 && len(chs) > 0 {
-				f.offeredLine = m.Line
-				for _, c := range chs {
-					f.offered = append(f.offered, c.Scheme)
-				}
-			}
-			for _, c := range chs {
-				if c.Is("Negotiate") || c.Is("Kerberos") {
-					f.negotiateOffered = true
-				}
-			}
+		case m.Status == http.StatusUnauthorized || m.Status == 0:
+			var bare []string
+			ntlmChallenge, redacted := false, false
 			for _, v := range m.Header.Values("Www-Authenticate") {
-				if tok, _ := tokenOf(v, false); tok != nil && tok.Kerberos != nil && tok.Kerberos.Error != nil && f.krbError == nil {
-					f.krbError, f.krbErrorLine = tok.Kerberos.Error, m.Line
+				av := parseAuthValue(v, false)
+				for j, c := range av.chs {
+					tok := av.toks[j]
+					switch {
+					case len(c.Token) == 0 && !c.Redacted && !c.Truncated:
+						bare = append(bare, c.Scheme)
+					case isNTLMKind(tok, negotiate.NTLMChallenge):
+						ntlmChallenge = true
+					case c.Is("NTLM") && tok == nil:
+						// A server's NTLM token is always its CHALLENGE, even
+						// when the trace hides it.
+						ntlmChallenge, redacted = true, c.Redacted
+					}
+					if c.Is("Negotiate") || c.Is("Kerberos") {
+						f.negotiateOffered = true
+					}
+					if tok != nil && tok.Kerberos != nil && tok.Kerberos.Error != nil && f.krbError == nil {
+						f.krbError, f.krbErrorLine = tok.Kerberos.Error, m.Line
+					}
+				}
+			}
+			if len(f.offered) == 0 && len(bare) > 0 {
+				f.offered, f.offeredLine = bare, m.Line
+			}
+			if m.Status == 0 {
+				continue
+			}
+			if ntlmChallenge && f.closeOnChallenge == 0 {
+				if why := connectionCloses(m); why != "" {
+					f.closeOnChallenge, f.closeWhy, f.closeRedacted = m.Line, why, redacted
+					if ls := m.headerLines["Connection"]; len(ls) > 0 {
+						f.closeOnChallenge = ls[0]
+					}
 				}
 			}
 			if lastAuth == "kerberos" && f.kerberosRejected == 0 {
 				f.kerberosRejected = m.Line
 			}
 			if lastAuth == "none" && kerbOK && f.reauthAfterKerb == 0 {
-				for _, c := range chs {
-					if c.Is("Negotiate") {
+				for _, c := range bare {
+					if strings.EqualFold(c, "Negotiate") {
 						f.reauthAfterKerb = m.Line
 					}
 				}
@@ -564,16 +671,9 @@ func analyzeTrace(t *HTTPTrace) traceFlow {
 	return f
 }
 
-func parseAll(values []string) ([]negotiate.Challenge, error) {
-	var out []negotiate.Challenge
-	for _, v := range values {
-		cs, err := negotiate.ParseChallengeValue(v)
-		out = append(out, cs...)
-		if err != nil {
-			return out, err
-		}
-	}
-	return out, nil
+// isWindowsScheme reports whether s is Negotiate, NTLM or Kerberos.
+func isWindowsScheme(s string) bool {
+	return strings.EqualFold(s, "Negotiate") || strings.EqualFold(s, "NTLM") || strings.EqualFold(s, "Kerberos")
 }
 
 func traceFlows(p *Pass) []traceFlow {
@@ -663,6 +763,7 @@ func runNEG002(ctx context.Context, p *Pass) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		reportHandshakeTransport(p, fl)
 		if fl.ntlmSuccess == 0 || !fl.negotiateOffered {
 			continue
 		}
@@ -699,6 +800,63 @@ func runNEG002(ctx context.Context, p *Pass) error {
 		})
 	}
 	return nil
+}
+
+// reportHandshakeTransport reports what a trace shows about the
+// connection that makes a Windows authentication handshake impossible: an
+// NTLM CHALLENGE on a closing connection, or credentials sent over HTTP/2.
+func reportHandshakeTransport(p *Pass, fl traceFlow) {
+	if fl.closeOnChallenge != 0 {
+		what := "its NTLM CHALLENGE"
+		if fl.closeRedacted {
+			what = "its NTLM CHALLENGE (redacted in the trace)"
+		}
+		p.ReportAs(Warning, Finding{
+			Subject: fl.source,
+			Message: fmt.Sprintf("The server answered with %s in a 401 and closed the connection (%s), so the NTLM handshake cannot complete: "+
+				"NTLM authenticates the connection, and the client's AUTHENTICATE message must follow on the same connection as the CHALLENGE it answers; "+
+				"on a new connection the server no longer knows the challenge and answers 401 again. "+
+				"IIS needs HTTP keep-alive for Windows authentication (Microsoft, \"Enabling HTTP Keep-Alives\"); the usual causes are keep-alive disabled for the site (allowKeepAlive=false) "+
+				"or a proxy or load balancer that does not keep the client on one server connection.", what, fl.closeWhy),
+			Evidence: []EvidenceRef{{Source: fl.source, Locator: strconv.Itoa(fl.closeOnChallenge), Detail: "401 with an NTLM challenge and " + fl.closeWhy}},
+			Remediation: []Remedy{
+				{
+					Summary: "Enable HTTP keep-alive for the site (the IIS default, allowKeepAlive=true)",
+					Commands: []string{
+						appcmdExe + ` set config "<site>" -section:system.webServer/httpProtocol /allowKeepAlive:"True" /commit:apphost`,
+						`Set-WebConfigurationProperty -PSPath 'MACHINE/WEBROOT/APPHOST' -Location '<site>' -Filter 'system.webServer/httpProtocol' -Name allowKeepAlive -Value $true`,
+					},
+				},
+				{
+					Summary:  "Where a proxy or load balancer is in between, keep each client connection on one server connection (connection affinity, keep-alive to the server)",
+					Tradeoff: "Kerberos does not depend on the connection: with working SPNs, clients that use Kerberos are not affected.",
+				},
+			},
+			Cause: "ntlm-connection-close:" + strings.ToLower(fl.source),
+		})
+	}
+	if fl.http2 != 0 {
+		msg := fmt.Sprintf("The client sent %s over %s. IIS does not support Windows authentication (Negotiate, NTLM, Kerberos) over HTTP/2: "+
+			"it falls back to HTTP/1.1 and asks the client to retry over an HTTP/1.1 connection (Microsoft, \"HTTP/2 on IIS\"); a client that does not retry cannot authenticate.",
+			fl.http2Sent, fl.http2Proto)
+		if !fl.http2Answered {
+			msg += " The trace ends before the server's response"
+			if fl.truncated != 0 {
+				msg += " (it is cut off)"
+			}
+			msg += ", so it does not show whether this client retried over HTTP/1.1."
+		}
+		p.ReportAs(Warning, Finding{
+			Subject:  fl.source,
+			Message:  msg,
+			Evidence: []EvidenceRef{{Source: fl.source, Locator: strconv.Itoa(fl.http2), Detail: fl.http2Sent + " over " + fl.http2Proto}},
+			Remediation: []Remedy{{
+				Summary:  "Use HTTP/1.1 for this site from the client (curl --http1.1); capture the handshake again to see its outcome",
+				Commands: []string{"curl -v --http1.1 --negotiate -u : https://<server>/<path>"},
+			}},
+			Cause: "windows-auth-http2:" + strings.ToLower(fl.source),
+		})
+	}
 }
 
 func runNEG003(ctx context.Context, p *Pass) error {

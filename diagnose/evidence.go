@@ -42,6 +42,10 @@ type Evidence struct {
 	// IISLogs, AgentLogs and SMPLogs are opened lazily by the checks that
 	// read them.
 	IISLogs, AgentLogs, SMPLogs []LogFile
+	// Events are Windows event exports (wevtutil or Event Viewer XML, JSON
+	// from a SIEM) from the IIS server and the domain controllers, read by
+	// diagnose/winevent when an EVT check needs them.
+	Events []LogFile
 	// Resolver answers CNAME lookups for binding host names (nil: no DNS
 	// evidence).
 	Resolver Resolver
@@ -181,6 +185,8 @@ func (ev *Evidence) Has(k EvidenceKind) bool {
 		return len(ev.AgentLogs) > 0
 	case EvSMPLogs:
 		return len(ev.SMPLogs) > 0
+	case EvEvents:
+		return len(ev.Events) > 0
 	case EvScenario:
 		return !ev.Scenario.IsZero()
 	}

@@ -16,6 +16,9 @@ type Exchange struct {
 	Source string `json:"source"`
 	// Steps are the request/response pairs in order.
 	Steps []ExchangeStep `json:"steps"`
+	// Notes are what the reader noticed about the evidence itself ("line
+	// 30: the text ends in the middle of this line: the trace is cut off").
+	Notes []string `json:"notes,omitempty"`
 }
 
 // ExchangeStep is one request and its response.
@@ -30,6 +33,13 @@ type ExchangeStep struct {
 	Status int `json:"status"`
 	// Received describes the WWW-Authenticate challenges and tokens.
 	Received string `json:"received,omitempty"`
+	// Proto is the HTTP version of the request when the evidence shows it
+	// ("HTTP/1.1", "HTTP/2").
+	Proto string `json:"proto,omitempty"`
+	// Notes are facts about the step that matter to the handshake
+	// ("response closes the connection (Connection: close)", "no response
+	// recorded").
+	Notes []string `json:"notes,omitempty"`
 }
 
 // maxExchanges bounds the exchanges copied into a report.
@@ -68,33 +78,63 @@ func exchanges(ev *Evidence) []Exchange {
 		if tr == nil || len(out) >= maxExchanges {
 			continue
 		}
-		x := Exchange{Source: tr.Source}
-		for i := 0; i < len(tr.Messages); i++ {
-			m := &tr.Messages[i]
-			if !m.IsRequest() {
-				continue
-			}
-			st := ExchangeStep{Request: m.Method + " " + m.Target}
-			if v := m.Header.Get("Authorization"); v != "" {
-				st.Sent = headerSummary(v, true)
-			}
-			if i+1 < len(tr.Messages) && !tr.Messages[i+1].IsRequest() {
-				resp := &tr.Messages[i+1]
-				st.Status = resp.Status
-				var parts []string
-				for _, v := range resp.Header.Values("Www-Authenticate") {
-					parts = append(parts, headerSummary(v, false))
-				}
-				st.Received = strings.Join(parts, "; ")
-				i++
-			}
-			x.Steps = append(x.Steps, st)
-		}
-		if len(x.Steps) > 0 {
+		if x := traceExchange(tr); len(x.Steps) > 0 {
 			out = append(out, x)
 		}
 	}
 	return out
+}
+
+// traceExchange summarises one HTTP trace: each request with the response
+// that follows it; a response without a request before it gets a step of
+// its own.
+func traceExchange(tr *HTTPTrace) Exchange {
+	x := Exchange{Source: tr.Source}
+	for _, n := range tr.Notes {
+		if n.Line > 0 {
+			x.Notes = append(x.Notes, fmt.Sprintf("line %d: %s", n.Line, n.Message))
+		} else {
+			x.Notes = append(x.Notes, n.Message)
+		}
+	}
+	for i := 0; i < len(tr.Messages); i++ {
+		m := &tr.Messages[i]
+		var st ExchangeStep
+		resp := m
+		if m.IsRequest() {
+			st.Request = strings.TrimSpace(m.Method + " " + m.Target)
+			if st.Request == "" {
+				st.Request = "(request line not in the trace)"
+			}
+			st.Proto = m.Proto
+			if v := m.Header.Get("Authorization"); v != "" {
+				st.Sent = headerSummary(v, true)
+			}
+			resp = nil
+			if i+1 < len(tr.Messages) && !tr.Messages[i+1].IsRequest() {
+				i++
+				resp = &tr.Messages[i]
+			}
+		} else {
+			st.Request = "(request not in the trace)"
+			st.Proto = m.Proto
+		}
+		if resp == nil {
+			st.Notes = append(st.Notes, "no response recorded")
+		} else {
+			st.Status = resp.Status
+			var parts []string
+			for _, v := range resp.Header.Values("Www-Authenticate") {
+				parts = append(parts, headerSummary(v, false))
+			}
+			st.Received = strings.Join(parts, "; ")
+			if why := connectionCloses(resp); why != "" {
+				st.Notes = append(st.Notes, "response closes the connection ("+why+")")
+			}
+		}
+		x.Steps = append(x.Steps, st)
+	}
+	return x
 }
 
 // tokenSummary says what an observer sees in a token.
@@ -112,29 +152,11 @@ func tokenSummary(t *negotiate.Token) string {
 // headerSummary describes an Authorization (one challenge) or
 // WWW-Authenticate (several) header value.
 func headerSummary(v string, authorization bool) string {
-	var chs []negotiate.Challenge
-	if authorization {
-		c, err := negotiate.ParseAuthorization(v)
-		if err != nil {
-			return "unparsed header"
-		}
-		chs = []negotiate.Challenge{c}
-	} else {
-		var err error
-		chs, err = negotiate.ParseChallengeValue(v)
-		if err != nil && len(chs) == 0 {
-			return "unparsed header"
-		}
+	av := parseAuthValue(v, authorization)
+	if len(av.chs) == 0 {
+		return "unparsed header"
 	}
-	toks := make([]*negotiate.Token, len(chs))
-	for i, c := range chs {
-		if len(c.Token) > 0 {
-			if t, err := negotiate.DecodeToken(c.Token); err == nil {
-				toks[i] = t
-			}
-		}
-	}
-	return challengeSummary(chs, toks)
+	return challengeSummary(av.chs, av.toks)
 }
 
 func challengeSummary(chs []negotiate.Challenge, toks []*negotiate.Token) string {
@@ -146,6 +168,10 @@ func challengeSummary(chs []negotiate.Challenge, toks []*negotiate.Token) string
 			s += ": " + tokenSummary(toks[i])
 		case len(c.Token) > 0:
 			s += fmt.Sprintf(" (%d-byte token)", len(c.Token))
+		case c.Redacted:
+			s += " (token redacted in the evidence)"
+		case c.Truncated:
+			s += " (token cut off in the evidence)"
 		case c.Is("Basic"):
 			s = "Basic (credentials not shown)"
 		}

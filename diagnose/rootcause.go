@@ -19,7 +19,7 @@ func findingKey(f *Finding) string { return f.CheckID + "\x00" + strings.ToLower
 
 // historicalKinds are evidence kinds that record the past: the simulation
 // drops them, and what they show counts as resolved when its root cause is.
-var historicalKinds = map[EvidenceKind]bool{EvTickets: true, EvProbe: true, EvTokens: true, EvIISLogs: true, EvAgentLogs: true, EvSMPLogs: true}
+var historicalKinds = map[EvidenceKind]bool{EvTickets: true, EvProbe: true, EvTokens: true, EvIISLogs: true, EvAgentLogs: true, EvSMPLogs: true, EvEvents: true}
 
 // isHistorical reports whether a check reads only evidence of the past
 // (logs, tickets, traces, probes).
@@ -256,6 +256,8 @@ var causeTitles = map[string]string{
 	"anonymous-enabled":     "Anonymous authentication beside Windows Authentication on %s",
 	"rc4-owner":             "SPN owner allows only RC4: %s",
 	"rc4-ticket":            "RC4-encrypted service tickets: %s",
+	"ntlmv1":                "NTLMv1 in use: %s",
+	"firewall-identity":     "Service or computer accounts authenticate from client addresses (%s): what an identity-aware firewall maps",
 }
 
 func causeTitle(b *rcBuild, byID map[string]*Check) string {

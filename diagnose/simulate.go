@@ -36,7 +36,7 @@ func (s *simulator) run(ctx context.Context, actions []Action) (*simResult, erro
 	sim := *s.ev
 	sim.Klists, sim.KlistSources, sim.TicketRequests = nil, nil, nil
 	sim.Probes, sim.HTTPTraces, sim.Tokens = nil, nil, nil
-	sim.IISLogs, sim.AgentLogs, sim.SMPLogs = nil, nil, nil
+	sim.IISLogs, sim.AgentLogs, sim.SMPLogs, sim.Events = nil, nil, nil, nil
 	sim.Warnings = nil
 	var edits []iisconfig.Edit
 	var editKeys []string
@@ -601,7 +601,7 @@ func afterPlan(ev *Evidence, s *simulator, rep *Report, builds []*rcBuild, res *
 	if len(ev.Klists) > 0 || len(ev.TicketRequests) > 0 {
 		ap.NotSimulated = append(ap.NotSimulated, "client tickets: the klist evidence predates the plan; clients get new tickets after klist purge or expiry")
 	}
-	if len(ev.IISLogs)+len(ev.AgentLogs)+len(ev.SMPLogs) > 0 || len(ev.HTTPTraces) > 0 || len(ev.Probes) > 0 || len(ev.Tokens) > 0 {
+	if len(ev.IISLogs)+len(ev.AgentLogs)+len(ev.SMPLogs)+len(ev.Events) > 0 || len(ev.HTTPTraces) > 0 || len(ev.Probes) > 0 || len(ev.Tokens) > 0 {
 		ap.NotSimulated = append(ap.NotSimulated, "logs, traces and probes record the past: collect them again after the plan")
 	}
 	if ev.Has(EvDNS) || ev.Resolver == nil {

@@ -72,7 +72,7 @@ func sources(ev *Evidence) []string {
 	for _, l := range []struct {
 		kind EvidenceKind
 		logs []LogFile
-	}{{EvIISLogs, ev.IISLogs}, {EvAgentLogs, ev.AgentLogs}, {EvSMPLogs, ev.SMPLogs}} {
+	}{{EvIISLogs, ev.IISLogs}, {EvAgentLogs, ev.AgentLogs}, {EvSMPLogs, ev.SMPLogs}, {EvEvents, ev.Events}} {
 		if len(l.logs) > 0 {
 			add(l.kind, "%s", plural(len(l.logs), "file", "files"))
 		}

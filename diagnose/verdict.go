@@ -158,8 +158,14 @@ func computeVerdict(ev *Evidence, prof *Profile, rep *Report) []VerdictRow {
 			reasons[ScenarioFirewallIdentity] += " (Kerberos is in use: " + kerbSource + ")"
 		}
 		for _, f := range rep.Findings {
-			if strings.HasPrefix(f.CheckID, "NEG") && f.Severity == Info {
+			if strings.HasPrefix(f.CheckID, "NEG") && f.Severity == Info || f.CheckID == "EVT006" {
 				add(ScenarioFirewallIdentity, f)
+			}
+		}
+		for _, f := range rep.Findings {
+			if f.CheckID == "EVT006" {
+				reasons[ScenarioFirewallIdentity] += "; the Windows events show service or computer accounts authenticating from client addresses (EVT006)"
+				break
 			}
 		}
 	}

@@ -14,7 +14,7 @@
 //	go run ./examples/diagnose -bundle ns01 -format html -o report.html
 //
 // Evidence flags (-config, -host, -setspn, -klist, -ldif, -http, -iislog,
-// -agentlog, -smplog) take a file, a directory (every file in it) or a
+// -agentlog, -smplog, -events) take a file, a directory (every file in it) or a
 // comma-separated list, and may be repeated; with -bundle they add to the
 // bundle. Live sources: -ldap URL (Active Directory instead of setspn
 // output; simple bind as -ldap-bind, Kerberos as -user or, on Windows,
@@ -105,7 +105,7 @@ type config struct {
 	bundle                                      string
 	configFile, hostFile                        string
 	setspn, klist, ldif, httpTraces             listFlag
-	iisLogs, agentLogs, smpLogs                 listFlag
+	iisLogs, agentLogs, smpLogs, events         listFlag
 	profile, format, output                     string
 	checks, disable                             listFlag
 	verbose, showProgress                       bool
@@ -129,6 +129,7 @@ func newCommand(c *config, stdout, stderr io.Writer) *cli.Command {
 	fl.Var(&c.iisLogs, "iislog", "IIS W3C log `FILE`s or directories")
 	fl.Var(&c.agentLogs, "agentlog", "Symantec Management Agent log `FILE`s or directories")
 	fl.Var(&c.smpLogs, "smplog", "Notification Server log `FILE`s or directories")
+	fl.Var(&c.events, "events", "Windows event exports (`FILE`s or directories): wevtutil/Event Viewer XML or SIEM JSON from the IIS server and the domain controllers")
 	fl.StringVar(&c.profile, "profile", "", "profile `NAME`: itms or generic (default: detected from the evidence)")
 	fl.Var(&c.checks, "checks", "run only these check `IDs` or globs (IIS*,SPN001)")
 	fl.Var(&c.disable, "disable", "disable a check: `ID=reason` (the reason is required)")
@@ -146,7 +147,7 @@ func newCommand(c *config, stdout, stderr io.Writer) *cli.Command {
 	cmd.Usage = []string{"diagnose [-bundle DIR] [evidence flags] [live-source flags] [-profile itms|generic] [-format text|json|markdown|html|sarif] [-o FILE]"}
 	cmd.Groups = []cli.Group{
 		{Title: cli.GroupEvidence, Note: "with no evidence flag the built-in sample bundle is analysed; file flags take a file, a directory or a comma-separated list, may be repeated, and add to -bundle",
-			Flags: []string{"bundle", "config", "host", "setspn", "klist", "ldif", "http", "iislog", "agentlog", "smplog", "collect", "days"}},
+			Flags: []string{"bundle", "config", "host", "setspn", "klist", "ldif", "http", "iislog", "agentlog", "smplog", "events", "collect", "days"}},
 		{Title: cli.GroupLive, Flags: c.live.liveFlagNames()},
 		{Title: cli.GroupCredentials, Note: "passwords are read only from files or environment variables, never from the command line",
 			Flags: c.live.credentialFlagNames()},
@@ -310,6 +311,7 @@ func loadEvidence(ctx context.Context, c *config, cmd *cli.Command) (*diagnose.E
 	}{
 		{"setspn", c.setspn, false}, {"klist", c.klist, false}, {"ldif", c.ldif, false}, {"http", c.httpTraces, false},
 		{"logs/iis", c.iisLogs, true}, {"logs/agent", c.agentLogs, true}, {"logs/smp", c.smpLogs, true},
+		{"events", c.events, true},
 	} {
 		if err := add(x.dir, x.list, x.recursive); err != nil {
 			return nil, err
