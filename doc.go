@@ -1,11 +1,16 @@
 // Package iiskerb explains Windows Integrated Authentication on IIS: why a
 // site uses Kerberos or NTLM, why Kerberos fails, and exactly what to change.
 //
-// Give it whatever evidence you have (applicationHost.config, Active Directory
-// over LDAP or setspn/ldifde output, klist output, IIS and agent logs, HTTP
-// traces, a live endpoint) and it returns a report of findings with stable
-// IDs, evidence that points at the file and line, and copy-pasteable
-// remediation (setspn, appcmd, PowerShell). Symantec/Broadcom IT Management
+// Give it whatever evidence you have (applicationHost.config and web.config
+// files, Active Directory over LDAP or setspn/ldifde output, klist output, IIS
+// and agent logs, Windows event exports, HTTP traces, a live endpoint) and it
+// returns a diagnosis: the root causes (findings that share a cause, with the
+// log lines, 401s, KDC errors and traces that corroborate them), one ordered
+// plan of exact commands (setspn, appcmd, PowerShell) built from the
+// recommended fix of each cause and verified by applying it to a copy of the
+// evidence and running the checks again, and what the evidence could not
+// show ("not verified", with the evidence that would settle it). Nothing is
+// claimed that the evidence does not establish. Symantec/Broadcom IT Management
 // Suite (ITMS) is the best-known profile; any IIS site that uses Windows
 // Authentication is in scope.
 //
@@ -24,9 +29,12 @@
 //     headers), says what an observer such as a firewall can see, requests
 //     service tickets, parses klist output and probes endpoints.
 //   - [github.com/iiskerb/iiskerb/diagnose] runs checks over the evidence and
-//     returns a Report: findings, one result per check (including the ones that
-//     were skipped for lack of evidence) and a verdict in the terms of the
-//     knowledge article: expected behaviour or needs investigation.
+//     returns a Report: a summary (healthy, problems or inconclusive), root
+//     causes with mutually exclusive choices, the plan and what its simulation
+//     leaves, the findings, one result per check (including the ones that were
+//     skipped or could not be verified) and a verdict in the terms of the
+//     knowledge article: expected behaviour or needs investigation. It renders
+//     to text, JSON (docs/report.schema.json), Markdown, HTML and SARIF.
 //
 // The first three packages never import each other; diagnose stands on them.
 // The programs under examples/ show each package in use; examples/diagnose is
