@@ -689,7 +689,10 @@ func summarize(ev *Evidence, rep *Report) Summary {
 			sm.Headline = "Inconclusive: nothing could be verified with the evidence given"
 		}
 	default:
-		sm.Headline = fmt.Sprintf("Healthy: no error in what the evidence shows (%d checks passed, %d not verified, %d skipped)", sm.Passed, sm.NotVerified, sm.Skipped)
+		sm.Headline = fmt.Sprintf("Healthy: no error in what the evidence shows (%s passed, %d not verified, %d skipped)", plural(sm.Passed, "check", "checks"), sm.NotVerified, sm.Skipped)
+		if sm.Warnings > 0 {
+			sm.Headline += fmt.Sprintf("; %s to look at", plural(sm.Warnings, "warning", "warnings"))
+		}
 	}
 	return sm
 }
