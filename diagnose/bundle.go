@@ -144,6 +144,19 @@ func LoadBundleFS(ctx context.Context, fsys fs.FS) (*Evidence, error) {
 			}
 		case name == "logs" && e.IsDir():
 			b.loadLogs()
+		case name == "keys" && e.IsDir():
+			for _, rel := range b.files(name, "", false) {
+				data := b.read(rel)
+				if data == nil {
+					continue
+				}
+				keys, err := negotiate.ParseKeytab(data)
+				if err != nil {
+					b.unusable(EvKeys, rel, "", "not a keytab: "+err.Error())
+					continue
+				}
+				b.ev.Keys = append(b.ev.Keys, keys...)
+			}
 		case name == "events" && e.IsDir():
 			for _, f := range b.files(name, "", true) {
 				b.ev.Events = append(b.ev.Events, FSLog(b.fsys, f))
@@ -168,7 +181,7 @@ func LoadBundleFS(ctx context.Context, fsys fs.FS) (*Evidence, error) {
 			if e.IsDir() {
 				kind = "directory"
 			}
-			b.unusable(EvUnrecognised, name, "", kind+" is not part of the evidence bundle layout (host.json, applicationHost.config, webconfig/, setspn/, klist/, ldif/, logs/iis|agent|smp/, http/, events/); ignored")
+			b.unusable(EvUnrecognised, name, "", kind+" is not part of the evidence bundle layout (host.json, applicationHost.config, webconfig/, setspn/, klist/, ldif/, logs/iis|agent|smp/, http/, events/, keys/); ignored")
 		}
 	}
 	b.attachWebConfigs()

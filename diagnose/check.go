@@ -82,6 +82,7 @@ const (
 	EvSMPLogs   EvidenceKind = "smp-logs"   // Evidence.SMPLogs: Notification Server logs
 	EvScenario  EvidenceKind = "scenario"   // Evidence.Scenario: facts such as "NTLM is disabled"
 	EvEvents    EvidenceKind = "events"     // Evidence.Events: Windows event exports (XML, JSON)
+	EvKeys      EvidenceKind = "keys"       // Evidence.Keys: service keys (keytabs, password-derived)
 	// EvUnrecognised marks supplied files that matched no evidence kind
 	// (Evidence.Unusable only; no check requires it).
 	EvUnrecognised EvidenceKind = "unrecognised"
@@ -151,6 +152,7 @@ func Checks() []*Check {
 	all = append(all, iisChecks()...)
 	all = append(all, spnChecks()...)
 	all = append(all, krbNegChecks()...)
+	all = append(all, krb003Check())
 	all = append(all, logChecks()...)
 	all = append(all, evtChecks()...)
 	return all
@@ -160,7 +162,7 @@ var idPattern = regexp.MustCompile(`^[A-Z]{3}[0-9]{3}$`)
 
 var knownKinds = map[EvidenceKind]bool{
 	EvConfig: true, EvHost: true, EvDirectory: true, EvDNS: true, EvTickets: true, EvProbe: true,
-	EvTokens: true, EvIISLogs: true, EvAgentLogs: true, EvSMPLogs: true, EvScenario: true, EvEvents: true,
+	EvTokens: true, EvIISLogs: true, EvAgentLogs: true, EvSMPLogs: true, EvScenario: true, EvEvents: true, EvKeys: true,
 }
 
 // Validate reports whether the check is well formed: an ID of three capital

@@ -42,6 +42,10 @@ type Evidence struct {
 	// IISLogs, AgentLogs and SMPLogs are opened lazily by the checks that
 	// read them.
 	IISLogs, AgentLogs, SMPLogs []LogFile
+	// Keys are service keys (negotiate.LoadKeytab, KeysFromPassword) that
+	// KRB003 tries on the Kerberos tickets captured in HTTP traces. They are
+	// never printed.
+	Keys []negotiate.Key
 	// Events are Windows event exports (wevtutil or Event Viewer XML, JSON
 	// from a SIEM) from the IIS server and the domain controllers, read by
 	// diagnose/winevent when an EVT check needs them.
@@ -187,6 +191,8 @@ func (ev *Evidence) Has(k EvidenceKind) bool {
 		return len(ev.SMPLogs) > 0
 	case EvEvents:
 		return len(ev.Events) > 0
+	case EvKeys:
+		return len(ev.Keys) > 0
 	case EvScenario:
 		return !ev.Scenario.IsZero()
 	}

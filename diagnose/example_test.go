@@ -102,7 +102,7 @@ func ExampleLoadBundleFS() {
 	// Output:
 	// [NS01 ns01.example.com] true
 	// warning: klist/notes.txt - not recognised as klist output
-	// warning: screenshots - directory is not part of the evidence bundle layout (host.json, applicationHost.config, webconfig/, setspn/, klist/, ldif/, logs/iis|agent|smp/, http/, events/); ignored
+	// warning: screenshots - directory is not part of the evidence bundle layout (host.json, applicationHost.config, webconfig/, setspn/, klist/, ldif/, logs/iis|agent|smp/, http/, events/, keys/); ignored
 }
 
 // Options select, disable (with a reason) and re-grade checks.
@@ -177,8 +177,8 @@ func ExampleReport_WriteText() {
 	// AFTER THE PLAN (simulated): 0 errors, 0 warnings left
 	//   not simulated: DNS: names are taken as the evidence gives them
 	//
-	// CHECKS 0 passed, 1 failed, 0 not verified, 31 skipped, 0 error
-	//   (31 checks not selected)
+	// CHECKS 0 passed, 1 failed, 0 not verified, 32 skipped, 0 error
+	//   (32 checks not selected)
 	//
 	// NOTES
 	//   profile itms: package path Default Web Site/Altiris/PS is not configured on this server (hosted by: task-server,

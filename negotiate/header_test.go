@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -50,7 +52,7 @@ func TestParseChallengeValueErrors(t *testing.T) {
 		offset int
 	}{
 		{"Negotiate !!!!", 10},
-		{"Negotiate abc$", 10},
+		{"Negotiate abc$", 13},
 		{`Basic realm="unterminated`, 12},
 		{"Negotiate a", 10}, // one base64 character cannot be decoded
 		{`Basic realm="x", y=`, 19},
@@ -141,5 +143,225 @@ func TestParseAuthorizationRedactsBasic(t *testing.T) {
 	}
 	if c.Token68 != "" || c.Token != nil || c.Raw != "Basic [redacted]" || strings.Contains(fmt.Sprintf("%+v", c), "dXNlcjpTM2NyZXQh") {
 		t.Fatalf("%+v", c)
+	}
+}
+
+// TestRealWorldHeaders decodes the header lines in testdata/realworld, as
+// users and tools pasted them (see its PROVENANCE), to the conclusion a
+// correct reader reaches.
+func TestRealWorldHeaders(t *testing.T) {
+	read := func(t *testing.T, name string) string {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join("testdata", "realworld", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	decode := func(t *testing.T, name, wantHeader string) *Token {
+		t.Helper()
+		h, chs, err := ParseHeaderLine(read(t, name))
+		if err != nil || h != wantHeader || len(chs) != 1 || len(chs[0].Token) == 0 {
+			t.Fatalf("%s: header %q challenges %+v err %v", name, h, chs, err)
+		}
+		tok, err := DecodeToken(chs[0].Token)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return tok
+	}
+	t.Run("quarkus AP-REQ", func(t *testing.T) {
+		tok := decode(t, "quarkus-authorization-negotiate-krb5-apreq.header", "Authorization")
+		if tok.Kind != SPNEGOInit || tok.InnerKind != KerberosAPReq || !sameOIDs(tok.SPNEGO.MechTypes, oids(OIDKerberos)) {
+			t.Fatalf("%v/%v mechs %v", tok.Kind, tok.InnerKind, tok.SPNEGO.MechTypes)
+		}
+		ap := tok.Kerberos.APReq
+		if ap.Realm != "EXAMPLE.COM" || ap.SPN != "HTTP/localhost" || ap.SName.NameType != 3 || ap.TicketEncType != 18 || ap.TicketKVNO != 1 || !ap.MutualRequired {
+			t.Errorf("AP-REQ %+v", ap)
+		}
+		if v := tok.Visible(); strings.Contains(strings.ToLower(v.Summary), "bob") {
+			t.Errorf("client identity visible: %+v", v)
+		}
+	})
+	t.Run("ctf silver ticket", func(t *testing.T) {
+		tok := decode(t, "ctf-authorization-negotiate-silver-ticket.header", "Authorization")
+		ap := tok.Kerberos.APReq
+		if tok.InnerKind != KerberosAPReq || ap.Realm != "SUPERCLIENT.TCC" || ap.SPN != "HTTP/ctfb4.tcc" || ap.SName.NameType != 1 || ap.TicketEncType != 18 || ap.TicketKVNO != 2 {
+			t.Errorf("AP-REQ %+v", ap)
+		}
+	})
+	t.Run("camel AP-REP", func(t *testing.T) {
+		tok := decode(t, "camel-httpclient-www-authenticate-negotiate.header", "WWW-Authenticate")
+		if tok.Kind != SPNEGOResp || tok.SPNEGO.NegState != AcceptCompleted || tok.InnerKind != KerberosAPRep {
+			t.Errorf("%v/%v negState %v", tok.Kind, tok.InnerKind, tok.SPNEGO.NegState)
+		}
+	})
+	t.Run("curl3286 Wireshark \\r\\n", func(t *testing.T) {
+		line := read(t, "curl3286-ie-proxy-authorization-ntlm-type1.header")
+		if !strings.Contains(line, `==\r\n`) {
+			t.Fatal("the test file lost its literal \\r\\n")
+		}
+		_, chs, _ := ParseHeaderLine(line)
+		if len(chs) != 1 || !strings.Contains(strings.Join(chs[0].Cleaned, ";"), `literal \r\n`) {
+			t.Errorf("cleaning not reported: %+v", chs)
+		}
+		tok := decode(t, "curl3286-ie-proxy-authorization-ntlm-type1.header", "Proxy-Authorization")
+		if tok.Kind != NTLMNegotiate || tok.NTLM.Flags != 0xA2088207 {
+			t.Errorf("%v flags %#x", tok.Kind, tok.NTLM.Flags)
+		}
+	})
+	t.Run("ulad truncated", func(t *testing.T) {
+		line := read(t, "ulad-authmon-truncated-negotiate.header")
+		name, chs, err := ParseHeaderLine(line)
+		var he *HeaderError
+		if name != "Auth_header" || !errors.As(err, &he) || !errors.Is(err, ErrTruncated) {
+			t.Fatalf("name %q err %v", name, err)
+		}
+		if len(chs) != 1 || !chs[0].Is("Negotiate") || !chs[0].Truncated || chs[0].Token != nil {
+			t.Errorf("challenges %+v", chs)
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, "cut off") || !strings.Contains(msg, `"..."`) {
+			t.Errorf("message does not name the cause: %s", msg)
+		}
+		assertNoEcho(t, msg, "YIINPwY")
+	})
+}
+
+// assertNoEcho fails when msg contains token text, in any case.
+func assertNoEcho(t *testing.T, msg, token string) {
+	t.Helper()
+	if strings.Contains(strings.ToLower(msg), strings.ToLower(token)) {
+		t.Errorf("error echoes the token: %s", msg)
+	}
+}
+
+// TestHeaderCleaning covers what tools add to a pasted header value.
+func TestHeaderCleaning(t *testing.T) {
+	const ntlm1 = "TlRMTVNTUAABAAAAB4IIogAAAAAAAAAAAAAAAAAAAAAKAGNFAAAADw=="
+	ok := []struct {
+		name, in string
+		cleaned  string // substring of the joined Cleaned notes
+	}{
+		{"wireshark", "NTLM " + ntlm1 + `\r\n`, `literal \r\n`},
+		{"wireshark twice", "NTLM " + ntlm1 + `\r\n\r\n  `, `literal \r\n`},
+		{"real CRLF", "NTLM " + ntlm1 + "\r\n", ""},
+		{"quoted value", `"NTLM ` + ntlm1 + `"`, "surrounding quotes"},
+		{"typographic quotes", "\u201cNTLM " + ntlm1 + "\u201d", "surrounding quotes"},
+		{"quoted token", `NTLM "` + ntlm1 + `"`, "quotes around the token"},
+		{"header name", "Authorization: NTLM " + ntlm1, "header name"},
+		{"wrapped", "NTLM " + ntlm1[:20] + "\r\n   " + ntlm1[20:40] + "\n" + ntlm1[40:], "2 line breaks"},
+		{"spaces", "NTLM " + ntlm1[:20] + " " + ntlm1[20:], "1 line breaks"},
+		{"unpadded", "NTLM " + strings.TrimRight(ntlm1, "="), ""},
+		{"bom", "\ufeffNTLM " + ntlm1, ""},
+	}
+	for _, tc := range ok {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := ParseAuthorization(tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok, err := DecodeToken(c.Token)
+			if err != nil || tok.Kind != NTLMNegotiate {
+				t.Fatalf("%v %v", tok, err)
+			}
+			if got := strings.Join(c.Cleaned, "; "); tc.cleaned != "" && !strings.Contains(got, tc.cleaned) {
+				t.Errorf("cleaned %q, want %q", got, tc.cleaned)
+			}
+			cs, err := ParseChallengeValue(tc.in + ", Negotiate")
+			if !strings.Contains(tc.in, `\r\n`) && !strings.Contains(tc.name, "quote") && (err != nil || len(cs) != 2 || len(cs[0].Token) != 40 || !cs[1].Is("Negotiate")) {
+				t.Errorf("as a challenge list: %+v %v", cs, err)
+			}
+		})
+	}
+	bad := []struct {
+		name, in string
+		is       error
+		want     string
+		offset   int
+	}{
+		{"ellipsis", "Negotiate YIINPwY...", ErrTruncated, `ends with "..." after 7 base64 characters`, 10},
+		{"unicode ellipsis", "Negotiate YIINPwYGKwYB\u2026", ErrTruncated, "cut off", 10},
+		{"pager marker", "Negotiate YIINPwYGKwYB [truncated]", ErrTruncated, "cut off", 10},
+		{"mod 4", "Negotiate YIINPwYGK", ErrTruncated, "truncated base64: 9 characters", 10},
+		{"not base64", "Negotiate YIIN*wYG", ErrMalformed, "'*' is not a base64 character", 14},
+		{"utf8", "Negotiate YIIN\u00e9wYG", ErrMalformed, "U+00E9", 14},
+		{"two tokens", "Negotiate YIINPw==YIIN", ErrMalformed, "padding '=' is followed by more base64", 16},
+		{"mixed alphabets", "Negotiate YI+N_wYG", ErrMalformed, "mixes the standard", 10},
+		{"open quote", `Negotiate "YIINPwYG`, ErrMalformed, "quote that does not close", 10},
+	}
+	for _, tc := range bad {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, parse := range []func(string) ([]Challenge, error){
+				func(s string) ([]Challenge, error) { c, err := ParseAuthorization(s); return []Challenge{c}, err },
+				ParseChallengeValue,
+			} {
+				cs, err := parse(tc.in)
+				var he *HeaderError
+				if !errors.As(err, &he) || !errors.Is(err, tc.is) || !strings.Contains(err.Error(), tc.want) || he.Offset != tc.offset {
+					t.Fatalf("got %v (%+v), want %v containing %q at %d", err, he, tc.is, tc.want, tc.offset)
+				}
+				assertNoEcho(t, err.Error(), "YIIN")
+				if tc.is == ErrTruncated && (len(cs) != 1 || !cs[0].Truncated || !cs[0].Is("Negotiate")) {
+					t.Errorf("truncated challenge not kept: %+v", cs)
+				}
+			}
+		})
+	}
+}
+
+func TestHeaderRedacted(t *testing.T) {
+	for _, in := range []string{"NTLM [redacted]", "NTLM <token>", "Negotiate ****", "Negotiate xxxxxxxx", "NTLM REDACTED", "Negotiate ...", "Negotiate <base64 token>"} {
+		c, err := ParseAuthorization(in)
+		if err != nil || !c.Redacted || c.Token != nil {
+			t.Errorf("%q: %+v %v", in, c, err)
+		}
+		cs, err := ParseChallengeValue(in + ", Basic realm=\"x\"")
+		if err != nil || len(cs) != 2 || !cs[0].Redacted || cs[1].Params["realm"] != "x" {
+			t.Errorf("%q as a challenge: %+v %v", in, cs, err)
+		}
+	}
+}
+
+// Errors about auth-params never echo or lower-case what may be a
+// credential.
+func TestHeaderErrorsDoNotEchoCredentials(t *testing.T) {
+	for _, in := range []string{"Basic dXNlcjpTM2NyZXQh=x y", "Basic dXNlcjpTM2NyZXQh= , x", "Digest dXNlcjpTM2NyZXQh=\"a\" b", "Negotiate dXNlcjpTM2NyZXQh=x"} {
+		_, err := ParseAuthorization(in)
+		if err == nil {
+			t.Errorf("%q: no error", in)
+			continue
+		}
+		assertNoEcho(t, err.Error(), "dXNlcjpTM2NyZXQh")
+	}
+}
+
+func TestParseHeaderLine(t *testing.T) {
+	tests := []struct {
+		in, name string
+		n        int
+	}{
+		{"WWW-Authenticate: Negotiate, NTLM", "WWW-Authenticate", 2},
+		{"< www-authenticate: Negotiate", "www-authenticate", 1},
+		{"> Authorization: NTLM TlRMTVNTUAABAAAAB4IIogAAAAAAAAAAAAAAAAAAAAAKAGNFAAAADw==", "Authorization", 1},
+		{`Auth_header="NTLM TlRMTVNTUAABAAAAB4IIogAAAAAAAAAAAAAAAAAAAAAKAGNFAAAADw=="`, "Auth_header", 1},
+		{"Proxy-Authenticate : NTLM", "Proxy-Authenticate", 1},
+	}
+	for _, tc := range tests {
+		name, cs, err := ParseHeaderLine(tc.in)
+		if err != nil || name != tc.name || len(cs) != tc.n {
+			t.Errorf("%q: %q %+v %v", tc.in, name, cs, err)
+		}
+	}
+	for _, in := range []string{"", "no header here", ": Negotiate"} {
+		if _, _, err := ParseHeaderLine(in); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%q: %v", in, err)
+		}
+	}
+	// Offsets count from the start of the line.
+	_, _, err := ParseHeaderLine("Authorization: Negotiate YII*")
+	var he *HeaderError
+	if !errors.As(err, &he) || he.Offset != 28 {
+		t.Errorf("offset: %v", err)
 	}
 }
