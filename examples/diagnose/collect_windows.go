@@ -4,49 +4,68 @@ package main
 
 import (
 	"context"
-	"net"
+	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/windows"
+	"golang.org/x/sys/windows/registry"
 )
 
-// localSource describes the local IIS server: the live configuration, the
-// computer's names, setspn.exe, and the IIS, agent and Notification Server
-// log folders.
+// localSource is the local IIS server: its files, the programs of
+// %windir%\System32 (never looked up in PATH), the registry and the domain
+// it is joined to.
 func localSource() (collectSource, error) {
 	windir := os.Getenv("windir")
 	if windir == "" {
 		windir = `C:\Windows`
 	}
-	sysDrive := os.Getenv("SystemDrive")
-	if sysDrive == "" {
-		sysDrive = "C:"
-	}
-	programData := os.Getenv("ProgramData")
-	if programData == "" {
-		programData = `C:\ProgramData`
-	}
-	computer := os.Getenv("COMPUTERNAME")
-	dnsDomain := strings.ToLower(os.Getenv("USERDNSDOMAIN"))
-	host := map[string]string{"computer": computer, "domain": os.Getenv("USERDOMAIN")}
-	if dnsDomain != "" {
-		host["fqdn"] = strings.ToLower(computer) + "." + dnsDomain
-		host["realm"] = strings.ToUpper(dnsDomain)
-	} else if names, err := net.LookupAddr("127.0.0.1"); err == nil && len(names) > 0 {
-		host["fqdn"] = strings.TrimSuffix(names[0], ".")
-	}
-	setspn := filepath.Join(windir, "System32", "setspn.exe")
 	return collectSource{
 		ConfigPath: filepath.Join(windir, "System32", "inetsrv", "config", "applicationHost.config"),
-		Host:       host,
-		LogDirs: map[string]string{
-			"logs/iis":   filepath.Join(sysDrive+`\`, "inetpub", "logs", "LogFiles"),
-			"logs/agent": filepath.Join(programData, "Symantec", "Symantec Agent", "Logs"),
-			"logs/smp":   filepath.Join(programData, "Symantec", "SMP", "Logs"),
+		Run: func(ctx context.Context, name string, args ...string) ([]byte, error) {
+			return exec.CommandContext(ctx, filepath.Join(windir, "System32", name+".exe"), args...).CombinedOutput()
 		},
-		Setspn: func(ctx context.Context, account string) ([]byte, error) {
-			return exec.CommandContext(ctx, setspn, "-L", account).CombinedOutput()
-		},
+		FS:           osFS{},
+		Getenv:       os.Getenv,
+		Registry:     registryString,
+		JoinedDomain: joinedDomain,
+		Hostname:     os.Hostname,
+		Now:          time.Now,
 	}, nil
+}
+
+// osFS reads local files.
+type osFS struct{}
+
+func (osFS) Open(name string) (io.ReadCloser, error)    { return os.Open(name) }
+func (osFS) ReadDir(name string) ([]fs.DirEntry, error) { return os.ReadDir(name) }
+
+// registryString reads a string value under HKEY_LOCAL_MACHINE.
+func registryString(key, name string) (string, error) {
+	k, err := registry.OpenKey(registry.LOCAL_MACHINE, key, registry.QUERY_VALUE)
+	if err != nil {
+		return "", err
+	}
+	defer k.Close()
+	v, _, err := k.GetStringValue(name)
+	return v, err
+}
+
+// joinedDomain returns the NetBIOS name of the domain the computer is
+// joined to (NetGetJoinInformation), "" for a workgroup.
+func joinedDomain() (string, error) {
+	var buf *uint16
+	var status uint32
+	if err := windows.NetGetJoinInformation(nil, &buf, &status); err != nil {
+		return "", err
+	}
+	defer windows.NetApiBufferFree((*byte)(unsafe.Pointer(buf)))
+	if status != windows.NetSetupDomainName {
+		return "", nil
+	}
+	return windows.UTF16PtrToString(buf), nil
 }

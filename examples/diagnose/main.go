@@ -25,10 +25,15 @@
 // environment variables (-password-file/-password-env for -user,
 // -ldap-password-file/-ldap-password-env, -ntlm-password-file/
 // -ntlm-password-env), never from the command line. On the IIS server
-// itself (Windows), -collect DIR gathers a bundle first: the live
-// applicationHost.config without passwords, the computer's names, setspn -L
-// for the computer and every domain account running an application pool,
-// and the IIS, agent and Notification Server logs of the last -days days.
+// itself (Windows), -collect DIR gathers a bundle first and writes what it
+// ran into DIR/README.txt: applicationHost.config and the web.config files
+// where windowsAuthentication is unlocked, with secrets removed by walking
+// the XML (passwords, [enc:...] values, connection-string passwords,
+// machineKey keys, secret-named settings); the computer's names and domain
+// from the system; setspn -L/-Q/-F -X and klist get for every expected SPN;
+// the Security, System and NTLM events the EVT checks read (wevtutil); and
+// the IIS (from each site's logFile settings), agent and Notification Server
+// logs of the last -days days.
 // -h lists every flag by purpose; -version prints the version.
 //
 // Exit status (the same meanings in every example): 0 healthy, 1 problems
@@ -136,7 +141,7 @@ func newCommand(c *config, stdout, stderr io.Writer) *cli.Command {
 	fl.StringVar(&c.format, "format", "text", "output `FORMAT`: text, json, markdown, html (one self-contained page) or sarif (SARIF 2.1.0)")
 	fl.StringVar(&c.output, "o", "", "write the report to `FILE` instead of stdout")
 	fl.StringVar(&c.collectDir, "collect", "", "Windows: gather an evidence bundle from this IIS server into `DIR` (passwords removed), then analyse it")
-	fl.IntVar(&c.collectDays, "days", 7, "with -collect: copy logs modified in the last `N` days")
+	fl.IntVar(&c.collectDays, "days", 7, "with -collect: collect events and logs of the last `N` days")
 	fl.BoolVar(&c.showProgress, "progress", false, "show progress of log reading and LDAP scans on stderr (default when stderr is a terminal; plain lines when it is not)")
 	fl.BoolVar(&c.verbose, "v", false, "text: also show every finding with its evidence and remediation, every check result and every evidence warning")
 	fl.BoolVar(&c.ntlmDisabled, "ntlm-disabled", false, "scenario: NTLM is disabled in the domain")
