@@ -65,7 +65,18 @@ func (cb *choiceBuild) add(a Action) {
 
 // diagnoseReport fills the report's root causes, plan, simulation result
 // and summary from its findings.
-func diagnoseReport(ctx context.Context, ev *Evidence, checks []*Check, prof *Profile, pl *plan, rep *Report) error {
+func diagnoseReport(ctx context.Context, ev *Evidence, checks []*Check, prof *Profile, pl *plan, rep *Report) (err error) {
+	defer func() {
+		// The diagnosis is built on the findings; a bug in it must not cost
+		// the user the findings themselves.
+		if r := recover(); r != nil {
+			rep.RootCauses, rep.Plan, rep.AfterPlan = nil, nil, AfterPlan{}
+			rep.Warnings = append(rep.Warnings, EvidenceWarning{Source: "iiskerb",
+				Message: fmt.Sprintf("building the root causes and the plan failed (%v%s); the findings below are complete, the plan is missing", r, panicSite())})
+			rep.Summary = summarize(ev, rep)
+			err = nil
+		}
+	}()
 	byID := map[string]*Check{}
 	for _, c := range checks {
 		byID[c.ID] = c
