@@ -69,7 +69,10 @@ cannot complete (no ticket for the SPN, the server cannot decrypt the ticket, cl
 expected fallback behaviour, not an ITMS defect; the finding says why Kerberos failed when the
 evidence shows it. It matters where NTLM is disabled or must not be relied on, and it explains why
 a firewall sees the user for some connections (NTLM carries the user name in clear text) and only a
-service identity for others (Kerberos carries only the realm and the SPN).`,
+service identity for others (Kerberos carries only the realm and the SPN). Two traced conditions that
+stop NTLM itself are warnings: a 401 carrying the NTLM challenge with "Connection: close" (NTLM is
+bound to the connection, so the handshake cannot complete), and Negotiate/NTLM sent over HTTP/2, which
+IIS does not support for Windows authentication (it falls back to HTTP/1.1).`,
 			Severity:    Info,
 			RequiresAny: []EvidenceKind{EvProbe, EvTokens},
 			Run:         runNEG002,
@@ -501,10 +504,6 @@ func (av authValue) first() (*negotiate.Token, string) {
 		return nil, av.chs[0].Scheme
 	}
 	return nil, ""
-}
-
-func tokenOf(v string, authorization bool) (*negotiate.Token, string) {
-	return parseAuthValue(v, authorization).first()
 }
 
 // isNTLMKind reports whether t is (or carries) an NTLM message of kind k.

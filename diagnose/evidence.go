@@ -182,7 +182,9 @@ func (ev *Evidence) Has(k EvidenceKind) bool {
 	case EvProbe:
 		return len(ev.Probes) > 0
 	case EvTokens:
-		return len(ev.Tokens) > 0
+		// An HTTP trace is evidence of what the server offers even when it
+		// carries no token (a request and its 401 challenges).
+		return len(ev.Tokens) > 0 || len(ev.HTTPTraces) > 0
 	case EvIISLogs:
 		return len(ev.IISLogs) > 0
 	case EvAgentLogs:

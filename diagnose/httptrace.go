@@ -259,6 +259,7 @@ type traceReader struct {
 	taFlushing bool
 
 	// PowerShell
+	psSeen    bool // a VERBOSE: line was read
 	psURL     string
 	tableHead int // line of a "Key Value" heading
 	table     bool
@@ -334,6 +335,7 @@ func (rd *traceReader) line(s string, n int, final bool) {
 		return
 	case strings.HasPrefix(s, "VERBOSE: "):
 		rd.format("PowerShell -Verbose")
+		rd.psSeen = true
 		rd.psVerbose(s[len("VERBOSE: "):], n)
 		return
 	}
@@ -545,8 +547,8 @@ func (rd *traceReader) continuation(s string, indent, n int) bool {
 	if b == nil || !b.inHeaders {
 		b = rd.orphan
 	}
-	if b == nil {
-		return false
+	if b == nil || b.psOpen {
+		return false // PowerShell tables shorten values, they do not fold them
 	}
 	h := b.last()
 	if h == nil {
@@ -800,11 +802,7 @@ func taRow(s string) (int, string, bool) {
 	if err != nil {
 		return 0, "", false
 	}
-	text := s[i+1:]
-	if strings.HasPrefix(text, " ") {
-		text = text[1:]
-	}
-	return int(off), text, true
+	return int(off), strings.TrimPrefix(s[i+1:], " "), true
 }
 
 func isHex(c byte) bool {
@@ -862,6 +860,13 @@ func (rd *traceReader) psVerbose(rest string, n int) {
 // "The remote server returned an error: (401) Unauthorized." (5.1) or
 // "Response status code does not indicate success: 401 (Unauthorized)." (7).
 func (rd *traceReader) psStatus(s string, n int) bool {
+	t := strings.TrimLeft(s, " \t|")
+	if !strings.HasPrefix(t, "Invoke-WebRequest") && !strings.HasPrefix(t, "Invoke-RestMethod") &&
+		!(rd.psSeen && (rd.cur == nil || rd.cur.psOpen)) {
+		// Only PowerShell says this; the same words in a response body
+		// (an ASP.NET error page) are not a status.
+		return false
+	}
 	var digits string
 	if i := strings.Index(s, "returned an error: ("); i >= 0 {
 		digits = s[i+len("returned an error: ("):]

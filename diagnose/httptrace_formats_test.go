@@ -224,6 +224,13 @@ func TestTraceFormats(t *testing.T) {
 			format: "raw HTTP",
 		},
 		{
+			name: "an ASP.NET error page quoting PowerShell's words is a body",
+			text: "GET /app/ HTTP/1.1\nHost: web01\n\nHTTP/1.1 500 Internal Server Error\nContent-Type: text/html\n\n<html><body>\n" +
+				"WebException: The remote server returned an error: (401) Unauthorized.\nResponse status code does not indicate success: 401 (Unauthorized).\n</body></html>\n",
+			shape:  "1:GET /app/ HTTP/1.1 | 4:500 HTTP/1.1",
+			format: "raw HTTP",
+		},
+		{
 			name:   "indented paste (markdown code block)",
 			text:   "    GET /app/ HTTP/1.1\n    Host: web01\n    Authorization: NTLM " + tt.ntlm1 + "\n\n    HTTP/1.1 401 Unauthorized\n    WWW-Authenticate: NTLM " + tt.ntlm2 + "\n",
 			shape:  "1:GET /app/ HTTP/1.1 | 5:401 HTTP/1.1",

@@ -66,7 +66,7 @@ func sources(ev *Evidence) []string {
 		}
 		add(EvProbe, "%s", strings.Join(urls, ", "))
 	}
-	if len(ev.Tokens) > 0 {
+	if len(ev.Tokens) > 0 || len(ev.HTTPTraces) > 0 {
 		add(EvTokens, "%s from %s", plural(len(ev.Tokens), "token", "tokens"), plural(len(ev.HTTPTraces), "HTTP trace", "HTTP traces"))
 	}
 	for _, l := range []struct {

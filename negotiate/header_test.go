@@ -114,7 +114,9 @@ func TestParseAuthorization(t *testing.T) {
 
 func FuzzParseChallengeValue(f *testing.F) {
 	for _, s := range []string{"Negotiate", "Negotiate, NTLM", `Basic realm="x", Negotiate oRQwEqADCgEAoQsGCSqGSIb3EgECAg==`,
-		"NTLM TlRMTVNTUAABAAAAB4IIogAAAAAAAAAAAAAAAAAAAAAKAGNFAAAADw==", `Digest a="\"", b=c`, "Negotiate a=b=c", ",,,"} {
+		"NTLM TlRMTVNTUAABAAAAB4IIogAAAAAAAAAAAAAAAAAAAAAKAGNFAAAADw==", `Digest a="\"", b=c`, "Negotiate a=b=c", ",,,",
+		`NTLM TlRMTVNTUAABAAAAB4IIogAAAAAAAAAAAAAAAAAAAAAGAbEdAAAADw==\r\n`, `"Negotiate YIINPwY..."`, "Negotiate YIIN\r\n PwYG\u2026",
+		"NTLM [redacted], Negotiate <token>", "Authorization: NTLM \"TlRM\"", "\u201cNTLM TlRM\u201d", `Auth_header="Negotiate YIINPwY..."`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -132,6 +134,12 @@ func FuzzParseChallengeValue(f *testing.F) {
 		}
 		if c, err := ParseAuthorization(s); err == nil && c.Scheme == "" {
 			t.Fatalf("ParseAuthorization(%q) without scheme", s)
+		}
+		if _, _, err := ParseHeaderLine(s); err != nil {
+			var he *HeaderError
+			if !errors.As(err, &he) || he.Offset < 0 || he.Offset > len(s) {
+				t.Fatalf("ParseHeaderLine: bad error %#v", err)
+			}
 		}
 	})
 }
