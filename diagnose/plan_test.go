@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -20,15 +19,8 @@ import (
 // before IIS changes before clients, each step has one shell, and the
 // NTLM-first workaround is never recommended.
 func TestPlanClaims(t *testing.T) {
-	dirs, err := filepath.Glob("testdata/scenarios/*")
-	if err != nil {
-		t.Fatal(err)
-	}
 	n := 0
-	for _, dir := range dirs {
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			continue
-		}
+	for _, dir := range scenarioDirs(t) {
 		n++
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			var rep Report
@@ -43,14 +35,7 @@ func TestPlanClaims(t *testing.T) {
 	}
 	// The bundled sample, too.
 	t.Run("sample-bundle", func(t *testing.T) {
-		ev, err := LoadBundle(context.Background(), "sample")
-		if err != nil {
-			t.Fatal(err)
-		}
-		rep, err := Diagnose(context.Background(), ev, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		rep := diagnoseBundle(t, "sample")
 		checkPlanClaims(t, rep)
 		if rep.Summary.Status != StatusProblems || len(rep.RootCauses) == 0 || len(rep.Plan) == 0 {
 			t.Errorf("sample: status %s, %d root causes, %d steps", rep.Summary.Status, len(rep.RootCauses), len(rep.Plan))

@@ -34,15 +34,8 @@ type scenarioOptions struct {
 //
 // to (re)write a golden file after checking the report is right.
 func TestScenarios(t *testing.T) {
-	dirs, err := filepath.Glob("testdata/scenarios/*")
-	if err != nil {
-		t.Fatal(err)
-	}
 	n := 0
-	for _, dir := range dirs {
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			continue
-		}
+	for _, dir := range scenarioDirs(t) {
 		n++
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			got := runScenario(t, dir)
@@ -65,6 +58,37 @@ func TestScenarios(t *testing.T) {
 	if n < 5 {
 		t.Errorf("only %d scenarios; the knowledge article's table alone has five rows", n)
 	}
+}
+
+// scenarioDirs returns the scenario bundle directories.
+func scenarioDirs(t *testing.T) []string {
+	t.Helper()
+	paths, err := filepath.Glob("testdata/scenarios/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	for _, p := range paths {
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			dirs = append(dirs, p)
+		}
+	}
+	return dirs
+}
+
+// diagnoseBundle loads the bundle at dir and diagnoses it with default
+// options.
+func diagnoseBundle(t *testing.T, dir string) *Report {
+	t.Helper()
+	ev, err := LoadBundle(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Diagnose(context.Background(), ev, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
 }
 
 func runScenario(t *testing.T, dir string) []byte {

@@ -53,14 +53,7 @@ func TestReportSchema(t *testing.T) {
 		}
 		validateJSON(t, s, g, data)
 	}
-	ev, err := LoadBundle(context.Background(), "sample")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := Diagnose(context.Background(), ev, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := diagnoseBundle(t, "sample")
 	var b bytes.Buffer
 	if err := rep.WriteJSON(&b); err != nil {
 		t.Fatal(err)
@@ -85,21 +78,9 @@ func TestReportSchema(t *testing.T) {
 // the official SARIF 2.1.0 schema (testdata/sarif, from OASIS).
 func TestSARIFSchema(t *testing.T) {
 	s := compileSchema(t, filepath.Join("testdata", "sarif", "sarif-schema-2.1.0.json"))
-	dirs, _ := filepath.Glob("testdata/scenarios/*")
-	dirs = append(dirs, "sample")
 	n := 0
-	for _, dir := range dirs {
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			continue
-		}
-		ev, err := LoadBundle(context.Background(), dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rep, err := Diagnose(context.Background(), ev, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, dir := range append(scenarioDirs(t), "sample") {
+		rep := diagnoseBundle(t, dir)
 		var b bytes.Buffer
 		if err := rep.WriteSARIF(&b); err != nil {
 			t.Fatal(err)
