@@ -422,17 +422,23 @@ func runLOG002(ctx context.Context, p *Pass) error {
 				"the complete u_ex*.log files as IIS writes them (with their #Fields header)")
 		}
 	}
-	byKey := map[failureKey][]w3clog.Group{}
-	var order []failureKey
+	// The groups w3clog did not keep individually (over s.MaxGroups) are
+	// aggregated apart from any real URI "*".
+	type aggKey struct {
+		failureKey
+		folded bool
+	}
+	byKey := map[aggKey][]w3clog.Group{}
+	var order []aggKey
 	for _, g := range s.Failures() {
-		k := failureKey{g.URI, g.SubStatus, g.Win32, g.Win32Name, g.Unanswered}
+		k := aggKey{failureKey{g.URI, g.SubStatus, g.Win32, g.Win32Name, g.Unanswered}, g.Folded}
 		if _, ok := byKey[k]; !ok {
 			order = append(order, k)
 		}
 		byKey[k] = append(byKey[k], g)
 	}
 	type agg struct {
-		k           failureKey
+		k           aggKey
 		groups      []w3clog.Group
 		count       int
 		first, last time.Time
@@ -459,13 +465,32 @@ func runLOG002(ctx context.Context, p *Pass) error {
 	}
 	slices.SortStableFunc(aggs, func(x, y agg) int { return y.count - x.count })
 	const maxFindings = 20
+	// Beyond s.MaxGroups distinct groups, w3clog keeps the most frequent
+	// with exact counts and counts the others per status only.
+	foldedReq, foldedListed := 0, 0
+	for i, a := range aggs {
+		if a.k.folded {
+			foldedReq += a.count
+			if i < maxFindings {
+				foldedListed += a.count
+			}
+		}
+	}
+	notKept := ""
+	if foldedReq > 0 {
+		notKept = fmt.Sprintf(" The logs have more than %d distinct 401 groups (URI, client, user, status): the most frequent are kept with exact counts, the %d failing requests of the others are counted per status only, not by URI or client.", s.MaxGroups, foldedReq)
+	}
 	for i, a := range aggs {
 		if i == maxFindings {
 			rest := 0
 			for _, b := range aggs[i:] {
 				rest += b.count
 			}
-			p.ReportAs(Info, Finding{Subject: "IIS logs", Message: fmt.Sprintf("%d more failing 401 groups (%d requests) not listed.", len(aggs)-i, rest)})
+			msg := fmt.Sprintf("%d more failing 401 groups (%d requests) not listed.", len(aggs)-i, rest)
+			if foldedReq > foldedListed {
+				msg += fmt.Sprintf(" Of these, %d requests are in groups not kept individually.", foldedReq-foldedListed)
+			}
+			p.ReportAs(Info, Finding{Subject: "IIS logs", Message: msg + notKept})
 			break
 		}
 		status := fmt.Sprintf("401.%d", a.k.sub)
@@ -490,11 +515,18 @@ func runLOG002(ctx context.Context, p *Pass) error {
 		default:
 			clients = fmt.Sprintf(" from %d clients", len(a.clients))
 		}
-		msg := fmt.Sprintf("%s %s on %s%s%s: %s. ", status, times(a.count), a.k.uri, clients, timeSpan(a.first, a.last), meaning)
+		where := a.k.uri + clients
+		if a.k.folded {
+			where = "URIs and clients not kept individually"
+		}
+		msg := fmt.Sprintf("%s %s on %s%s: %s. ", status, times(a.count), where, timeSpan(a.first, a.last), meaning)
 		if a.k.unanswered {
-			msg = fmt.Sprintf("NTLM challenge (401.1 SEC_E_NO_CREDENTIALS) not followed by a success from the same client %s on %s%s%s. ", times(a.count), a.k.uri, clients, timeSpan(a.first, a.last))
+			msg = fmt.Sprintf("NTLM challenge (401.1 SEC_E_NO_CREDENTIALS) not followed by a success from the same client %s on %s%s. ", times(a.count), where, timeSpan(a.first, a.last))
 		}
 		msg += "This is beyond the normal Negotiate/NTLM handshake (401 2 5, then 401 1 2148074254 for NTLM): repeated authentication errors are not expected; investigate." + caveat
+		if a.k.folded {
+			msg += notKept
+		}
 		var refs []EvidenceRef
 		for j, g := range a.groups {
 			if j == 10 {
@@ -509,13 +541,20 @@ func runLOG002(ctx context.Context, p *Pass) error {
 			if g.User != "" {
 				who += " (" + g.User + ")"
 			}
+			if g.Folded {
+				who = "groups not kept individually, first at this line,"
+			}
 			refs = append(refs, EvidenceRef{Source: src, Locator: line, Detail: fmt.Sprintf("%s %s%s", who, times(g.Count), timeSpan(g.First, g.Last))})
 		}
 		sev := Warning
 		if a.count < 3 {
 			sev = Info // an isolated failure, not "repeated"
 		}
-		f := Finding{Subject: a.k.uri, Message: msg, Evidence: refs, Remediation: iisFailureRemedies(a.k, p.Evidence.Host)}
+		subject := a.k.uri
+		if a.k.folded {
+			subject = "IIS logs"
+		}
+		f := Finding{Subject: subject, Message: msg, Evidence: refs, Remediation: iisFailureRemedies(a.k.failureKey, p.Evidence.Host)}
 		switch a.k.win32 {
 		case w3clog.SecELogonDenied, w3clog.SecEWrongPrincipal:
 			f.symptomOf = spnKinds

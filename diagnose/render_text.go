@@ -376,9 +376,9 @@ func (r *Report) WriteText(w io.Writer, opts TextOptions) error {
 	var skippedIDs []string
 	// Results with the same status, reason and settle share one line.
 	type group struct {
-		ids                  []string
-		status               Status
-		reason, settle, line string
+		ids            []string
+		status         Status
+		reason, settle string
 	}
 	var groups []*group
 	byKey := map[string]*group{}
@@ -504,11 +504,6 @@ func (t *textWriter) writeFinding(f Finding) {
 			t.wrapLine(4, t.paint(ansiYellow, "tradeoff: ")+rem.Tradeoff)
 		}
 	}
-}
-
-// indentRest indents the continuation lines of a multi-line string.
-func indentRest(s string, indent int) string {
-	return strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+strings.Repeat("  ", indent))
 }
 
 func firstLine(s string) string {

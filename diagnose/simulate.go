@@ -668,12 +668,6 @@ func summarize(ev *Evidence, rep *Report) Summary {
 	}
 	switch sm.Status {
 	case StatusProblems:
-		var titles []string
-		for _, rc := range rep.RootCauses {
-			if rc.Severity == Error {
-				titles = append(titles, rc.ID)
-			}
-		}
 		sm.Headline = fmt.Sprintf("Problems: %s (%s)", plural(len(rep.RootCauses), "root cause", "root causes"),
 			plural(sm.Errors, "error finding", "error findings"))
 		if len(rep.Plan) > 0 {

@@ -1,53 +1,87 @@
 #!/usr/bin/env bash
-# bench-w3clog.sh: time w3clog.AnalyzeFile against `LC_ALL=C grep -c ' 401 '`
-# on the same deterministic W3C log in the same run (issue 5: ratio <= 1.25).
+# bench-w3clog.sh: time IIS log classification through examples/diagnose
+# (`diagnose -iislog FILE -format json -o /dev/null`) against
+# `LC_ALL=C grep -c ' 401 '` on the same file in the same run, on two
+# deterministic 1 GiB W3C logs:
 #
-#   scripts/bench-w3clog.sh [SIZE_BYTES]     (default 1 GiB; file in /tmp)
+#   healthy        our generator's default mix (~12% 401s, nearly all
+#                  handshakes, ~25,000 failing groups)
+#   failure-heavy  a site with a Kerberos problem (~32% 401s: 401.2
+#                  handshakes, 401.1 with 0x8009030C/0x8009030E/0x80090308
+#                  in the tens of thousands, ~100,000 distinct failing
+#                  (URI, client, user, status) groups, a #Fields block
+#                  every 2M lines)
 #
-# The log is generated once (deterministic, seed 1) and reused when present
-# with the expected size marker. Both commands run twice after a warm-up
-# read, alternating; the best wall time of each is reported, with its CPU
-# time (user+sys) and peak RSS.
+#   scripts/bench-w3clog.sh [SIZE_BYTES] [PAIRS]   (default 1 GiB, 5 pairs)
+#
+# Targets: wall time at most 1.0x grep's (median of the per-pair ratios),
+# peak RSS at most 128 MiB. The logs are generated once under $TMPDIR
+# (default /tmp) and reused. grep and diagnose run alternately, PAIRS times
+# per file, after a warm-up read; the machine is shared (2 cores, other
+# builds), so only ratios measured in the same run are compared, and the
+# load average is printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-1073741824}
+pairs=${2:-5}
 tmp=${TMPDIR:-/tmp}
-log="$tmp/iiskerb-w3c-bench-$size.log"
-bin="$tmp/iiskerb-w3cbench"
-go build -o "$bin" ./diagnose/w3clog/internal/w3cbench
-if [[ ! -s "$log" || ! -f "$log.ok" ]]; then
-	rm -f "$log.ok"
-	"$bin" gen -o "$log" -size "$size" -seed 1
-	touch "$log.ok"
-fi
-cat "$log" >/dev/null # page cache: both tools read from memory
-echo "file: $log ($(stat -c %s "$log") bytes), cores: $(nproc)"
+gen="$tmp/iiskerb-w3cbench"
+diag="$tmp/iiskerb-diag"
+go build -o "$gen" ./diagnose/w3clog/internal/w3cbench
+go build -o "$diag" ./examples/diagnose
+
+logfile() { # profile -> path, generated when missing
+	local log="$tmp/iiskerb-w3c-bench-$1-$size.log"
+	if [[ ! -s "$log" || ! -f "$log.ok" ]]; then
+		rm -f "$log.ok"
+		"$gen" gen -o "$log" -size "$size" -seed 1 -profile "$2" >"$log.gen"
+		touch "$log.ok"
+	fi
+	echo "$log"
+}
 
 # Output goes to a file, not /dev/null: GNU grep stops at the first match
 # when its output is /dev/null.
 timeit() { # prints "seconds maxrss_kb cpu_seconds" for the command
-	local t0 t1 rss cpu
+	local t0 t1 rss u s
 	t0=$(date +%s%N)
-	/usr/bin/time -o "$tmp/iiskerb-w3cbench.time" -f '%M %U %S' "$@" >"$tmp/iiskerb-w3cbench.out"
+	/usr/bin/time -o "$tmp/iiskerb-w3cbench.time" -f '%M %U %S' "$@" >"$tmp/iiskerb-w3cbench.out" || true
 	t1=$(date +%s%N)
 	read -r rss u s < <(tail -n1 "$tmp/iiskerb-w3cbench.time")
 	awk -v a="$t0" -v b="$t1" -v r="$rss" -v u="$u" -v s="$s" 'BEGIN { printf "%.3f %s %.2f\n", (b - a) / 1e9, r, u + s }'
 }
-best() { awk 'NR==1 || $1 < b { b = $1; r = $2; c = $3 } END { print b, r, c }'; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-runs=$(mktemp -d)
-for i in 1 2; do
-	timeit env LC_ALL=C grep -c ' 401 ' "$log" >>"$runs/grep"
-	timeit "$bin" analyze "$log" >>"$runs/w3clog"
+status=0
+for spec in healthy: failure-heavy:failure-heavy; do
+	name=${spec%%:*}
+	log=$(logfile "$name" "${spec#*:}")
+	cat "$log" >/dev/null # page cache: both tools read from memory
+	echo "== $name: $log ($(stat -c %s "$log") bytes)"
+	sed 's/^/   /' "$log.gen"
+	runs=$(mktemp -d)
+	for _ in $(seq "$pairs"); do
+		g=$(timeit env LC_ALL=C grep -c ' 401 ' "$log")
+		d=$(timeit "$diag" -iislog "$log" -format json -o /dev/null)
+		echo "$g" >>"$runs/grep"
+		echo "$d" >>"$runs/diag"
+		awk -v g="${g%% *}" -v d="${d%% *}" 'BEGIN { printf "%.3f\n", d / g }' >>"$runs/ratio"
+		echo "   pair: grep ${g%% *}s, diagnose ${d%% *}s, ratio $(tail -n1 "$runs/ratio")"
+	done
+	gw=$(cut -d' ' -f1 "$runs/grep" | median)
+	gc=$(cut -d' ' -f3 "$runs/grep" | median)
+	dw=$(cut -d' ' -f1 "$runs/diag" | median)
+	dc=$(cut -d' ' -f3 "$runs/diag" | median)
+	drss=$(cut -d' ' -f2 "$runs/diag" | sort -n | tail -n1)
+	ratio=$(median <"$runs/ratio")
+	rm -rf "$runs"
+	echo "   load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (shared; compare ratios of the same run)"
+	echo "   grep -c ' 401 ': median ${gw}s wall, ${gc}s CPU ($(LC_ALL=C grep -c ' 401 ' "$log") lines)"
+	echo "   diagnose:        median ${dw}s wall, ${dc}s CPU, peak RSS $((drss / 1024)) MiB (max of $pairs runs)"
+	# CPU time depends little on the load: with both cores free the wall
+	# ratio is about half the CPU ratio (two workers against one grep).
+	echo "   CPU ratio diagnose/grep (medians): $(awk -v d="$dc" -v g="$gc" 'BEGIN { printf "%.2f", d / g }')"
+	res=$(awk -v r="$ratio" -v m="$drss" 'BEGIN { ok = (r <= 1.0 && m <= 128 * 1024); printf "%s %s", (r <= 1.0 ? "ok" : "OVER"), (m <= 128 * 1024 ? "ok" : "OVER"); exit !ok }') || status=1
+	echo "   $name: diagnose/grep wall ratio ${ratio} (median of $pairs pairs; target <= 1.0: ${res% *}), peak RSS $((drss / 1024)) MiB (target <= 128: ${res#* })"
 done
-g=$(best <"$runs/grep")
-w=$(best <"$runs/w3clog")
-rm -rf "$runs"
-"$bin" analyze "$log"
-echo "grep -c ' 401 ': $(LC_ALL=C grep -c ' 401 ' "$log") lines"
-read -r gs grss gcpu <<<"$g"
-read -r ws wrss wcpu <<<"$w"
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (other processes share the cores; compare in the same run)"
-echo "grep best: ${gs}s wall, ${gcpu}s CPU (RSS ${grss} KiB)"
-echo "w3clog best: ${ws}s wall, ${wcpu}s CPU (RSS ${wrss} KiB)"
-awk -v w="$ws" -v g="$gs" 'BEGIN { r = (g > 0) ? w / g : 0; printf "ratio w3clog/grep: %.2f (target <= 1.25)\n", r; exit (r <= 1.25) ? 0 : 1 }'
+exit $status

@@ -28,11 +28,16 @@ type Options struct {
 	Workers int
 	// ChunkSize is the unit of work of AnalyzeFile in bytes. Default 4 MiB.
 	ChunkSize int64
-	// MaxGroups bounds memory: once this many distinct groups exist, the
-	// 401s of further URI/client/user combinations are counted in groups
-	// whose URI, ClientIP and User are "*" (one per status). Counts and
-	// totals stay exact; which groups keep their detail can then differ
-	// between the streaming and the parallel path. Default 100000.
+	// MaxGroups bounds memory however many distinct groups a log has: at
+	// most this many groups are kept individually. When a new group
+	// arrives at the limit, the least frequent half of the groups kept
+	// (the latest first among equal counts) is folded: their 401s, and
+	// all later ones of the same URI/client/user/status, are counted in
+	// folded groups (Group.Folded; URI, ClientIP and User "*"), one per
+	// status, substatus and win32 status. The counts of the groups kept
+	// are exact (a group is never kept with part of its requests), and so
+	// are all totals; which groups are kept can differ between the
+	// streaming and the parallel path. Default 10000.
 	MaxGroups int
 }
 
@@ -51,7 +56,7 @@ func (o *Options) withDefaults() Options {
 		r.ChunkSize = 4 << 20
 	}
 	if r.MaxGroups <= 0 {
-		r.MaxGroups = 100000
+		r.MaxGroups = 10000
 	}
 	if r.ChunkSize < minChunkSize {
 		r.ChunkSize = minChunkSize
@@ -128,6 +133,10 @@ type Group struct {
 	Unanswered bool
 	// Locator is "file:line" of the first request in the group.
 	Locator string
+	// Folded marks the 401s of groups not kept individually (over
+	// Options.MaxGroups distinct groups): URI, ClientIP and User are "*",
+	// Count, First, Last and Locator cover all of them.
+	Folded bool
 }
 
 // Summary is the result of analysing one or more W3C log files.
@@ -155,8 +164,11 @@ type Summary struct {
 	Handshake    int64
 	Failed       int64
 	// Groups holds every 401 group: failures first (by count, descending),
-	// then handshake groups.
+	// then handshake groups. Beyond MaxGroups distinct groups, the least
+	// frequent are counted in folded groups (Group.Folded).
 	Groups []Group
+	// MaxGroups is the Options.MaxGroups the summary was made with.
+	MaxGroups int
 	// Warnings are the first Options.MaxWarnings warnings in file order;
 	// WarningCount counts all of them.
 	Warnings     []Warning
@@ -261,8 +273,9 @@ func streamTally(ctx context.Context, name string, order int, r io.Reader, o *Op
 }
 
 // merge adds o into t. Line numbers of o are shifted by lineOff (chunks).
-// Beyond maxGroups groups, new groups are folded (see Options.MaxGroups),
-// earliest first.
+// t keeps at most maxGroups groups (see tally.evict); a group kept in t
+// that o folded, or the reverse, is folded, so that the count of every
+// group kept is exact.
 func (t *tally) merge(o *tally, lineOff int64, maxWarn, maxGroups int) {
 	t.lines += o.lines
 	t.requests += o.requests
@@ -279,27 +292,39 @@ func (t *tally) merge(o *tally, lineOff int64, maxWarn, maxGroups int) {
 	t.n401 += o.n401
 	t.hs += o.hs
 	t.failed += o.failed
-	if len(t.groups)+len(o.groups) <= maxGroups {
+	if o.evicted != nil {
+		for k, g := range t.groups {
+			if !g.folded && o.evicted.has(g.hash) {
+				t.evictKey(k, g)
+			}
+		}
+		if t.evicted == nil {
+			t.evicted = newBloom()
+		}
+		t.evicted.or(o.evicted)
+	}
+	add := func(k string, g *gacc) {
+		g.line += lineOff
+		switch e := t.groups[k]; {
+		case g.folded:
+			t.fold(g)
+		case e != nil:
+			e.mergeFrom(g)
+		default:
+			t.insert(k, g, maxGroups)
+		}
+	}
+	if t.kept+o.kept <= maxGroups {
 		for k, g := range o.groups {
-			t.mergeGroup(k, g, lineOff)
+			add(k, g)
 		}
 	} else {
-		keys := make([]string, 0, len(o.groups))
-		for k := range o.groups {
-			keys = append(keys, k)
+		// Which groups are evicted depends on the order: the file's.
+		if len(o.sorted) != len(o.groups) {
+			o.sortGroups()
 		}
-		slices.SortFunc(keys, func(a, b string) int {
-			ga, gb := o.groups[a], o.groups[b]
-			return cmp.Or(cmp.Compare(ga.order, gb.order), cmp.Compare(ga.line, gb.line), cmp.Compare(a, b))
-		})
-		for _, k := range keys {
-			g := o.groups[k]
-			if _, ok := t.groups[k]; !ok && len(t.groups) >= maxGroups && g.uri+g.ip+g.user != folded+folded+folded {
-				g.uri, g.ip, g.user = folded, folded, folded
-				f := []byte(folded)
-				k = string(appendGroupKey(nil, groupFlags(g.hs, g.unanswered, g.win32Logged), g.status, g.sub, g.win32, f, f, f))
-			}
-			t.mergeGroup(k, g, lineOff)
+		for _, e := range o.sorted {
+			add(e.k, e.g)
 		}
 	}
 	for _, w := range o.warns {
@@ -312,36 +337,17 @@ func (t *tally) merge(o *tally, lineOff int64, maxWarn, maxGroups int) {
 	t.nwarn += o.nwarn
 }
 
-func (t *tally) mergeGroup(k string, g *gacc, lineOff int64) {
-	g.line += lineOff
-	e := t.groups[k]
-	if e == nil {
-		t.groups[k] = g
-		return
-	}
-	e.count += g.count
-	if g.hasTime {
-		if !e.hasTime {
-			e.first, e.last, e.hasTime = g.first, g.last, true
-		} else {
-			e.first = min(e.first, g.first)
-			e.last = max(e.last, g.last)
-		}
-	}
-	if g.order < e.order || (g.order == e.order && g.line < e.line) {
-		e.file, e.line, e.order = g.file, g.line, g.order
-	}
-}
-
 // Result returns the summary of everything added so far.
 func (a *Analyzer) Result() *Summary {
-	s := a.t.summary(a.opts.MaxWarnings)
+	s := a.t.summary(&a.opts)
 	s.Files = a.files
 	return s
 }
 
-func (t *tally) summary(maxWarn int) *Summary {
+func (t *tally) summary(o *Options) *Summary {
+	maxWarn := o.MaxWarnings
 	s := &Summary{
+		MaxGroups:    o.MaxGroups,
 		Lines:        t.lines,
 		Directives:   t.directives,
 		Requests:     t.requests,
@@ -378,6 +384,7 @@ func (t *tally) summary(maxWarn int) *Summary {
 			cmp.Compare(a.Win32, b.Win32),
 			cmp.Compare(a.Win32Name, b.Win32Name),
 			boolCmp(a.Unanswered, b.Unanswered),
+			boolCmp(a.Folded, b.Folded),
 		)
 	})
 	n := min(len(t.warns), maxWarn)
@@ -399,7 +406,7 @@ func (g *gacc) group() Group {
 	out := Group{
 		URI: g.uri, ClientIP: g.ip, User: g.user, Status: g.status, SubStatus: g.sub,
 		Win32: g.win32, Count: int(g.count), Handshake: g.hs, Unanswered: g.unanswered,
-		Locator: g.file + ":" + strconv.FormatInt(g.line, 10),
+		Locator: g.file + ":" + strconv.FormatInt(g.line, 10), Folded: g.folded,
 	}
 	if g.win32Logged {
 		out.Win32Name = Win32Name(g.win32)

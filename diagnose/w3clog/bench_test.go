@@ -10,13 +10,17 @@ import (
 
 // The full 1 GiB comparison with grep is scripts/bench-w3clog.sh.
 
-func benchData(b *testing.B) ([]byte, string) {
-	data, _ := generate(b, gen.Config{Seed: 1, Size: 32 << 20})
+func benchData(b *testing.B, profile string) ([]byte, string) {
+	c := gen.Config{Seed: 1, Size: 32 << 20}
+	if profile == gen.FailureHeavy {
+		c = gen.Config{Seed: 1, Size: 64 << 20, HeaderLines: 2_000_000, Profile: gen.FailureHeavy}
+	}
+	data, _ := generate(b, c)
 	return data, writeTemp(b, data)
 }
 
-func BenchmarkAnalyzeFile(b *testing.B) {
-	data, path := benchData(b)
+func benchAnalyzeFile(b *testing.B, profile string) {
+	data, path := benchData(b, profile)
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
 	for b.Loop() {
@@ -26,8 +30,13 @@ func BenchmarkAnalyzeFile(b *testing.B) {
 	}
 }
 
-func BenchmarkStream(b *testing.B) {
-	data, _ := benchData(b)
+func BenchmarkAnalyzeFile(b *testing.B) { benchAnalyzeFile(b, gen.ProfileDefault) }
+
+// BenchmarkAnalyzeFileFailureHeavy: ~32% 401s, many failing groups.
+func BenchmarkAnalyzeFileFailureHeavy(b *testing.B) { benchAnalyzeFile(b, gen.FailureHeavy) }
+
+func benchStream(b *testing.B, profile string) {
+	data, _ := benchData(b, profile)
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
 	for b.Loop() {
@@ -37,3 +46,7 @@ func BenchmarkStream(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkStream(b *testing.B) { benchStream(b, gen.ProfileDefault) }
+
+func BenchmarkStreamFailureHeavy(b *testing.B) { benchStream(b, gen.FailureHeavy) }

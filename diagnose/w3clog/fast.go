@@ -16,7 +16,7 @@ import (
 // AnalyzeFile analyses one W3C log file like Analyzer.Add, but splits it
 // into chunks at line boundaries and classifies them in parallel
 // (Options.Workers goroutines, default GOMAXPROCS), in memory bounded by
-// the workers' chunk buffers and the number of distinct groups. The result
+// the workers' chunk buffers and Options.MaxGroups. The result
 // is identical to the streaming path's. Each chunk starts with the #Fields
 // layout known when it is dispatched; a chunk that guessed wrong (a
 // #Fields change just before it) is classified again before merging.
@@ -27,7 +27,7 @@ func AnalyzeFile(ctx context.Context, path string, opts *Options) (*Summary, err
 	if err != nil {
 		return nil, err
 	}
-	s := t.summary(o.MaxWarnings)
+	s := t.summary(&o)
 	s.Files = 1
 	return s, nil
 }

@@ -2,8 +2,11 @@ package w3clog
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"fmt"
+	"math/bits"
+	"slices"
 	"strings"
 )
 
@@ -23,8 +26,10 @@ type gacc struct {
 	first, last   int64 // unix seconds
 	hasTime       bool
 	file          string
-	line          int64 // first occurrence
-	order         int   // file order within an Analyzer
+	line          int64  // first occurrence
+	order         int    // file order within an Analyzer
+	folded        bool   // groups not kept individually (Options.MaxGroups)
+	hash          uint64 // keyHash of the group key (Bloom filter of evictions)
 }
 
 // tally is what processing one file (or one chunk of it) produced.
@@ -37,6 +42,10 @@ type tally struct {
 	hs         int64
 	failed     int64
 	groups     map[string]*gacc
+	kept       int          // groups not folded
+	evicted    *bloom       // keys of groups folded after being kept; nil: none
+	sorted     []keyedGroup // groups in file order, set by proc.finish
+	kbuf       []byte
 	warns      []Warning
 	nwarn      int64
 	directives int64
@@ -79,36 +88,33 @@ type proc struct {
 	maxWarns  int
 	maxGroups int
 
-	ln           int64 // line number of the current line (file- or chunk-relative)
-	speculative  bool  // chunk with a guessed initial layout: no FormatError
-	lay          *layout
-	prefixData   bool // a data line was seen before the first #Fields (chunks)
-	sawFields    bool
-	begun        bool         // a non-empty line was seen (FormatError only before)
-	guess        *knownLayout // layout of the last line read without #Fields
-	guessed      bool         // lay is guess.lay, not a #Fields directive
-	fbuf         [][]byte     // fields of a line without #Fields
-	lookahead    bool         // past the chunk end: only resolve pending legs
-	final        bool         // the current line is the file's last and has no "\n"
-	starts, ends []int
-	fwdDone      bool // fields [0, lay.fwd) of the current line are located
-	kbuf         []byte
-	pend         map[string]int
-	queue        []pendLeg
-	qhead        int
-	err          error
+	ln          int64 // line number of the current line (file- or chunk-relative)
+	speculative bool  // chunk with a guessed initial layout: no FormatError
+	lay         *layout
+	prefixData  bool // a data line was seen before the first #Fields (chunks)
+	sawFields   bool
+	begun       bool         // a non-empty line was seen (FormatError only before)
+	guess       *knownLayout // layout of the last line read without #Fields
+	guessed     bool         // lay is guess.lay, not a #Fields directive
+	fbuf        [][]byte     // fields of a line without #Fields
+	lookahead   bool         // past the chunk end: only resolve pending legs
+	final       bool         // the current line is the file's last and has no "\n"
+	sp          []int32      // offsets of the spaces of the current line (fields)
+	kbuf        []byte
+	pend        map[string]int
+	queue       []pendLeg
+	qhead       int
+	err         error
 }
 
 func newProc(file string, order int, o *Options, initial *layout) *proc {
 	p := &proc{
-		t:        newTally(),
-		file:     file,
-		order:    order,
-		window:   int64(o.HandshakeWindow),
-		maxWarns: o.MaxWarnings,
-		// A chunk may hold more groups than the whole file keeps, so that
-		// chunk-level folding stays rare (see Options.MaxGroups).
-		maxGroups: 4 * o.MaxGroups,
+		t:         newTally(),
+		file:      file,
+		order:     order,
+		window:    int64(o.HandshakeWindow),
+		maxWarns:  o.MaxWarnings,
+		maxGroups: o.MaxGroups,
 		pend:      make(map[string]int),
 	}
 	p.setLayout(initial)
@@ -117,9 +123,8 @@ func newProc(file string, order int, o *Options, initial *layout) *proc {
 
 func (p *proc) setLayout(l *layout) {
 	p.lay = l
-	if l != nil && len(p.starts) < l.n {
-		p.starts = make([]int, l.n)
-		p.ends = make([]int, l.n)
+	if l != nil && len(p.sp) < l.n {
+		p.sp = make([]int32, l.n)
 	}
 }
 
@@ -208,7 +213,8 @@ func (p *proc) line(b []byte) {
 			p.prefixData = true
 		}
 	}
-	if nf := bytes.Count(b, []byte{' '}) + 1; nf != l.n {
+	// One pass locates every field and counts them.
+	if nf := spaces(b, p.sp[:l.n-1]) + 1; nf != l.n {
 		p.mismatch(b, ln, nf, cut)
 		return
 	}
@@ -222,10 +228,6 @@ func (p *proc) line(b []byte) {
 		}
 		p.warn(ln, "%s: classified, as only its last field (%s, not used) can be cut short", unterminatedMsg, l.names[l.n-1])
 	}
-	// Fields at the end of the line are located now; those at the start
-	// only when a 401 or a pending handshake needs them (see field).
-	l.locateBack(b, p.starts, p.ends)
-	p.fwdDone = l.fwd == 0
 	st, stOK := p.num(b, kStatus)
 	if p.lookahead {
 		if p.qhead < len(p.queue) && stOK && (st != 401 || p.validTime(b)) {
@@ -296,6 +298,38 @@ func (p *proc) line(b []byte) {
 	}
 }
 
+// spaces stores the offsets of the first len(pos) spaces of b in pos and
+// returns the number of spaces. It reads 8 bytes at a time: one pass
+// locates every field, about as fast on IIS lines as bytes.Count and a
+// few bytes.IndexByte calls for the fields the classifier reads.
+func spaces(b []byte, pos []int32) int {
+	const (
+		blanks = 0x2020202020202020
+		low7   = 0x7f7f7f7f7f7f7f7f
+	)
+	n, i := 0, 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:]) ^ blanks
+		// The high bit of each byte that was a space (exact: no carry
+		// crosses bytes).
+		for t := ^((x&low7 + low7) | x | low7); t != 0; t &= t - 1 {
+			if n < len(pos) {
+				pos[n] = int32(i + bits.TrailingZeros64(t)>>3)
+			}
+			n++
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] == ' ' {
+			if n < len(pos) {
+				pos[n] = int32(i)
+			}
+			n++
+		}
+	}
+	return n
+}
+
 // mismatch reports a data line whose field count differs from #Fields.
 func (p *proc) mismatch(b []byte, ln int64, nf int, cut bool) {
 	l := p.lay
@@ -324,11 +358,14 @@ func (p *proc) field(b []byte, k int) []byte {
 	if i < 0 {
 		return nil
 	}
-	if !p.fwdDone && i < l.n-l.back {
-		l.locateFwd(b, p.starts, p.ends)
-		p.fwdDone = true
+	start, end := 0, len(b)
+	if i > 0 {
+		start = int(p.sp[i-1]) + 1
 	}
-	f := b[p.starts[i]:p.ends[i]]
+	if i < l.n-1 {
+		end = int(p.sp[i])
+	}
+	f := b[start:end]
 	if len(f) == 1 && f[0] == '-' {
 		return nil
 	}
@@ -389,23 +426,34 @@ func (p *proc) add(b []byte, ln int64, st, sub int64, w32 uint32, w32OK, hs, una
 	p.addGroup(uri, ip, user, int(st), int(sub), w32, w32OK, hs, unanswered, ts, hasTS, ln)
 }
 
-// folded is the URI, client and user of groups folded together once
-// Options.MaxGroups distinct groups exist.
+// folded is the URI, client and user of the groups that hold the 401s of
+// groups not kept individually (see Options.MaxGroups).
 const folded = "*"
+
+// Bits of a group key's flags byte.
+const (
+	flagHandshake  = 1
+	flagUnanswered = 2
+	flagWin32      = 4
+	flagFolded     = 8
+)
 
 func groupFlags(hs, unanswered, w32OK bool) byte {
 	var flags byte
 	if hs {
-		flags |= 1
+		flags |= flagHandshake
 	}
 	if unanswered {
-		flags |= 2
+		flags |= flagUnanswered
 	}
 	if w32OK {
-		flags |= 4
+		flags |= flagWin32
 	}
 	return flags
 }
+
+// keyHead is the length of a group key before its URI.
+const keyHead = 13
 
 func appendGroupKey(k []byte, flags byte, st, sub int, w32 uint32, uri, ip, user []byte) []byte {
 	k = append(k, flags)
@@ -422,31 +470,197 @@ func appendGroupKey(k []byte, flags byte, st, sub int, w32 uint32, uri, ip, user
 func (p *proc) addGroup(uri, ip, user []byte, st, sub int, w32 uint32, w32OK, hs, unanswered bool, ts int64, hasTS bool, ln int64) {
 	flags := groupFlags(hs, unanswered, w32OK)
 	p.kbuf = appendGroupKey(p.kbuf[:0], flags, st, sub, w32, uri, ip, user)
-	g := p.t.groups[string(p.kbuf)]
-	if g == nil && len(p.t.groups) >= p.maxGroups {
-		f := []byte(folded)
-		uri, ip, user = f, f, f
-		p.kbuf = appendGroupKey(p.kbuf[:0], flags, st, sub, w32, uri, ip, user)
-		g = p.t.groups[string(p.kbuf)]
+	if g := p.t.groups[string(p.kbuf)]; g != nil {
+		if hasTS {
+			if !g.hasTime {
+				g.first, g.last, g.hasTime = ts, ts, true
+			} else if ts < g.first {
+				g.first = ts
+			} else if ts > g.last {
+				g.last = ts
+			}
+		}
+		if ln < g.line {
+			g.line = ln
+		}
+		g.count++
+		return
 	}
-	if g == nil {
-		g = &gacc{uri: string(uri), ip: string(ip), user: string(user), status: st, sub: sub, win32: w32,
-			win32Logged: w32OK, hs: hs, unanswered: unanswered, file: p.file, line: ln, order: p.order,
-			first: ts, last: ts, hasTime: hasTS}
-		p.t.groups[string(p.kbuf)] = g
-	} else if hasTS {
-		if !g.hasTime {
-			g.first, g.last, g.hasTime = ts, ts, true
-		} else if ts < g.first {
-			g.first = ts
-		} else if ts > g.last {
-			g.last = ts
+	g := &gacc{status: st, sub: sub, win32: w32, win32Logged: w32OK, hs: hs, unanswered: unanswered,
+		file: p.file, line: ln, order: p.order, first: ts, last: ts, hasTime: hasTS, count: 1}
+	g.hash = keyHash(p.kbuf)
+	if p.t.evicted.has(g.hash) {
+		p.t.fold(g)
+		return
+	}
+	// One allocation: URI, client and user are substrings of the key.
+	k := string(p.kbuf)
+	i := keyHead + len(uri)
+	j := i + 1 + len(ip)
+	g.uri, g.ip, g.user = k[keyHead:i], k[i+1:j], k[j+1:]
+	p.t.insert(k, g, p.maxGroups)
+}
+
+// insert adds the group g, new to t, under key k; when t already keeps
+// limit groups, the least frequent half of them is folded first (see
+// evict).
+func (t *tally) insert(k string, g *gacc, limit int) {
+	if t.evicted.has(g.hash) {
+		t.fold(g)
+		return
+	}
+	if t.kept >= limit {
+		t.evict(limit)
+	}
+	t.groups[k] = g
+	t.kept++
+}
+
+// fold adds g to the folded group of its status, substatus, win32 status
+// and kind.
+func (t *tally) fold(g *gacc) {
+	f := []byte(folded)
+	flags := groupFlags(g.hs, g.unanswered, g.win32Logged) | flagFolded
+	t.kbuf = appendGroupKey(t.kbuf[:0], flags, g.status, g.sub, g.win32, f, f, f)
+	e := t.groups[string(t.kbuf)]
+	if e == nil {
+		c := *g
+		c.uri, c.ip, c.user, c.folded = folded, folded, folded, true
+		t.groups[string(t.kbuf)] = &c
+		return
+	}
+	e.mergeFrom(g)
+}
+
+// evict folds the least frequent half of the groups kept (the latest
+// first among equal counts), so that memory stays bounded however many
+// groups a log has while the frequent ones keep exact counts: an evicted
+// key is remembered in a Bloom filter, and its later requests are folded
+// too, never counted again in a group of its own (a false positive of the
+// filter only folds a group that could have been kept).
+func (t *tally) evict(limit int) {
+	n := min(t.kept, max(1, limit/2))
+	// The count at which the half ends, from a histogram of counts.
+	var hist [64]int
+	for _, g := range t.groups {
+		if !g.folded {
+			hist[min(g.count, int64(len(hist)-1))]++
 		}
 	}
-	if ln < g.line {
-		g.line = ln
+	c, below := int64(0), 0
+	for ; below+hist[c] < n; c++ {
+		below += hist[c]
 	}
-	g.count++
+	var last []keyedGroup // the groups with count c (or more when c is the last bucket)
+	for k, g := range t.groups {
+		switch {
+		case g.folded:
+		case g.count < c:
+			t.evictKey(k, g)
+		case g.count == c || (c == int64(len(hist)-1) && g.count > c):
+			last = append(last, keyedGroup{k, g})
+		}
+	}
+	slices.SortFunc(last, func(a, b keyedGroup) int {
+		if a.g.count != b.g.count {
+			return cmp.Compare(a.g.count, b.g.count)
+		}
+		if a.g.order != b.g.order {
+			return cmp.Compare(b.g.order, a.g.order)
+		}
+		if a.g.line != b.g.line {
+			return cmp.Compare(b.g.line, a.g.line)
+		}
+		return strings.Compare(b.k, a.k)
+	})
+	for _, e := range last[:n-below] {
+		t.evictKey(e.k, e.g)
+	}
+}
+
+func (t *tally) evictKey(k string, g *gacc) {
+	if t.evicted == nil {
+		t.evicted = newBloom()
+	}
+	delete(t.groups, k)
+	t.kept--
+	t.evicted.set(g.hash)
+	t.fold(g)
+}
+
+// mergeFrom adds the counts, times and first occurrence of g to e.
+func (e *gacc) mergeFrom(g *gacc) {
+	e.count += g.count
+	if g.hasTime {
+		if !e.hasTime {
+			e.first, e.last, e.hasTime = g.first, g.last, true
+		} else {
+			e.first = min(e.first, g.first)
+			e.last = max(e.last, g.last)
+		}
+	}
+	if g.order < e.order || (g.order == e.order && g.line < e.line) {
+		e.file, e.line, e.order = g.file, g.line, g.order
+	}
+}
+
+// bloomBits is the size of the filter of evicted group keys: 1 MiB, a
+// few percent false positives after a million evictions. It is blocked:
+// the three bits of a key are in one 64-byte block (one cache miss).
+const bloomBits = 1 << 23
+
+type bloom struct{ bits []uint64 }
+
+func newBloom() *bloom { return &bloom{bits: make([]uint64, bloomBits/64)} }
+
+// at returns the block of h (8 words) and its three bit positions.
+func (b *bloom) at(h uint64) (blk []uint64, x1, x2, x3 uint64) {
+	i := (h & (bloomBits/512 - 1)) * 8
+	return b.bits[i : i+8 : i+8], (h >> 32) & 511, (h >> 41) & 511, (h >> 50) & 511
+}
+
+func (b *bloom) set(h uint64) {
+	blk, x1, x2, x3 := b.at(h)
+	blk[x1>>6] |= 1 << (x1 & 63)
+	blk[x2>>6] |= 1 << (x2 & 63)
+	blk[x3>>6] |= 1 << (x3 & 63)
+}
+
+func (b *bloom) test(h uint64) bool {
+	blk, x1, x2, x3 := b.at(h)
+	return blk[x1>>6]&(1<<(x1&63)) != 0 && blk[x2>>6]&(1<<(x2&63)) != 0 && blk[x3>>6]&(1<<(x3&63)) != 0
+}
+
+func (b *bloom) has(h uint64) bool { return b != nil && b.test(h) }
+
+// keyHash hashes 8 bytes at a time with a final mix: deterministic, so
+// that which groups are kept does not change from run to run.
+func keyHash(k []byte) uint64 {
+	const m = 0x9e3779b97f4a7c15
+	h := uint64(len(k)) * m
+	i := 0
+	for ; i+8 <= len(k); i += 8 {
+		w := uint64(k[i]) | uint64(k[i+1])<<8 | uint64(k[i+2])<<16 | uint64(k[i+3])<<24 |
+			uint64(k[i+4])<<32 | uint64(k[i+5])<<40 | uint64(k[i+6])<<48 | uint64(k[i+7])<<56
+		h = (h ^ w) * m
+		h ^= h >> 29
+	}
+	var w uint64
+	for j := i; j < len(k); j++ {
+		w |= uint64(k[j]) << (8 * (j - i))
+	}
+	h = (h ^ w) * m
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	return h ^ h>>33
+}
+
+func (b *bloom) or(o *bloom) {
+	for i, w := range o.bits {
+		b.bits[i] |= w
+	}
 }
 
 func (p *proc) pendKey(b []byte) []byte {
@@ -462,7 +676,9 @@ func (p *proc) addPending(b []byte, ln int64, ts int64, hasTS bool) {
 	key := string(p.pendKey(b))
 	w32, _ := p.num(b, kWin32)
 	p.pend[key] = len(p.queue)
-	p.queue = append(p.queue, pendLeg{key: key, uri: string(p.field(b, kURI)), ip: string(p.field(b, kClientIP)),
+	// Client and URI are substrings of the key (one allocation).
+	ip := len(p.field(b, kClientIP))
+	p.queue = append(p.queue, pendLeg{key: key, uri: key[ip+1:], ip: key[:ip],
 		user: string(p.field(b, kUser)), win32: uint32(w32), ts: ts, hasTime: hasTS, line: ln})
 }
 
@@ -540,6 +756,32 @@ func (p *proc) finish() {
 		}
 	}
 	p.queue, p.qhead = p.queue[:0], 0
+	p.t.sortGroups()
+}
+
+// keyedGroup is a group with its key.
+type keyedGroup struct {
+	k string
+	g *gacc
+}
+
+// sortGroups lists the groups in file order (order, line, key) in
+// t.sorted: the order in which merge adds them when it may evict (sorted
+// by the worker, not by the goroutine that merges).
+func (t *tally) sortGroups() {
+	t.sorted = make([]keyedGroup, 0, len(t.groups))
+	for k, g := range t.groups {
+		t.sorted = append(t.sorted, keyedGroup{k, g})
+	}
+	slices.SortFunc(t.sorted, func(a, b keyedGroup) int {
+		if a.g.order != b.g.order {
+			return cmp.Compare(a.g.order, b.g.order)
+		}
+		if a.g.line != b.g.line {
+			return cmp.Compare(a.g.line, b.g.line)
+		}
+		return strings.Compare(a.k, b.k)
+	})
 }
 
 func (p *proc) directive(b []byte, ln int64) {

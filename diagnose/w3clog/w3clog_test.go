@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -403,5 +405,99 @@ func TestAddReaderAt(t *testing.T) {
 	got := a.Result()
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("AddReaderAt differs:\n got %s\nwant %s", brief(got), brief(want))
+	}
+}
+
+func TestSpaces(t *testing.T) {
+	for _, line := range []string{"", " ", "a", "a b", "  ", "abcdefgh ijklmnop", "a b c d e f g h i j k l m n o p", "        x        ",
+		"2026-11-24 00:00:01 10.0.0.10 GET /Altiris/NS/Agent/PostEvent.aspx - 443 - 10.1.0.5 Altiris+Agent - 401 2 5 0"} {
+		var want []int32
+		for i := range len(line) {
+			if line[i] == ' ' {
+				want = append(want, int32(i))
+			}
+		}
+		for extra := range 3 {
+			pos := make([]int32, len(want)+extra)
+			if n := spaces([]byte(line), pos); n != len(want) || !slices.Equal(pos[:n], want) {
+				t.Errorf("%q: %d %v, want %v", line, n, pos[:min(n, len(pos))], want)
+			}
+		}
+		// Fewer slots than spaces: the count stays exact.
+		if len(want) > 2 {
+			pos := make([]int32, 2)
+			if n := spaces([]byte(line), pos); n != len(want) {
+				t.Errorf("%q: count %d, want %d", line, n, len(want))
+			}
+		}
+	}
+}
+
+func TestFailureHeavyAgainstGenerator(t *testing.T) {
+	data, st := generate(t, gen.Config{Seed: 4, Size: 2 << 20, HeaderLines: 3000, Profile: gen.FailureHeavy})
+	if r := float64(st.Status401) / float64(st.Requests); r < 0.28 || r > 0.36 {
+		t.Fatalf("401 share %.2f, want about 0.32", r)
+	}
+	path := writeTemp(t, data)
+	for _, run := range []func() (*Summary, error){
+		func() (*Summary, error) { return stream(t, path, data, &Options{MaxGroups: 1 << 20}) },
+		func() (*Summary, error) {
+			return AnalyzeFile(context.Background(), path, &Options{MaxGroups: 1 << 20, ChunkSize: 64 << 10})
+		},
+	} {
+		s, err := run()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Unauthorized != st.Status401 || s.Handshake != st.Handshake || s.Failed != st.Failed ||
+			s.Directives != st.Directives || int64(len(s.Failures())) != st.FailGroups {
+			t.Fatalf("summary %s (%d failing groups)\ngenerator %+v", brief(s), len(s.Failures()), st)
+		}
+	}
+}
+
+// TestMaxGroupsExact: beyond MaxGroups, every group kept has its exact
+// count (that of an unbounded run), the rest is folded, totals are exact.
+func TestMaxGroupsExact(t *testing.T) {
+	data, _ := generate(t, gen.Config{Seed: 8, Size: 1 << 20, HeaderLines: 2000, Profile: gen.FailureHeavy})
+	path := writeTemp(t, data)
+	all, err := stream(t, path, data, &Options{MaxGroups: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := func(g Group) string {
+		return fmt.Sprint(g.URI, "|", g.ClientIP, "|", g.User, "|", g.SubStatus, "|", g.Win32, "|", g.Handshake, g.Unanswered)
+	}
+	exact := map[string]int{}
+	for _, g := range all.Groups {
+		exact[key(g)] = g.Count
+	}
+	for _, limit := range []int{1, 7, 100, 300} {
+		for _, run := range []func() (*Summary, error){
+			func() (*Summary, error) { return stream(t, path, data, &Options{MaxGroups: limit}) },
+			func() (*Summary, error) {
+				return AnalyzeFile(context.Background(), path, &Options{MaxGroups: limit, ChunkSize: 16 << 10, Workers: 2})
+			},
+		} {
+			s, err := run()
+			if err != nil {
+				t.Fatal(err)
+			}
+			kept, total, folded := 0, 0, 0
+			for _, g := range s.Groups {
+				total += g.Count
+				if g.Folded {
+					folded++
+					continue
+				}
+				kept++
+				if exact[key(g)] != g.Count {
+					t.Fatalf("limit %d: group %s counted %d, exactly %d", limit, key(g), g.Count, exact[key(g)])
+				}
+			}
+			if kept > limit || folded == 0 || int64(total) != all.Unauthorized || s.Failed != all.Failed || s.MaxGroups != limit {
+				t.Fatalf("limit %d: %d kept, %d folded, %d counted of %d", limit, kept, folded, total, all.Unauthorized)
+			}
+		}
 	}
 }

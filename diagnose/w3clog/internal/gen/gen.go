@@ -44,7 +44,28 @@ type Config struct {
 	// NoHeader writes no directives at all, as in an excerpt pasted
 	// without its header (layouts still switch every HeaderEvery bytes).
 	NoHeader bool
+	// HeaderLines writes a new directive block (as HeaderEvery does) every
+	// HeaderLines lines; 0 never.
+	HeaderLines int64
+	// Profile is the traffic mix: "" (Default) or FailureHeavy.
+	Profile string
 }
+
+// Profiles of Config.Profile.
+const (
+	// ProfileDefault is a healthy site: ~12% 401s, nearly all of the
+	// normal handshake, a few failures, 5000 clients and 10 URIs.
+	ProfileDefault = ""
+	// FailureHeavy is a site with a Kerberos problem: ~32% 401s (401.2
+	// handshakes, NTLM fallbacks, and 401.1 failures with
+	// SEC_E_LOGON_DENIED 0x8009030C, SEC_E_NO_CREDENTIALS 0x8009030E left
+	// unanswered and SEC_E_INVALID_TOKEN 0x80090308 in the tens of
+	// thousands each per GiB), 20000 clients and 210 URIs, with failures
+	// from 800 broken clients on 50 URIs: about 100,000 distinct failing
+	// (URI, client, user, status) groups per GiB (Stats.FailGroups).
+	// Use it with HeaderLines: 2_000_000 as scripts/bench-w3clog.sh does.
+	FailureHeavy = "failure-heavy"
+)
 
 // Stats counts what was written.
 type Stats struct {
@@ -54,6 +75,11 @@ type Stats struct {
 	Failed                             int64 // other 401s plus unanswered legs
 	Garbled                            int64
 	ByWin32                            map[uint32]int64 // failing 401s by win32 status (legs: 2148074254)
+	// FailGroups counts the distinct failing groups as w3clog keys them
+	// (URI, client, user, substatus, win32 status, unanswered leg);
+	// Groups401 the distinct (URI, client, user, status, substatus,
+	// win32 status) of all 401 lines.
+	FailGroups, Groups401 int64
 }
 
 type step struct {
@@ -85,6 +111,43 @@ var flows = []flowKind{
 	{2, []step{{401, 2, 5, false}, {401, 1, 2148074276, false}}},
 	{2, []step{{401, 1, 2148074245, false}}},
 }
+
+// failureFlows is the FailureHeavy mix: about a third of the requests
+// are 401s; the failures come from broken clients (see brokenClients).
+var failureFlows = []flowKind{
+	{5200, []step{{200, 0, 0, true}}},
+	{800, []step{{304, 0, 0, true}}},
+	{2300, []step{{401, 2, 5, false}, {200, 0, 0, true}}},
+	{100, []step{{401, 2, 5, false}}},
+	{300, []step{{401, 2, 5, false}, {401, 1, 2148074254, false}, {200, 0, 0, true}}},
+	{100, []step{{404, 0, 2, true}}},
+	{40, []step{{500, 0, 0, true}}},
+	// Failing flows (fail true in failing).
+	{250, []step{{401, 2, 5, false}, {401, 1, 2148074252, true}}},
+	{60, []step{{401, 1, 2148074252, true}}},
+	{150, []step{{401, 2, 5, false}, {401, 1, 2148074254, false}, {401, 1, 2148074248, false}}},
+	{40, []step{{401, 2, 5, false}, {401, 1, 2148074254, false}, {404, 0, 2, false}}},
+}
+
+// failing reports whether a flow of the failure-heavy mix comes from a
+// broken client: one with a 401.1 that is not an answered NTLM leg.
+func failing(k *flowKind) bool {
+	for i, s := range k.steps {
+		if s.status == 401 && s.sub == 1 && (s.win32 != 2148074254 || k.steps[i+1].status >= 400) {
+			return true
+		}
+	}
+	return false
+}
+
+// Sizes of the failure-heavy population: failing flows come from the first
+// brokenClients clients on the first brokenURIs URIs.
+const (
+	heavyClients  = 20000
+	heavyURIs     = 210
+	brokenClients = 800
+	brokenURIs    = 50
+)
 
 var uris = []string{
 	"/Altiris/NS/Agent/GetClientPolicies.aspx",
@@ -127,13 +190,24 @@ func Write(w io.Writer, c Config) (Stats, error) {
 	}
 	bw := bufio.NewWriterSize(w, 1<<20)
 	rng := rand.New(rand.NewPCG(c.Seed, c.Seed^0x9e3779b97f4a7c15))
+	mix, nClients, nURIs := flows, 5000, len(uris)
+	paths := uris
+	if c.Profile == FailureHeavy {
+		mix, nClients, nURIs = failureFlows, heavyClients, heavyURIs
+		paths = append([]string(nil), uris...)
+		for i := len(paths); i < nURIs; i++ {
+			paths = append(paths, "/sites/intranet/Pages/Doc"+strconv.Itoa(1000+i)+".aspx")
+		}
+	}
 	total := 0
-	for _, f := range flows {
+	for _, f := range mix {
 		total += f.weight
 	}
+	failGroups := make(map[string]bool)
+	groups401 := make(map[string]bool)
 	now := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC).Unix()
 	li := 0
-	var lastHeader int64
+	var lastHeader, lastHeaderLine int64
 	var line []byte
 	var inflight []*flow
 	busy := make(map[[2]int]bool)
@@ -145,7 +219,7 @@ func Write(w io.Writer, c Config) (Stats, error) {
 		return err
 	}
 	header := func() error {
-		lastHeader = st.Bytes
+		lastHeader, lastHeaderLine = st.Bytes, st.Lines
 		if c.NoHeader {
 			return nil
 		}
@@ -167,7 +241,8 @@ func Write(w io.Writer, c Config) (Stats, error) {
 		return st, err
 	}
 	for st.Bytes < c.Size {
-		if c.HeaderEvery > 0 && st.Bytes-lastHeader >= c.HeaderEvery {
+		if (c.HeaderEvery > 0 && st.Bytes-lastHeader >= c.HeaderEvery) ||
+			(c.HeaderLines > 0 && st.Lines-lastHeaderLine >= c.HeaderLines) {
 			li++
 			if err := header(); err != nil {
 				return st, err
@@ -177,14 +252,17 @@ func Write(w io.Writer, c Config) (Stats, error) {
 		for len(inflight) < 8 {
 			r := rng.IntN(total)
 			var k *flowKind
-			for i := range flows {
-				if r < flows[i].weight {
-					k = &flows[i]
+			for i := range mix {
+				if r < mix[i].weight {
+					k = &mix[i]
 					break
 				}
-				r -= flows[i].weight
+				r -= mix[i].weight
 			}
-			f := &flow{kind: k, client: rng.IntN(5000), uri: rng.IntN(len(uris)), agent: rng.IntN(len(agents))}
+			f := &flow{kind: k, client: rng.IntN(nClients), uri: rng.IntN(nURIs), agent: rng.IntN(len(agents))}
+			if c.Profile == FailureHeavy && failing(k) {
+				f.client, f.uri = rng.IntN(brokenClients), rng.IntN(brokenURIs)
+			}
 			if busy[[2]int{f.client, f.uri}] {
 				continue
 			}
@@ -196,7 +274,7 @@ func Write(w io.Writer, c Config) (Stats, error) {
 		s := f.kind.steps[f.next]
 		f.next++
 		now += int64(rng.IntN(2))
-		line = appendLine(line[:0], layouts[li%len(layouts)], now, f, s, rng)
+		line = appendLine(line[:0], layouts[li%len(layouts)], paths, now, f, s, rng)
 		line = append(line, eol...)
 		if err := put(line); err != nil {
 			return st, err
@@ -204,6 +282,18 @@ func Write(w io.Writer, c Config) (Stats, error) {
 		st.Requests++
 		if s.status == 401 {
 			st.Status401++
+			// The group keys: client and user as logged.
+			ip := "10.1." + strconv.Itoa(f.client/250) + "." + strconv.Itoa(f.client%250+1)
+			user := ""
+			if s.user {
+				user = `EXAMPLE\PC` + strconv.Itoa(f.client) + "$"
+			}
+			gk := paths[f.uri] + " " + ip + " " + user + " " + strconv.Itoa(s.sub) + " " + strconv.FormatUint(uint64(s.win32), 10)
+			if !groups401[gk] {
+				groups401[gk] = true
+				st.Groups401++
+			}
+			fail := false
 			switch {
 			case s.sub == 2 && s.win32 == 5:
 				st.Handshake++
@@ -213,10 +303,16 @@ func Write(w io.Writer, c Config) (Stats, error) {
 				} else {
 					st.Failed++
 					st.ByWin32[s.win32]++
+					fail = true
 				}
 			default:
 				st.Failed++
 				st.ByWin32[s.win32]++
+				fail = true
+			}
+			if fail && !failGroups[gk] {
+				failGroups[gk] = true
+				st.FailGroups++
 			}
 		}
 		if f.next == len(f.kind.steps) {
@@ -237,7 +333,7 @@ func Write(w io.Writer, c Config) (Stats, error) {
 	return st, bw.Flush()
 }
 
-func appendLine(b []byte, fields []string, now int64, f *flow, s step, rng *rand.Rand) []byte {
+func appendLine(b []byte, fields []string, paths []string, now int64, f *flow, s step, rng *rand.Rand) []byte {
 	t := time.Unix(now, 0).UTC()
 	for i, name := range fields {
 		if i > 0 {
@@ -261,7 +357,7 @@ func appendLine(b []byte, fields []string, now int64, f *flow, s step, rng *rand
 				b = append(b, "GET"...)
 			}
 		case "cs-uri-stem":
-			b = append(b, uris[f.uri]...)
+			b = append(b, paths[f.uri]...)
 		case "cs-uri-query":
 			if f.uri == 2 {
 				b = append(b, "packageId=0d5e4f6a-8b7c-4d3e-9f1a-2b3c4d5e6f70"...)

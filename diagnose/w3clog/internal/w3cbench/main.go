@@ -1,7 +1,7 @@
 // Command w3cbench generates deterministic W3C logs and times w3clog on
 // them; scripts/bench-w3clog.sh drives it.
 //
-//	w3cbench gen -o FILE -size BYTES [-seed N]
+//	w3cbench gen -o FILE -size BYTES [-seed N] [-profile failure-heavy]
 //	w3cbench analyze [-stream] FILE
 package main
 
@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/iiskerb/iiskerb/diagnose/w3clog"
@@ -35,6 +36,7 @@ func run(args []string) error {
 		out := fs.String("o", "", "output file")
 		size := fs.Int64("size", 1<<30, "approximate size in bytes")
 		seed := fs.Uint64("seed", 1, "seed")
+		profile := fs.String("profile", "", `traffic mix: "" (healthy) or "failure-heavy"`)
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
@@ -43,7 +45,16 @@ func run(args []string) error {
 			return err
 		}
 		w := bufio.NewWriterSize(f, 4<<20)
-		st, err := gen.Write(w, gen.Config{Seed: *seed, Size: *size, HeaderEvery: 256 << 20})
+		cfg := gen.Config{Seed: *seed, Size: *size, HeaderEvery: 256 << 20}
+		switch *profile {
+		case gen.ProfileDefault:
+		case gen.FailureHeavy:
+			// A new header block every ~2M lines (IIS restarts).
+			cfg = gen.Config{Seed: *seed, Size: *size, HeaderLines: 2_000_000, Profile: gen.FailureHeavy}
+		default:
+			return fmt.Errorf("unknown profile %q", *profile)
+		}
+		st, err := gen.Write(w, cfg)
 		if err == nil {
 			err = w.Flush()
 		}
@@ -53,12 +64,14 @@ func run(args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("generated %s: %d bytes, %d lines, %d requests, %d 401 (%d handshake, %d failed)\n",
-			*out, st.Bytes, st.Lines, st.Requests, st.Status401, st.Handshake, st.Failed)
+		fmt.Printf("generated %s: %d bytes, %d lines, %d directives, %d requests, %d 401 (%.1f%%: %d handshake, %d failed; %d distinct 401 groups, %d failing groups), failing by win32 %v\n",
+			*out, st.Bytes, st.Lines, st.Directives, st.Requests, st.Status401, 100*float64(st.Status401)/float64(max(st.Requests, 1)),
+			st.Handshake, st.Failed, st.Groups401, st.FailGroups, st.ByWin32)
 		return nil
 	case "analyze":
 		fs := flag.NewFlagSet("analyze", flag.ContinueOnError)
 		stream := fs.Bool("stream", false, "use the streaming path")
+		cpuprof := fs.String("cpuprofile", "", "write a CPU profile to `FILE`")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
@@ -66,6 +79,17 @@ func run(args []string) error {
 			return errors.New("analyze needs one file")
 		}
 		ctx := context.Background()
+		if *cpuprof != "" {
+			pf, err := os.Create(*cpuprof)
+			if err != nil {
+				return err
+			}
+			defer pf.Close()
+			if err := pprof.StartCPUProfile(pf); err != nil {
+				return err
+			}
+			defer pprof.StopCPUProfile()
+		}
 		start := time.Now()
 		var s *w3clog.Summary
 		if *stream {
