@@ -173,7 +173,7 @@ func errorPosition(data []byte) (line int, offset int64) {
 		switch t := tok.(type) {
 		case xml.StartElement:
 			stack = append(stack, t.Name)
-			if len(stack) > 1024 {
+			if len(stack) > MaxConfigDepth {
 				return lineAt(data, off), off
 			}
 		case xml.EndElement:

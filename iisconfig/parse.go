@@ -23,29 +23,234 @@ type Options struct {
 	Schema *Schema
 }
 
-// Parse reads an applicationHost.config from r with the built-in schema defaults.
+// Parse reads an applicationHost.config from r with the built-in schema
+// defaults. Input beyond the reader's limits ([MaxConfigSize],
+// [MaxConfigDepth], [MaxConfigToken]) is a *[ParseError] wrapping a
+// *[LimitError].
 func Parse(r io.Reader) (*Config, error) { return ParseWith(r, Options{}) }
 
-// ParseFile reads the applicationHost.config at path with the built-in schema defaults.
+// ParseFile reads the applicationHost.config at path with the built-in schema
+// defaults. A file larger than [MaxConfigSize] is rejected from its size,
+// unread.
 func ParseFile(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err // File already names the path
+		return nil, &ParseError{File: path, Offset: -1, Err: unwrapPath(err)}
+	}
+	defer f.Close()
+	var hint int64
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		if st.Size() > MaxConfigSize {
+			return nil, &ParseError{File: path, Offset: MaxConfigSize, Err: &LimitError{Limit: LimitSize, Max: MaxConfigSize}}
 		}
-		return nil, &ParseError{File: path, Offset: -1, Err: err}
+		hint = st.Size()
+	}
+	data, err := readConfig(f, path, hint)
+	if err != nil {
+		return nil, err
 	}
 	return parseBytes(data, Options{Name: path})
 }
 
+// unwrapPath drops the *fs.PathError around err: ParseError.File already
+// names the path.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
 // ParseWith reads an applicationHost.config from r with the given options.
+// At most [MaxConfigSize]+1 bytes of r are read.
 func ParseWith(r io.Reader, opts Options) (*Config, error) {
-	data, err := io.ReadAll(r)
+	data, err := readConfig(r, opts.Name, 0)
 	if err != nil {
-		return nil, &ParseError{File: opts.Name, Offset: -1, Err: err}
+		return nil, err
 	}
 	return parseBytes(data, opts)
+}
+
+// Limits of the applicationHost.config reader. Input beyond any of them is
+// a *[ParseError] whose Err is a *[LimitError], found before the document
+// tree is built, so hostile input costs at most about MaxConfigSize of
+// memory (ParseFile: nothing for an over-large file, which is rejected
+// from its size) and time linear in its size.
+const (
+	// MaxConfigSize is the largest applicationHost.config read, in bytes
+	// (100 MiB). IIS documents no size limit for applicationHost.config:
+	// the registry value HKLM\SOFTWARE\Microsoft\InetStp\Configuration\
+	// MaxWebConfigFileSizeInKB (default 250 KB) limits web.config files and
+	// the files they name with configSource ("Web.config file maximum size
+	// and count", IIS Support Blog, Microsoft Tech Community, August 2020).
+	// This cap is ours: hundreds of times the size of a server with
+	// thousands of sites.
+	MaxConfigSize = 100 << 20
+	// MaxConfigDepth is the deepest element nesting read (128, the root
+	// <configuration> being depth 1). IIS documents no limit; its deepest
+	// schema paths (<location><system.webServer><rewrite><rules><rule>
+	// <conditions><add>) are under 10 deep. This cap is ours.
+	MaxConfigDepth = 128
+	// MaxConfigToken is the longest run of bytes without '<' or '>' read
+	// (4 MiB): no tag, attribute value or text of a configuration file is
+	// nearly that long, while a file of one endless line (or none) is
+	// rejected after reading that much of it. This cap is ours.
+	MaxConfigToken = 4 << 20
+)
+
+// LimitKind names a limit of the reader.
+type LimitKind int
+
+// The limits a LimitError reports.
+const (
+	// LimitSize is [MaxConfigSize].
+	LimitSize LimitKind = iota + 1
+	// LimitDepth is [MaxConfigDepth].
+	LimitDepth
+	// LimitToken is [MaxConfigToken].
+	LimitToken
+)
+
+// String returns "size", "depth" or "token".
+func (k LimitKind) String() string {
+	switch k {
+	case LimitSize:
+		return "size"
+	case LimitDepth:
+		return "depth"
+	case LimitToken:
+		return "token"
+	}
+	return "limit(" + strconv.Itoa(int(k)) + ")"
+}
+
+// LimitError is the Err of a *[ParseError] for input beyond one of the
+// reader's limits; the ParseError locates where the limit was passed
+// (its Offset counts input bytes; for a file rejected from its size it is
+// MaxConfigSize and Line is 0).
+type LimitError struct {
+	// Limit is the limit that was passed.
+	Limit LimitKind
+	// Max is its value: bytes for LimitSize and LimitToken, elements for
+	// LimitDepth.
+	Max int64
+}
+
+// Error describes the limit.
+func (e *LimitError) Error() string {
+	switch e.Limit {
+	case LimitSize:
+		return fmt.Sprintf("file larger than %d bytes (%d MiB), the most this reader accepts", e.Max, e.Max>>20)
+	case LimitDepth:
+		return fmt.Sprintf("elements nested deeper than %d levels, the most this reader accepts", e.Max)
+	case LimitToken:
+		return fmt.Sprintf("more than %d bytes without '<' or '>' (a line or value far longer than any configuration holds)", e.Max)
+	}
+	return fmt.Sprintf("input beyond the reader's %v limit of %d", e.Limit, e.Max)
+}
+
+// readChunk is the most readConfig asks of its reader at once; it is
+// below MaxConfigToken, which tokenRun relies on.
+const readChunk = 64 << 10
+
+// readConfig reads at most MaxConfigSize bytes of r (hint, when positive,
+// is the expected size), rejecting input beyond MaxConfigSize or
+// MaxConfigToken as soon as it is seen. Without a hint it reads into
+// chunks of up to 1 MiB, joined once at the end, so an input rejected for
+// its size costs MaxConfigSize and no copies. Errors are *ParseError
+// values.
+func readConfig(r io.Reader, name string, hint int64) ([]byte, error) {
+	r = io.LimitReader(r, MaxConfigSize+1) // never read more than the cap needs
+	var (
+		chunks [][]byte
+		total  int64
+		run    int64 // bytes since the last '<' or '>'
+		buf    []byte
+	)
+	if hint > 0 {
+		buf = make([]byte, 0, min(hint, MaxConfigSize)+1) // +1: EOF without growing
+	}
+	for {
+		if len(buf) == cap(buf) {
+			if len(buf) > 0 {
+				chunks = append(chunks, buf)
+			}
+			buf = make([]byte, 0, min(max(readChunk, total/4), 1<<20))
+		}
+		n, err := r.Read(buf[len(buf):min(len(buf)+readChunk, cap(buf))])
+		if n > 0 {
+			piece := buf[len(buf) : len(buf)+n]
+			buf = buf[:len(buf)+n]
+			if at := tokenRun(piece, &run); at >= 0 {
+				off := total + int64(at)
+				return nil, &ParseError{File: name, Line: 1 + countLines(chunks, buf, off), Offset: off, Err: &LimitError{Limit: LimitToken, Max: MaxConfigToken}}
+			}
+			total += int64(n)
+			if total > MaxConfigSize {
+				return nil, &ParseError{File: name, Line: 1 + countLines(chunks, buf, MaxConfigSize), Offset: MaxConfigSize, Err: &LimitError{Limit: LimitSize, Max: MaxConfigSize}}
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, &ParseError{File: name, Offset: -1, Err: unwrapPath(err)}
+		}
+	}
+	if len(chunks) == 0 {
+		return buf, nil
+	}
+	data := make([]byte, 0, total)
+	for _, c := range chunks {
+		data = append(data, c...)
+	}
+	return append(data, buf...), nil
+}
+
+// countLines counts the line feeds in the first off bytes of chunks then
+// last.
+func countLines(chunks [][]byte, last []byte, off int64) int {
+	n := 0
+	for _, c := range append(chunks, last) {
+		if off <= int64(len(c)) {
+			return n + bytes.Count(c[:off], []byte{'\n'})
+		}
+		n += bytes.Count(c, []byte{'\n'})
+		off -= int64(len(c))
+	}
+	return n
+}
+
+// tokenRun advances *run (the bytes since the last '<' or '>') over b, a
+// piece of at most readChunk bytes, and returns the index in b at which it
+// passes MaxConfigToken, or -1. Runs inside b are shorter than b, hence
+// within the limit: only the runs at its ends need counting.
+func tokenRun(b []byte, run *int64) int {
+	first, last := delimIndex(b)
+	k := first // bytes of b that extend the run
+	if k < 0 {
+		k = len(b)
+	}
+	if *run+int64(k) > MaxConfigToken {
+		return int(MaxConfigToken - *run) // the first byte past the limit
+	}
+	*run += int64(k)
+	if first >= 0 {
+		*run = int64(len(b) - 1 - last)
+	}
+	return -1
+}
+
+// delimIndex returns the first and last index of '<' or '>' in b, -1 when
+// there is none.
+func delimIndex(b []byte) (first, last int) {
+	first = bytes.IndexByte(b, '<')
+	if j := bytes.IndexByte(b, '>'); j >= 0 && (first < 0 || j < first) {
+		first = j
+	}
+	last = max(bytes.LastIndexByte(b, '<'), bytes.LastIndexByte(b, '>'))
+	return first, last
 }
 
 // parseBytes parses data; data must not be modified by the caller afterwards.
@@ -103,24 +308,37 @@ func parseBytes(data []byte, opts Options) (*Config, error) {
 // its passwords and parses the XML. It returns the UTF-8 bytes the document
 // was read from, for line numbers. Errors are *ParseError values.
 func readDoc(data []byte, name string) (*etree.Document, []byte, error) {
+	if int64(len(data)) > MaxConfigSize {
+		return nil, nil, &ParseError{File: name, Line: lineAt(data, MaxConfigSize), Offset: MaxConfigSize, Err: &LimitError{Limit: LimitSize, Max: MaxConfigSize}}
+	}
 	head := data
 	if len(head) > 512 {
 		head = head[:512]
 	}
 	if len(data) >= 2 && (data[0] == 0xff && data[1] == 0xfe || data[0] == 0xfe && data[1] == 0xff) || bytes.IndexByte(head, 0) >= 0 {
-		s, _, err := textenc.ReadAll(bytes.NewReader(data), int64(len(data))*2+16)
+		tr, _, err := textenc.NewReader(bytes.NewReader(data))
 		if err != nil {
 			return nil, nil, &ParseError{File: name, Offset: -1, Err: err}
 		}
-		data = []byte(s)
+		// UTF-8 of UTF-16 text is at most 3/2 its size.
+		var buf bytes.Buffer
+		buf.Grow(len(data)/2*3 + 16)
+		if _, err := buf.ReadFrom(tr); err != nil {
+			return nil, nil, &ParseError{File: name, Offset: -1, Err: fmt.Errorf("textenc: %w", err)}
+		}
+		data = buf.Bytes()
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	redactPasswords(data)
 	doc := etree.NewDocument()
 	// The bytes are UTF-8 now, whatever the declaration says ("utf-16").
 	doc.ReadSettings.CharsetReader = passthroughCharset
+	doc.ReadSettings.MaxDepth = MaxConfigDepth
 	if err := doc.ReadFromBytes(data); err != nil {
 		line, off := errorPosition(data)
+		if errors.Is(err, etree.ErrMaxDepth) {
+			return nil, nil, &ParseError{File: name, Line: line, Offset: off, Err: &LimitError{Limit: LimitDepth, Max: MaxConfigDepth}}
+		}
 		return nil, nil, &ParseError{File: name, Line: line, Offset: off, Err: explainSyntax(err, data, line)}
 	}
 	return doc, data, nil

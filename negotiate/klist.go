@@ -1,9 +1,7 @@
 package negotiate
 
 import (
-	"bufio"
 	"cmp"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -362,6 +360,10 @@ func ParseKlistFile(path string) (*Klist, error) {
 // "No credentials cache found") is a Klist without tickets.
 func ParseKlist(r io.Reader) (*Klist, error) { return parseKlist("", r) }
 
+// maxKlistLine bounds one line of klist output. klist prints lines of at
+// most a few hundred bytes (the "klist tgt" encoded ticket is a hex dump of
+// short lines), so a longer line is no klist output: it is a *KlistError
+// wrapping ErrMalformed, with its line number, and is never held whole.
 const maxKlistLine = 64 << 10
 
 func parseKlist(name string, r io.Reader) (*Klist, error) {
@@ -369,19 +371,20 @@ func parseKlist(name string, r io.Reader) (*Klist, error) {
 	if err != nil {
 		return nil, &KlistError{Name: name, Err: err}
 	}
-	sc := bufio.NewScanner(tr)
-	sc.Buffer(make([]byte, 0, 4096), maxKlistLine)
+	lr := textenc.NewLineReader(tr, maxKlistLine)
 	p := &klistParser{k: &Klist{Encoding: enc.String()}, name: name}
-	for sc.Scan() {
-		p.line++
-		if err := p.feed(strings.TrimRight(sc.Text(), "\r")); err != nil {
+	for lr.Scan() {
+		p.line = lr.Line()
+		if lr.Long() {
+			// Rejected as soon as the limit is passed: the rest of the
+			// line is never read.
+			return nil, &KlistError{Name: name, Line: p.line, Err: fmt.Errorf("%w: line longer than %d bytes", ErrMalformed, maxKlistLine)}
+		}
+		if err := p.feed(strings.TrimRight(string(lr.Bytes()), "\r")); err != nil {
 			return nil, err
 		}
 	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, &KlistError{Name: name, Line: p.line + 1, Err: fmt.Errorf("%w: line longer than %d bytes", ErrMalformed, maxKlistLine)}
-		}
+	if err := lr.Err(); err != nil {
 		return nil, &KlistError{Name: name, Line: p.line, Err: err}
 	}
 	if p.k.Format == KlistUnknown {

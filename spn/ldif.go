@@ -1,7 +1,6 @@
 package spn
 
 import (
-	"bufio"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -73,8 +72,10 @@ func ParseLDIF(name string, r io.Reader) (*LDIFExport, error) {
 // ("servicePrincipalName;range=0-1499" is reported as a warning because the
 // values are truncated) and changetype lines: "add" entries are read,
 // modify/delete/modrdn records are skipped with a warning. Text may be UTF-8
-// or UTF-16LE (ldifde -u). Syntax errors stop the scan with a [*ParseError];
-// an error from fn stops it and is returned unchanged.
+// or UTF-16LE (ldifde -u). Syntax errors stop the scan with a [*ParseError]
+// (a line, physical or unfolded, over 1 MiB wraps [ErrLineTooLong] and is
+// never held whole); an error from fn stops it and is returned unchanged.
+// Warnings list the first 1000, then one that counts the rest.
 //
 // Output of OpenLDAP's ldapsearch is accepted too: its "search:" and
 // "result:" trailer lines are read (a result other than "0 Success" means the
@@ -96,35 +97,38 @@ func scanLDIF(ctx context.Context, s *ldifScanner, name string, r io.Reader, fn 
 		return enc, nil, &ParseError{File: name, Err: err}
 	}
 	*s = ldifScanner{name: name, fn: fn, ctx: ctx}
-	sc := bufio.NewScanner(tr)
-	sc.Buffer(make([]byte, 0, 64*1024), maxLine)
-	for sc.Scan() {
-		s.line++
-		if err := s.physical(strings.TrimRight(sc.Text(), "\r")); err != nil {
-			return enc, s.warns, err
+	lr := textenc.NewLineReader(tr, maxLine)
+	for lr.Scan() {
+		s.line = lr.Line()
+		if lr.Long() {
+			return enc, s.warnings(), &ParseError{File: name, Line: s.line, Err: lineTooLong()}
+		}
+		if err := s.physical(strings.TrimRight(string(lr.Bytes()), "\r")); err != nil {
+			return enc, s.warnings(), err
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return enc, s.warns, &ParseError{File: name, Line: s.line + 1, Err: err}
+	if err := lr.Err(); err != nil {
+		return enc, s.warnings(), &ParseError{File: name, Line: s.line + 1, Err: err}
 	}
 	if err := s.endLogical(); err != nil {
-		return enc, s.warns, err
+		return enc, s.warnings(), err
 	}
 	if err := s.endRecord(); err != nil {
-		return enc, s.warns, err
+		return enc, s.warnings(), err
 	}
 	if s.records == 0 && s.incomplete == "" {
-		return enc, s.warns, &ParseError{File: name, Line: 1, Err: fmt.Errorf("no LDIF entries: %w", ErrUnrecognized)}
+		return enc, s.warnings(), &ParseError{File: name, Line: 1, Err: fmt.Errorf("no LDIF entries: %w", ErrUnrecognized)}
 	}
-	return enc, s.warns, nil
+	return enc, s.warnings(), nil
 }
 
 type ldifScanner struct {
-	name  string
-	fn    func(*Account) error
-	ctx   context.Context
-	line  int
-	warns []Warning
+	name         string
+	fn           func(*Account) error
+	ctx          context.Context
+	line         int
+	warns        []Warning
+	moreWarnings int // warnings past maxWarnings, counted only
 
 	logical     strings.Builder // current unfolded line
 	logicalLine int             // its first physical line; 0 when none
@@ -141,7 +145,20 @@ type ldifScanner struct {
 }
 
 func (s *ldifScanner) warn(line int, format string, a ...any) {
+	if len(s.warns) >= maxWarnings {
+		s.moreWarnings++
+		return
+	}
 	s.warns = append(s.warns, Warning{File: s.name, Line: line, Message: fmt.Sprintf(format, a...)})
+}
+
+// warnings returns the warnings, with the count of unlisted ones last.
+func (s *ldifScanner) warnings() []Warning {
+	if s.moreWarnings > 0 {
+		s.warns = append(s.warns, moreWarnings(s.name, s.line, s.moreWarnings))
+		s.moreWarnings = 0
+	}
+	return s.warns
 }
 
 func (s *ldifScanner) markIncomplete(reason string) {
@@ -156,6 +173,10 @@ func (s *ldifScanner) physical(l string) error {
 			return &ParseError{File: s.name, Line: s.line, Err: errors.New("continuation line without a line to continue")}
 		}
 		if !s.comment {
+			if s.logical.Len()+len(l)-1 > maxLine {
+				// Folding must not build an unbounded value either.
+				return &ParseError{File: s.name, Line: s.logicalLine, Err: lineTooLong()}
+			}
 			s.logical.WriteString(l[1:])
 		}
 		return nil

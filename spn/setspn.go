@@ -1,7 +1,7 @@
 package spn
 
 import (
-	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -114,8 +114,22 @@ func (o *SetspnOutput) Kind() SetspnKind {
 // final line was seen and setspn printed no error in it.
 func (r *SetspnRun) Complete() bool { return r.Finished && len(r.Errors) == 0 }
 
-// maxLine bounds one line of evidence text.
+// maxLine bounds one line of evidence text: setspn and ldifde lines are a
+// few hundred bytes (ldifde folds long values at 80 columns), so a longer
+// line is not their output. Such a line is never held whole: a
+// [*ParseError] wrapping [ErrLineTooLong] names it.
 const maxLine = 1 << 20
+
+// ErrLineTooLong is wrapped by the [*ParseError] of a setspn or LDIF file
+// with a line (for LDIF, an unfolded logical line) longer than 1 MiB
+// (1,048,576 bytes); the error's Line is that line (for LDIF, the first
+// physical line of the folded one).
+var ErrLineTooLong = errors.New("line too long")
+
+// lineTooLong wraps ErrLineTooLong with the limit.
+func lineTooLong() error {
+	return fmt.Errorf("%w: more than %d bytes, which this format never needs", ErrLineTooLong, maxLine)
+}
 
 // ParseSetspn parses English setspn -L, -Q and -X output (recognised by
 // content, several commands per file allowed), with the -F (forest) and -T
@@ -129,24 +143,31 @@ const maxLine = 1 << 20
 // markdown fences and prose are never read as SPNs: each becomes a Warning
 // and ends the run before it, so lines after it cannot join that run's SPN
 // list. Owners printed as "DOMAIN\sam DN" keep the name. Lines it does not
-// understand become Warnings; a file with no setspn output at all is a
-// [*ParseError] wrapping [ErrUnrecognized].
+// understand become Warnings (the first 1000, then one that counts the
+// rest); a file with no setspn output at all is a [*ParseError] wrapping
+// [ErrUnrecognized], and a line over 1 MiB one wrapping [ErrLineTooLong],
+// found without reading the rest of that line.
 func ParseSetspn(name string, r io.Reader) (*SetspnOutput, error) {
 	tr, enc, err := textenc.NewReader(r)
 	if err != nil {
 		return nil, &ParseError{File: name, Err: err}
 	}
 	p := setspnParser{out: &SetspnOutput{Name: name, Encoding: enc}}
-	sc := bufio.NewScanner(tr)
-	sc.Buffer(make([]byte, 0, 64*1024), maxLine)
-	for sc.Scan() {
-		p.line++
-		p.handle(strings.TrimRight(sc.Text(), "\r"))
+	lr := textenc.NewLineReader(tr, maxLine)
+	for lr.Scan() {
+		p.line = lr.Line()
+		if lr.Long() {
+			return nil, &ParseError{File: name, Line: p.line, Err: lineTooLong()}
+		}
+		p.handle(strings.TrimRight(string(lr.Bytes()), "\r"))
 	}
-	if err := sc.Err(); err != nil {
+	if err := lr.Err(); err != nil {
 		return nil, &ParseError{File: name, Line: p.line + 1, Err: err}
 	}
 	p.flush()
+	if p.moreWarnings > 0 {
+		p.out.Warnings = append(p.out.Warnings, moreWarnings(name, p.line, p.moreWarnings))
+	}
 	if len(p.out.Runs) == 0 {
 		return nil, &ParseError{File: name, Line: 1, Err: fmt.Errorf("no setspn -L/-Q/-X output: %w", ErrUnrecognized)}
 	}
@@ -154,11 +175,12 @@ func ParseSetspn(name string, r io.Reader) (*SetspnOutput, error) {
 }
 
 type setspnParser struct {
-	out     *SetspnOutput
-	line    int
-	cur     *SetspnRun // run being filled (not yet in out.Runs)
-	inEdit  bool       // after setspn -S/-A/-D: its "Checking domain" is no query
-	pending struct {   // an echoed command waiting for its output
+	out          *SetspnOutput
+	line         int
+	moreWarnings int        // warnings past maxWarnings, counted only
+	cur          *SetspnRun // run being filled (not yet in out.Runs)
+	inEdit       bool       // after setspn -S/-A/-D: its "Checking domain" is no query
+	pending      struct {   // an echoed command waiting for its output
 		set         bool
 		line        int
 		cmd, target string
@@ -168,8 +190,22 @@ type setspnParser struct {
 	}
 }
 
+// maxWarnings bounds the warnings a setspn or LDIF parser lists: past it
+// they are counted, and one last warning gives the count, so that a large
+// file of noise costs no memory per line.
+const maxWarnings = 1000
+
 func (p *setspnParser) warn(format string, a ...any) {
+	if len(p.out.Warnings) >= maxWarnings {
+		p.moreWarnings++
+		return
+	}
 	p.out.Warnings = append(p.out.Warnings, Warning{File: p.out.Name, Line: p.line, Message: fmt.Sprintf(format, a...)})
+}
+
+// moreWarnings returns the warning that counts n unlisted ones.
+func moreWarnings(file string, line, n int) Warning {
+	return Warning{File: file, Line: line, Message: fmt.Sprintf("%d more warnings not listed (only the first %d are)", n, maxWarnings)}
 }
 
 // flush moves the current run into the output.
@@ -553,6 +589,14 @@ func isSetspnError(lower string) bool {
 // distinctOwners counts the accounts of a duplicate group, comparing DNs
 // case-insensitively: an account listed twice is one account.
 func distinctOwners(owners []SetspnAccount) int {
+	if len(owners) > 16 {
+		// A map keeps a group of many owners linear.
+		seen := make(map[string]bool, len(owners))
+		for _, o := range owners {
+			seen[equalFoldKey(o.DN)] = true
+		}
+		return len(seen)
+	}
 	n := 0
 	for i, o := range owners {
 		seen := false
@@ -564,6 +608,18 @@ func distinctOwners(owners []SetspnAccount) int {
 		}
 	}
 	return n
+}
+
+// equalFoldKey maps s to a key equal for strings that strings.EqualFold
+// matches: each rune becomes the smallest rune of its case-folding orbit.
+func equalFoldKey(s string) string {
+	return strings.Map(func(r rune) rune {
+		m := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			m = min(m, f)
+		}
+		return m
+	}, s)
 }
 
 // asciiLower lower-cases the ASCII letters of s only, so the result has the

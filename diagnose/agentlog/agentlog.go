@@ -147,7 +147,8 @@ type Match struct {
 	// Codes are the status codes of the matching messages in first-seen
 	// order: hex codes in upper case ("0x8FA10191"; the decimal forms of
 	// SEC_E_LOGON_DENIED become CodeLogonDenied) and CodeHTTP401 for a 401
-	// logged without a code. For RegistrationFailed they include
+	// logged without a code. At most 32 are kept, plus the Code constants
+	// of this package whenever they occur. For RegistrationFailed they include
 	// CodeLogonDenied when the host logged a logon failure up to 50
 	// messages and 10 minutes before the registration failure.
 	Codes []string `json:",omitempty"`
@@ -169,12 +170,29 @@ func (m *Match) HasCode(code string) bool {
 // Task Server because their logon was denied.
 func (m *Match) LogonDenied() bool { return m.HasCode(CodeLogonDenied) }
 
+// maxCodes bounds Match.Codes: past it only the codes this package names
+// (CodeLogonDenied ...) are still added, so that a log with ever new codes
+// costs neither unbounded memory nor quadratic time.
+const maxCodes = 32
+
 func (m *Match) addCodes(codes []string) {
 	for _, c := range codes {
+		if len(m.Codes) >= maxCodes && !knownCode(c) {
+			continue
+		}
 		if !m.HasCode(c) {
 			m.Codes = append(m.Codes, c)
 		}
 	}
+}
+
+// knownCode reports whether c is one of the Code constants.
+func knownCode(c string) bool {
+	switch c {
+	case CodeLogonDenied, CodeTaskServer401, CodeHTTPStatusDenied, CodeRequestLevelAuth, CodeHTTP401:
+		return true
+	}
+	return false
 }
 
 // Warning is something odd in the input that did not stop the scan.
@@ -193,6 +211,10 @@ type Summary struct {
 	Lines    int // physical lines read
 	Events   int // <event> records
 	Messages int // events plus plain-text lines
+	// LongLines counts physical lines longer than 1 MiB (1,048,576 bytes):
+	// each was read as its first 1 MiB, the rest dropped unread into
+	// memory, and the first ones are also named in Warnings.
+	LongLines int `json:",omitempty"`
 	// Matches has one entry per kind found, in Kind order.
 	Matches  []Match
 	Warnings []Warning
@@ -215,6 +237,7 @@ func (s *Summary) Merge(o *Summary) {
 	s.Lines += o.Lines
 	s.Events += o.Events
 	s.Messages += o.Messages
+	s.LongLines += o.LongLines
 	s.Warnings = append(s.Warnings, o.Warnings...)
 	for _, m := range o.Matches {
 		e := s.Match(m.Kind)
@@ -271,6 +294,7 @@ func Scan(ctx context.Context, name string, r io.Reader) (*Summary, error) {
 	s := &scanner{name: name, sum: &Summary{Files: 1}}
 	br := bufio.NewReaderSize(tr, 64<<10)
 	var long []byte
+	longLen := 0 // length of the line in long, including what was dropped
 	for {
 		if s.sum.Lines&1023 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -280,11 +304,18 @@ func Scan(ctx context.Context, name string, r io.Reader) (*Summary, error) {
 		b, err := br.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
 			long = appendCapped(long, b, maxLine)
+			longLen += len(b)
 			continue
 		}
 		if long != nil {
-			if len(long) >= maxLine {
-				s.warn(s.sum.Lines+1, fmt.Sprintf("line longer than %d bytes cut", maxLine))
+			n := longLen + len(b)
+			if len(b) > 0 && b[len(b)-1] == '\n' {
+				n--
+			}
+			longLen = 0
+			if n > maxLine {
+				s.sum.LongLines++
+				s.warn(s.sum.Lines+1, fmt.Sprintf("line longer than %d bytes cut to its first %d bytes", maxLine, maxLine))
 			}
 			b, long = appendCapped(long, b, maxLine), nil
 		}
@@ -773,6 +804,15 @@ func leadingTime(line string) time.Time {
 		}
 		end += i
 		cand := strings.TrimRight(line[:end], "]:,")
+		// Every layout has digits: skip the failing (and allocating)
+		// time.Parse calls on words.
+		if !strings.ContainsAny(cand, "0123456789") {
+			if end == len(line) {
+				break
+			}
+			end++
+			continue
+		}
 		for _, l := range dateLayouts {
 			if t, err := time.Parse(l, cand); err == nil {
 				return t

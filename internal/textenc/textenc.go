@@ -86,73 +86,61 @@ func NewReader(r io.Reader) (io.Reader, Encoding, error) {
 	return br, UTF8, nil
 }
 
-// utf16Reader transcodes UTF-16 to UTF-8 as it reads.
+// utf16Reader transcodes UTF-16 to UTF-8 as it reads. It decodes what its
+// bufio.Reader holds (at most 4 KiB) at a time, so it holds no more than
+// that whatever the input.
 type utf16Reader struct {
 	r    *bufio.Reader
 	le   bool
-	pend []byte // encoded UTF-8 not yet returned
-	hi   rune   // pending high surrogate, or 0
+	pend []byte // encoded UTF-8 not yet returned: pend[off:]
+	off  int
+	hi   rune // pending high surrogate, or 0
 	err  error
 }
 
 func (u *utf16Reader) Read(p []byte) (int, error) {
 	n := 0
 	for n < len(p) {
-		if len(u.pend) > 0 {
-			c := copy(p[n:], u.pend)
-			u.pend = u.pend[c:]
+		if u.off < len(u.pend) {
+			c := copy(p[n:], u.pend[u.off:])
+			u.off += c
 			n += c
 			continue
 		}
+		u.pend, u.off = u.pend[:0], 0
 		if u.err != nil {
 			break
 		}
-		var b [2]byte
-		k, err := io.ReadFull(u.r, b[:])
-		if err != nil {
-			if u.hi != 0 {
-				u.emit(utf8.RuneError)
-				u.hi = 0
+		if u.r.Buffered() < 2 {
+			if n > 0 {
+				break // return what is decoded rather than wait for input
 			}
-			if errors.Is(err, io.ErrUnexpectedEOF) || (k == 1) {
-				u.err = ErrOddLength
+			if _, err := u.r.Peek(2); err != nil {
+				k := u.r.Buffered()
+				_, _ = u.r.Discard(k)
+				if u.hi != 0 {
+					u.emit(utf8.RuneError)
+					u.hi = 0
+				}
+				if k == 1 {
+					u.err = ErrOddLength
+				} else {
+					u.err = err
+				}
+				continue
+			}
+		}
+		b, _ := u.r.Peek(u.r.Buffered() &^ 1)
+		for i := 0; i+1 < len(b); i += 2 {
+			var cu uint16
+			if u.le {
+				cu = uint16(b[i]) | uint16(b[i+1])<<8
 			} else {
-				u.err = err
+				cu = uint16(b[i+1]) | uint16(b[i])<<8
 			}
-			continue
+			u.unit(rune(cu))
 		}
-		var cu uint16
-		if u.le {
-			cu = uint16(b[0]) | uint16(b[1])<<8
-		} else {
-			cu = uint16(b[1]) | uint16(b[0])<<8
-		}
-		r := rune(cu)
-		switch {
-		case utf16.IsSurrogate(r) && r < 0xDC00: // high surrogate
-			if u.hi != 0 {
-				u.emit(utf8.RuneError)
-			}
-			u.hi = r
-		case utf16.IsSurrogate(r): // low surrogate
-			if u.hi != 0 {
-				u.emit(utf16.DecodeRune(u.hi, r))
-				u.hi = 0
-			} else {
-				u.emit(utf8.RuneError)
-			}
-		default:
-			if u.hi != 0 {
-				u.emit(utf8.RuneError)
-				u.hi = 0
-			}
-			u.emit(r)
-		}
-		// Return promptly once something is buffered and the caller's
-		// buffer has data, so small reads do not block on more input.
-		if n > 0 && u.r.Buffered() == 0 {
-			break
-		}
+		_, _ = u.r.Discard(len(b))
 	}
 	if n == 0 && u.err != nil {
 		return 0, u.err
@@ -160,13 +148,41 @@ func (u *utf16Reader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// unit decodes one UTF-16 code unit.
+func (u *utf16Reader) unit(r rune) {
+	switch {
+	case r < 0x80 && u.hi == 0:
+		u.pend = append(u.pend, byte(r))
+	case utf16.IsSurrogate(r) && r < 0xDC00: // high surrogate
+		if u.hi != 0 {
+			u.emit(utf8.RuneError)
+		}
+		u.hi = r
+	case utf16.IsSurrogate(r): // low surrogate
+		if u.hi != 0 {
+			u.emit(utf16.DecodeRune(u.hi, r))
+			u.hi = 0
+		} else {
+			u.emit(utf8.RuneError)
+		}
+	default:
+		if u.hi != 0 {
+			u.emit(utf8.RuneError)
+			u.hi = 0
+		}
+		u.emit(r)
+	}
+}
+
 func (u *utf16Reader) emit(r rune) {
 	u.pend = utf8.AppendRune(u.pend, r)
 }
 
 // ReadAll reads all of r as text with NewReader and returns it as a string.
-// limit bounds the UTF-8 size; a larger input yields an error that wraps
-// ErrTooLarge rather than a silently truncated text.
+// It is the one function of this package that holds a whole input: limit
+// bounds the UTF-8 size (at most limit+1 bytes are ever read), and a larger
+// input yields an error that wraps ErrTooLarge rather than a silently
+// truncated text. Line-oriented readers use [LineReader] instead.
 func ReadAll(r io.Reader, limit int64) (string, Encoding, error) {
 	tr, enc, err := NewReader(r)
 	if err != nil {
@@ -185,3 +201,108 @@ func ReadAll(r io.Reader, limit int64) (string, Encoding, error) {
 
 // ErrTooLarge reports input beyond the caller's limit.
 var ErrTooLarge = errors.New("input too large")
+
+// LineReader splits UTF-8 text (such as [NewReader] returns) into lines and
+// keeps at most a fixed number of bytes of any line. Scan returns a longer
+// line as soon as it has read one byte past the limit, marked
+// [LineReader.Long]; the next Scan drops the rest of that line unread into
+// memory. A caller that rejects the line stops there; one that skips it
+// calls Scan again. Input without line breaks thus costs at most the limit
+// in memory and time linear in the bytes read. Unlike bufio.Scanner it never
+// fails with bufio.ErrTooLong: the caller decides what an over-long line
+// means.
+type LineReader struct {
+	br   *bufio.Reader
+	max  int
+	buf  []byte
+	n    int // bytes of the current line read, without its line feed
+	line int
+	skip bool  // the current line is long: drop its rest before the next
+	err  error // sticky: io.EOF or a read error
+}
+
+// lineChunk is the read buffer of a LineReader; it matches NewReader's, so
+// UTF-8 input is not buffered twice.
+const lineChunk = 4096
+
+// NewLineReader returns a LineReader over r that keeps at most limit bytes
+// of a line (limit < 1 means 1).
+func NewLineReader(r io.Reader, limit int) *LineReader {
+	return &LineReader{br: bufio.NewReaderSize(r, lineChunk), max: max(limit, 1)}
+}
+
+// Scan advances to the next line and reports whether there is one: a final
+// line without a line feed counts, an empty input has none. After false,
+// Err tells whether the input ended or failed.
+func (l *LineReader) Scan() bool {
+	for l.skip && l.err == nil {
+		_, err := l.br.ReadSlice('\n')
+		switch {
+		case err == nil:
+			l.skip = false
+		case !errors.Is(err, bufio.ErrBufferFull):
+			l.err = err
+		}
+	}
+	l.skip = false
+	if l.err != nil {
+		return false
+	}
+	l.buf, l.n = l.buf[:0], 0
+	for {
+		b, err := l.br.ReadSlice('\n')
+		if err == nil {
+			b = b[:len(b)-1]
+		}
+		room := l.max - len(l.buf)
+		if len(b) > room {
+			// One byte past the limit marks the line long; the rest of
+			// what was read is dropped, and the rest of the line later.
+			l.buf = append(l.buf, b[:room]...)
+			l.n = l.max + 1
+			l.line++
+			l.skip = err != nil
+			if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
+				l.err, l.skip = err, false
+			}
+			return true
+		}
+		l.buf = append(l.buf, b...)
+		l.n = len(l.buf)
+		switch {
+		case err == nil:
+			l.line++
+			return true
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		}
+		l.err = err
+		if l.n > 0 {
+			l.line++
+			return true
+		}
+		return false
+	}
+}
+
+// Bytes returns the current line without its line feed (a carriage return
+// before it is kept), cut to the first max bytes when [LineReader.Long]. It
+// is valid until the next Scan.
+func (l *LineReader) Bytes() []byte { return l.buf }
+
+// Long reports whether the current line is longer than max bytes; Bytes
+// then holds only its first max bytes, and the rest of the line is never
+// kept.
+func (l *LineReader) Long() bool { return l.n > l.max }
+
+// Line returns the 1-based number of the current line (0 before the first
+// Scan); after Scan returns false it is the number of the last line.
+func (l *LineReader) Line() int { return l.line }
+
+// Err returns the error that ended the input, or nil at its normal end.
+func (l *LineReader) Err() error {
+	if errors.Is(l.err, io.EOF) {
+		return nil
+	}
+	return l.err
+}
