@@ -46,9 +46,15 @@ type HostFile struct {
 
 var hostRoles = map[string]bool{"": true, "notification-server": true, "task-server": true, "package-server": true, "web": true}
 
-// maxEvidenceFile bounds the small evidence files read whole (host.json,
-// setspn, klist, ldif, http traces); logs are streamed and unbounded.
+// maxEvidenceFile bounds the evidence files read whole (host.json,
+// web.config, keytabs, loose files being recognised); setspn, klist and
+// LDIF files and logs are streamed through readers that bound their own
+// memory.
 const maxEvidenceFile = 256 << 20
+
+// maxTraceFile bounds an HTTP trace, which is read whole: a pasted exchange
+// is kilobytes; anything near this is not one.
+const maxTraceFile = 16 << 20
 
 // LoadBundle reads an evidence bundle directory:
 //
@@ -328,21 +334,38 @@ func (b *bundleLoader) files(rel, ext string, recursive bool) []string {
 	return out
 }
 
+// withFile streams the bundle file rel to parse, or warns and returns
+// false when it cannot be opened. The readers bound their own memory
+// (line and size limits), so large files are not read whole.
+func (b *bundleLoader) withFile(rel string, parse func(r io.Reader)) bool {
+	f, err := b.fsys.Open(rel)
+	if err != nil {
+		b.warn(rel, "", "cannot read: "+unwrapPath(err))
+		return false
+	}
+	defer f.Close()
+	parse(f)
+	return true
+}
+
 // read returns a whole (small) evidence file, or warns and returns nil.
-func (b *bundleLoader) read(rel string) []byte {
+func (b *bundleLoader) read(rel string) []byte { return b.readMax(rel, maxEvidenceFile) }
+
+// readMax is read with a size cap of its own.
+func (b *bundleLoader) readMax(rel string, max int) []byte {
 	f, err := b.fsys.Open(rel)
 	if err != nil {
 		b.warn(rel, "", "cannot read: "+unwrapPath(err))
 		return nil
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxEvidenceFile+1))
+	data, err := io.ReadAll(io.LimitReader(f, int64(max)+1))
 	if err != nil {
 		b.warn(rel, "", "cannot read: "+unwrapPath(err))
 		return nil
 	}
-	if len(data) > maxEvidenceFile {
-		b.warn(rel, "", fmt.Sprintf("larger than %d MiB; ignored", maxEvidenceFile>>20))
+	if len(data) > max {
+		b.unusable(EvUnrecognised, rel, "", fmt.Sprintf("larger than %d MiB; ignored", max>>20))
 		return nil
 	}
 	return data
@@ -457,25 +480,23 @@ func (b *bundleLoader) loadConfig(name string) {
 	}
 }
 
-func (b *bundleLoader) loadSetspn(rel string) *spn.SetspnOutput {
-	data := b.read(rel)
-	if data == nil {
-		return nil
-	}
-	o, err := spn.ParseSetspn(rel, bytes.NewReader(data))
-	if err != nil {
-		b.unusable(EvDirectory, rel, "", "not recognised as setspn -L/-Q/-X output: "+err.Error())
-		return nil
-	}
+func (b *bundleLoader) loadSetspn(rel string) (o *spn.SetspnOutput) {
+	b.withFile(rel, func(r io.Reader) {
+		var err error
+		if o, err = spn.ParseSetspn(rel, r); err != nil {
+			b.unusable(EvDirectory, rel, "", "not recognised as setspn -L/-Q/-X output: "+err.Error())
+			o = nil
+		}
+	})
 	return o
 }
 
 func (b *bundleLoader) loadLDIF(rel string) *spn.LDIFExport {
-	data := b.read(rel)
-	if data == nil {
+	var x *spn.LDIFExport
+	var err error
+	if !b.withFile(rel, func(r io.Reader) { x, err = spn.ParseLDIF(rel, r) }) {
 		return nil
 	}
-	x, err := spn.ParseLDIF(rel, bytes.NewReader(data))
 	if err != nil {
 		b.unusable(EvDirectory, rel, "", "not usable as an ldifde export: "+err.Error())
 		return nil
@@ -487,11 +508,11 @@ func (b *bundleLoader) loadLDIF(rel string) *spn.LDIFExport {
 }
 
 func (b *bundleLoader) loadKlist(rel string) {
-	data := b.read(rel)
-	if data == nil {
+	var k *negotiate.Klist
+	var err error
+	if !b.withFile(rel, func(r io.Reader) { k, err = negotiate.ParseKlist(r) }) {
 		return
 	}
-	k, err := negotiate.ParseKlist(bytes.NewReader(data))
 	if err != nil {
 		b.unusable(EvTickets, rel, "", "not recognised as klist output: "+err.Error())
 		return
@@ -509,7 +530,7 @@ func (b *bundleLoader) addKlist(k *negotiate.Klist, rel string) {
 }
 
 func (b *bundleLoader) loadHTTP(ctx context.Context, rel string) {
-	data := b.read(rel)
+	data := b.readMax(rel, maxTraceFile)
 	if data == nil {
 		return
 	}

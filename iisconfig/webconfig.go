@@ -91,9 +91,9 @@ func ParseWebConfig(name, path string, r io.Reader) (*WebConfig, error) {
 	if key == "" {
 		return nil, &PathError{Path: path, Err: ErrEmptyPath}
 	}
-	data, err := io.ReadAll(r)
+	data, err := readConfig(r, name, 0)
 	if err != nil {
-		return nil, &ParseError{File: name, Offset: -1, Err: err}
+		return nil, err
 	}
 	doc, data, err := readDoc(data, name)
 	if err != nil {
