@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -431,281 +430,25 @@ func runKRB002(ctx context.Context, p *Pass) error {
 	return nil
 }
 
-// traceFlow is what one HTTP trace shows about the handshake.
-type traceFlow struct {
-	source            string
-	offered           []string // schemes of the first 401 offering bare challenges
-	offeredLine       int
-	negotiateOffered  bool
-	kerberosSent      int // line of an AP-REQ sent
-	kerberosRejected  int // line of a 401 after an AP-REQ
-	krbError          *negotiate.KRBError
-	krbErrorLine      int
-	ntlmSent          int // line of an NTLM AUTHENTICATE sent
-	ntlmUser          string
-	ntlmSuccess       int // line of a 2xx after NTLM AUTHENTICATE
-	kerberosSuccess   int // line of a 2xx after an AP-REQ
-	persistentFalse   int // line of "Persistent-Auth: false" on a Kerberos 2xx
-	reauthAfterKerb   int // line of a 401 Negotiate to a request without Authorization after Kerberos success
-	ntlmUnderNego     bool
-	ntlmUnderNegoLine int
-
-	// closeOnChallenge is the line of a 401 that carries the NTLM
-	// CHALLENGE and closes the connection; closeWhy says how it closes.
-	closeOnChallenge int
-	closeWhy         string
-	closeRedacted    bool // the challenge token was redacted in the trace
-	// http2 is the line of a request that sends Negotiate/NTLM/Kerberos
-	// credentials over HTTP/2 or HTTP/3 (http2Proto), http2Sent describes
-	// them and http2Answered says whether the trace shows the response.
-	http2         int
-	http2Proto    string
-	http2Sent     string
-	http2Answered bool
-	// truncated is the line where the trace is cut off (0: it is not).
-	truncated int
-}
-
-// authValue is one parsed authentication header value with the decoded
-// token of each challenge (nil where there is none or it did not decode).
-type authValue struct {
-	chs  []negotiate.Challenge
-	toks []*negotiate.Token
-}
-
-func parseAuthValue(v string, authorization bool) authValue {
-	var av authValue
-	if authorization {
-		c, err := negotiate.ParseAuthorization(v)
-		if c.Scheme != "" && (err == nil || c.Truncated) {
-			av.chs = []negotiate.Challenge{c}
-		}
-	} else {
-		av.chs, _ = negotiate.ParseChallengeValue(v)
-	}
-	av.toks = make([]*negotiate.Token, len(av.chs))
-	for i, c := range av.chs {
-		if len(c.Token) > 0 {
-			av.toks[i], _ = negotiate.DecodeToken(c.Token)
-		}
-	}
-	return av
-}
-
-// first returns the first decoded token and the scheme it came under, or
-// no token and the first scheme.
-func (av authValue) first() (*negotiate.Token, string) {
-	for i, t := range av.toks {
-		if t != nil {
-			return t, av.chs[i].Scheme
-		}
-	}
-	if len(av.chs) > 0 {
-		return nil, av.chs[0].Scheme
-	}
-	return nil, ""
-}
-
-// isNTLMKind reports whether t is (or carries) an NTLM message of kind k.
-func isNTLMKind(t *negotiate.Token, k negotiate.TokenKind) bool {
-	return t != nil && (t.Kind == k || t.InnerKind == k)
-}
-
-// connectionCloses says how a response closes its connection ("Connection:
-// close", an HTTP/1.0 response without keep-alive), or "".
-func connectionCloses(m *HTTPMessage) string {
-	for _, name := range []string{"Connection", "Proxy-Connection"} {
-		for _, v := range m.Header.Values(name) {
-			for _, tok := range strings.Split(v, ",") {
-				if strings.EqualFold(strings.TrimSpace(tok), "close") {
-					return name + ": close"
-				}
-			}
-		}
-	}
-	if m.Proto == "HTTP/1.0" && !strings.Contains(strings.ToLower(strings.Join(m.Header.Values("Connection"), ",")), "keep-alive") {
-		return "an HTTP/1.0 response without keep-alive"
-	}
-	return ""
-}
-
-// describeSent says what an Authorization header carried, for messages:
-// "Negotiate credentials carrying a raw NTLM NEGOTIATE message (the client
-// is not using Kerberos)".
-func describeSent(tok *negotiate.Token, scheme string, redacted bool) string {
-	switch {
-	case redacted:
-		return scheme + " credentials (token redacted in the trace)"
-	case tok == nil:
-		return scheme + " credentials"
-	case strings.EqualFold(scheme, "Negotiate") && (tok.Kind == negotiate.NTLMNegotiate || tok.Kind == negotiate.NTLMChallenge || tok.Kind == negotiate.NTLMAuthenticate):
-		return "Negotiate credentials carrying a raw " + tok.Kind.String() + " message (the client is not using Kerberos)"
-	case tok.InnerKind != negotiate.UnknownToken:
-		return scheme + " credentials carrying " + tok.InnerKind.String()
-	}
-	return scheme + " credentials carrying " + tok.Kind.String()
-}
-
-func analyzeTrace(t *HTTPTrace) traceFlow {
-	f := traceFlow{source: t.Source}
-	if t.Truncated {
-		f.truncated = -1
-		for _, n := range t.Notes {
-			if strings.Contains(n.Message, "cut off") {
-				f.truncated = n.Line
-				break
-			}
-		}
-	}
-	lastAuth := "" // "kerberos", "ntlm" or "" for the last request
-	kerbOK := false
-	for i := range t.Messages {
-		m := &t.Messages[i]
-		if m.IsRequest() {
-			lastAuth = ""
-			v := m.Header.Get("Authorization")
-			if v == "" {
-				lastAuth = "none"
-				continue
-			}
-			av := parseAuthValue(v, true)
-			tok, scheme := av.first()
-			authLine := m.HeaderLine("Authorization", 0)
-			if f.http2 == 0 && (strings.HasPrefix(m.Proto, "HTTP/2") || strings.HasPrefix(m.Proto, "HTTP/3")) && len(av.chs) > 0 && isWindowsScheme(scheme) {
-				f.http2, f.http2Proto = authLine, m.Proto
-				f.http2Sent = describeSent(tok, scheme, av.chs[0].Redacted)
-				f.http2Answered = i+1 < len(t.Messages) && !t.Messages[i+1].IsRequest()
-			}
-			switch {
-			case tok == nil:
-			case tok.Kerberos != nil && tok.Kerberos.APReq != nil:
-				lastAuth = "kerberos"
-				if f.kerberosSent == 0 {
-					f.kerberosSent = m.Line
-				}
-			case tok.NTLM != nil && tok.NTLM.MessageType == 3:
-				lastAuth = "ntlm"
-				f.ntlmSent = m.Line
-				f.ntlmUser = tok.NTLM.User
-				if tok.NTLM.Domain != "" {
-					f.ntlmUser = tok.NTLM.Domain + `\` + tok.NTLM.User
-				}
-				if strings.EqualFold(scheme, "Negotiate") && !f.ntlmUnderNego {
-					f.ntlmUnderNego, f.ntlmUnderNegoLine = true, m.Line
-				}
-			case tok.NTLM != nil:
-				if strings.EqualFold(scheme, "Negotiate") && !f.ntlmUnderNego {
-					f.ntlmUnderNego, f.ntlmUnderNegoLine = true, m.Line
-				}
-			}
-			continue
-		}
-		switch {
-		case m.Status == http.StatusUnauthorized || m.Status == 0:
-			var bare []string
-			ntlmChallenge, redacted := false, false
-			for _, v := range m.Header.Values("Www-Authenticate") {
-				av := parseAuthValue(v, false)
-				for j, c := range av.chs {
-					tok := av.toks[j]
-					switch {
-					case len(c.Token) == 0 && !c.Redacted && !c.Truncated:
-						bare = append(bare, c.Scheme)
-					case isNTLMKind(tok, negotiate.NTLMChallenge):
-						ntlmChallenge = true
-					case c.Is("NTLM") && tok == nil:
-						// A server's NTLM token is always its CHALLENGE, even
-						// when the trace hides it.
-						ntlmChallenge, redacted = true, c.Redacted
-					}
-					if c.Is("Negotiate") || c.Is("Kerberos") {
-						f.negotiateOffered = true
-					}
-					if tok != nil && tok.Kerberos != nil && tok.Kerberos.Error != nil && f.krbError == nil {
-						f.krbError, f.krbErrorLine = tok.Kerberos.Error, m.Line
-					}
-				}
-			}
-			if len(f.offered) == 0 && len(bare) > 0 {
-				f.offered, f.offeredLine = bare, m.Line
-			}
-			if m.Status == 0 {
-				continue
-			}
-			if ntlmChallenge && f.closeOnChallenge == 0 {
-				if why := connectionCloses(m); why != "" {
-					f.closeOnChallenge, f.closeWhy, f.closeRedacted = m.Line, why, redacted
-					if ls := m.headerLines["Connection"]; len(ls) > 0 {
-						f.closeOnChallenge = ls[0]
-					}
-				}
-			}
-			if lastAuth == "kerberos" && f.kerberosRejected == 0 {
-				f.kerberosRejected = m.Line
-			}
-			if lastAuth == "none" && kerbOK && f.reauthAfterKerb == 0 {
-				for _, c := range bare {
-					if strings.EqualFold(c, "Negotiate") {
-						f.reauthAfterKerb = m.Line
-					}
-				}
-			}
-		case m.Status >= 200 && m.Status < 300:
-			switch lastAuth {
-			case "ntlm":
-				if f.ntlmSuccess == 0 {
-					f.ntlmSuccess = m.Line
-				}
-			case "kerberos":
-				kerbOK = true
-				if f.kerberosSuccess == 0 {
-					f.kerberosSuccess = m.Line
-				}
-				if pa, ok := negotiate.PersistentAuth(m.Header); ok && !pa && f.persistentFalse == 0 {
-					f.persistentFalse = m.Line
-				}
-			}
-		}
-	}
-	return f
-}
-
-// isWindowsScheme reports whether s is Negotiate, NTLM or Kerberos.
-func isWindowsScheme(s string) bool {
-	return strings.EqualFold(s, "Negotiate") || strings.EqualFold(s, "NTLM") || strings.EqualFold(s, "Kerberos")
-}
-
-func traceFlows(p *Pass) []traceFlow {
-	v, _ := p.Shared("checks_neg:traceflows", func() (any, error) {
-		var out []traceFlow
-		for _, t := range p.Evidence.HTTPTraces {
-			if t != nil {
-				out = append(out, analyzeTrace(t))
-			}
-		}
-		return out, nil
-	})
-	flows, _ := v.([]traceFlow)
-	return flows
-}
-
 func runNEG001(ctx context.Context, p *Pass) error {
-	for _, tr := range p.Evidence.Probes {
-		if tr == nil || tr.NegotiateOffered || len(tr.Offered) == 0 {
-			continue
-		}
-		reportNoNegotiate(p, tr.URL, "probe "+tr.URL, "", tr.Offered)
-	}
-	for _, f := range traceFlows(p) {
+	for _, h := range handshakesOf(p) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if f.negotiateOffered || len(f.offered) == 0 {
+		if h.NegotiateOffered || len(h.Offered) == 0 {
 			continue
 		}
-		reportNoNegotiate(p, f.source, f.source, strconv.Itoa(f.offeredLine), f.offered)
+		reportNoNegotiate(p, h.subject(), h.Source, lineLoc(h.responseLine(h.OfferedRound)), h.Offered)
 	}
 	return nil
+}
+
+// lineLoc is a line number as a locator ("" for 0).
+func lineLoc(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
 }
 
 func reportNoNegotiate(p *Pass, subject, source, loc string, offered []string) {
@@ -735,89 +478,94 @@ func runNEG002(ctx context.Context, p *Pass) error {
 	}
 	const fallback = "This is expected Kerberos-then-NTLM fallback while both providers are enabled, not an ITMS defect. " +
 		"It also explains mixed firewall identities: NTLM shows the user, domain and workstation in clear text; a Kerberos AP-REQ shows only the realm and the SPN."
-	for _, tr := range p.Evidence.Probes {
-		if tr == nil || !tr.Authenticated || tr.Mechanism != "NTLM" || !(tr.FellBackToNTLM || tr.NegotiateOffered) {
-			continue
-		}
-		why := tr.KerberosFailure
-		if why == "" && !tr.KerberosAttempted {
-			why = "Kerberos was not attempted"
-		}
-		detail := why
-		if tr.KerberosError != nil {
-			detail = tr.KerberosError.Error()
-		}
-		f := Finding{
-			Subject:  tr.URL,
-			Message:  fmt.Sprintf("Kerberos did not authenticate to %s (%s) and NTLM succeeded. %s", tr.URL, why, fallback),
-			Evidence: []EvidenceRef{{Source: "probe " + tr.URL, Locator: tr.SPN, Detail: detail}},
-		}
-		if tr.KerberosError != nil {
-			f.Remediation = kdcErrorRemedies(tr.SPN, tr.KerberosError.Code, p.Evidence.Host)
-		}
-		f.symptomOf = []string{"spn-owner", "spn-missing", "spn-duplicate", "spn-cname"}
-		p.ReportAs(sev, f)
-	}
-	for _, fl := range traceFlows(p) {
+	hs := handshakesOf(p)
+	for i := range hs {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		reportHandshakeTransport(p, fl)
-		if fl.ntlmSuccess == 0 || !fl.negotiateOffered {
+		h := &hs[i]
+		reportHandshakeTransport(p, h)
+		if !h.FellBackToNTLM {
 			continue
 		}
-		var why, loc string
+		k := &h.Kerberos
+		if h.Kind == HandshakeProbe {
+			why := k.FailureDetail
+			if why == "" && !k.Attempted {
+				why = "Kerberos was not attempted"
+			}
+			detail := why
+			if k.Error != nil && k.Error.Text != "" {
+				detail = k.Error.Text
+			}
+			f := Finding{
+				Subject:   h.URL,
+				Message:   fmt.Sprintf("Kerberos did not authenticate to %s (%s) and NTLM succeeded. %s", h.URL, why, fallback),
+				Evidence:  []EvidenceRef{{Source: h.Source, Locator: h.SPN, Detail: detail}},
+				symptomOf: spnKinds,
+			}
+			if k.Error != nil {
+				f.Remediation = kdcErrorRemedies(h.SPN, k.Error.Code, p.Evidence.Host)
+			}
+			p.ReportAs(sev, f)
+			continue
+		}
+		var why string
+		var line int
 		var rem []Remedy
-		switch {
-		case fl.krbError != nil:
-			why = fmt.Sprintf("the server rejected the Kerberos ticket with %s (%d): %s", fl.krbError.Name, fl.krbError.Code, fl.krbError.Meaning)
-			loc = strconv.Itoa(fl.krbErrorLine)
-			rem = kdcErrorRemedies(fl.krbError.SPN, fl.krbError.Code, p.Evidence.Host)
-		case fl.kerberosRejected != 0:
+		switch k.Failure {
+		case KerberosKRBError, KerberosKDCError:
+			why = fmt.Sprintf("the server rejected the Kerberos ticket with %s (%d): %s", k.Error.Name, k.Error.Code, k.Error.Meaning)
+			line = h.responseLine(k.ErrorRound)
+			rem = kdcErrorRemedies(k.Error.SPN, k.Error.Code, p.Evidence.Host)
+		case KerberosRejected:
 			why = "the server answered the Kerberos AP-REQ with 401 (it could not decrypt or accept the ticket: SPN on another account or stale key)"
-			loc = strconv.Itoa(fl.kerberosRejected)
-		case fl.kerberosSent == 0 && fl.ntlmUnderNego:
+			line = h.responseLine(k.RejectedRound)
+		case KerberosNoTicket:
 			why = "the client sent NTLM inside Negotiate without trying Kerberos: it could not get a service ticket for the URL's host name (missing SPN, not domain-joined, or the name is not in the Local intranet zone)"
-			loc = strconv.Itoa(fl.ntlmUnderNegoLine)
-		case fl.kerberosSent == 0:
+			line = h.requestLine(h.NTLM.InNegotiateRound)
+		case KerberosNotAttempted:
 			why = "the client used NTLM although Negotiate was offered: it did not attempt Kerberos"
-			loc = strconv.Itoa(fl.ntlmSent)
+			line = h.requestLine(h.NTLM.AuthenticateRound)
 		default:
 			why = "Kerberos was attempted but did not complete"
-			loc = strconv.Itoa(fl.kerberosSent)
+			line = h.requestLine(k.AttemptRound)
 		}
 		user := ""
-		if fl.ntlmUser != "" {
-			user = " as " + fl.ntlmUser
+		if h.NTLM.User != "" {
+			user = " as " + h.NTLM.User
 		}
 		p.ReportAs(sev, Finding{
-			Subject:     fl.source,
-			Message:     fmt.Sprintf("Kerberos did not authenticate (%s); NTLM then succeeded%s. %s", why, user, fallback),
-			Evidence:    []EvidenceRef{{Source: fl.source, Locator: loc, Detail: why}, {Source: fl.source, Locator: strconv.Itoa(fl.ntlmSuccess), Detail: "2xx after NTLM AUTHENTICATE"}},
+			Subject: h.Source,
+			Message: fmt.Sprintf("Kerberos did not authenticate (%s); NTLM then succeeded%s. %s", why, user, fallback),
+			Evidence: []EvidenceRef{{Source: h.Source, Locator: strconv.Itoa(line), Detail: why},
+				{Source: h.Source, Locator: strconv.Itoa(h.responseLine(h.NTLM.AuthenticatedRound)), Detail: "2xx after NTLM AUTHENTICATE"}},
 			Remediation: rem,
-			symptomOf:   []string{"spn-owner", "spn-missing", "spn-duplicate", "spn-cname"},
+			symptomOf:   spnKinds,
 		})
 	}
 	return nil
 }
 
-// reportHandshakeTransport reports what a trace shows about the
-// connection that makes a Windows authentication handshake impossible: an
-// NTLM CHALLENGE on a closing connection, or credentials sent over HTTP/2.
-func reportHandshakeTransport(p *Pass, fl traceFlow) {
-	if fl.closeOnChallenge != 0 {
+// reportHandshakeTransport reports what a handshake shows about the
+// connection that makes Windows authentication impossible: an NTLM
+// CHALLENGE on a closing connection, or credentials sent over HTTP/2.
+func reportHandshakeTransport(p *Pass, h *Handshake) {
+	tp := h.transport()
+	if tp.closeRound != 0 {
+		resp := h.round(tp.closeRound).Response
 		what := "its NTLM CHALLENGE"
-		if fl.closeRedacted {
+		if tp.closeRedacted {
 			what = "its NTLM CHALLENGE (redacted in the trace)"
 		}
 		p.ReportAs(Warning, Finding{
-			Subject: fl.source,
+			Subject: h.subject(),
 			Message: fmt.Sprintf("The server answered with %s in a 401 and closed the connection (%s), so the NTLM handshake cannot complete: "+
 				"NTLM authenticates the connection, and the client's AUTHENTICATE message must follow on the same connection as the CHALLENGE it answers; "+
 				"on a new connection the server no longer knows the challenge and answers 401 again. "+
 				"IIS needs HTTP keep-alive for Windows authentication (Microsoft, \"Enabling HTTP Keep-Alives\"); the usual causes are keep-alive disabled for the site (allowKeepAlive=false) "+
-				"or a proxy or load balancer that does not keep the client on one server connection.", what, fl.closeWhy),
-			Evidence: []EvidenceRef{{Source: fl.source, Locator: strconv.Itoa(fl.closeOnChallenge), Detail: "401 with an NTLM challenge and " + fl.closeWhy}},
+				"or a proxy or load balancer that does not keep the client on one server connection.", what, resp.ConnectionClose),
+			Evidence: []EvidenceRef{{Source: h.Source, Locator: roundLoc(h, tp.closeRound, resp.ConnectionCloseLine), Detail: "401 with an NTLM challenge and " + resp.ConnectionClose}},
 			Remediation: []Remedy{
 				{
 					Summary: "Enable HTTP keep-alive for the site (the IIS default, allowKeepAlive=true)",
@@ -831,31 +579,45 @@ func reportHandshakeTransport(p *Pass, fl traceFlow) {
 					Tradeoff: "Kerberos does not depend on the connection: with working SPNs, clients that use Kerberos are not affected.",
 				},
 			},
-			Cause: "ntlm-connection-close:" + strings.ToLower(fl.source),
+			Cause: "ntlm-connection-close:" + strings.ToLower(h.subject()),
 		})
 	}
-	if fl.http2 != 0 {
+	if tp.http2Round != 0 {
+		r := h.round(tp.http2Round)
+		sent := describeSent(r.Request.Auth)
 		msg := fmt.Sprintf("The client sent %s over %s. IIS does not support Windows authentication (Negotiate, NTLM, Kerberos) over HTTP/2: "+
 			"it falls back to HTTP/1.1 and asks the client to retry over an HTTP/1.1 connection (Microsoft, \"HTTP/2 on IIS\"); a client that does not retry cannot authenticate.",
-			fl.http2Sent, fl.http2Proto)
-		if !fl.http2Answered {
+			sent, r.Request.Proto)
+		if r.Response == nil {
 			msg += " The trace ends before the server's response"
-			if fl.truncated != 0 {
+			if h.Truncated {
 				msg += " (it is cut off)"
 			}
 			msg += ", so it does not show whether this client retried over HTTP/1.1."
 		}
 		p.ReportAs(Warning, Finding{
-			Subject:  fl.source,
+			Subject:  h.subject(),
 			Message:  msg,
-			Evidence: []EvidenceRef{{Source: fl.source, Locator: strconv.Itoa(fl.http2), Detail: fl.http2Sent + " over " + fl.http2Proto}},
+			Evidence: []EvidenceRef{{Source: h.Source, Locator: roundLoc(h, tp.http2Round, r.Request.Auth.Line), Detail: sent + " over " + r.Request.Proto}},
 			Remediation: []Remedy{{
 				Summary:  "Use HTTP/1.1 for this site from the client (curl --http1.1); capture the handshake again to see its outcome",
 				Commands: []string{"curl -v --http1.1 --negotiate -u : https://<server>/<path>"},
 			}},
-			Cause: "windows-auth-http2:" + strings.ToLower(fl.source),
+			Cause: "windows-auth-http2:" + strings.ToLower(h.subject()),
 		})
 	}
+}
+
+// roundLoc locates evidence in a handshake: the line in a trace, else the
+// round ("round 3").
+func roundLoc(h *Handshake, round, line int) string {
+	if line != 0 {
+		return strconv.Itoa(line)
+	}
+	if h.Kind == HandshakeTrace {
+		return "0"
+	}
+	return "round " + strconv.Itoa(round)
 }
 
 func runNEG003(ctx context.Context, p *Pass) error {
@@ -864,39 +626,38 @@ func runNEG003(ctx context.Context, p *Pass) error {
 		Commands: authPersistCommands("<site/path>"),
 		Tradeoff: "A proxy that shares one server connection between several users would let them share the authentication; do not enable it behind such a proxy.",
 	}}
-	for _, tr := range p.Evidence.Probes {
-		if tr == nil || tr.ReauthOnSameConnection == nil || !*tr.ReauthOnSameConnection {
-			continue
-		}
-		p.Report(Finding{
-			Subject: tr.URL,
-			Message: fmt.Sprintf("After authenticating with %s, a second request on the same kept-alive connection to %s was challenged again: "+
-				"the server re-authenticates every request (authPersistNonNTLM=false). Symantec Management Agents then fail with "+
-				"\"request level authentication is not supported\".", orUnknown(tr.Mechanism), tr.URL),
-			Evidence:    []EvidenceRef{{Source: "probe " + tr.URL, Detail: "reuse-check round answered 401"}},
-			Remediation: rem,
-			symptomOf:   persistKinds,
-		})
-	}
-	for _, fl := range traceFlows(p) {
+	hs := handshakesOf(p)
+	for i := range hs {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		h := &hs[i]
 		switch {
-		case fl.reauthAfterKerb != 0:
+		case h.ReauthOnSameConnection != nil && *h.ReauthOnSameConnection:
 			p.Report(Finding{
-				Subject: fl.source,
-				Message: "After a successful Kerberos authentication, a later request without credentials was challenged with 401 Negotiate again: " +
-					"the server re-authenticates requests instead of keeping the connection authenticated (authPersistNonNTLM=false, if the requests shared a connection).",
-				Evidence:    []EvidenceRef{{Source: fl.source, Locator: strconv.Itoa(fl.reauthAfterKerb), Detail: "401 Negotiate after Kerberos success"}},
+				Subject: h.subject(),
+				Message: fmt.Sprintf("After authenticating with %s, a second request on the same kept-alive connection to %s was challenged again: "+
+					"the server re-authenticates every request (authPersistNonNTLM=false). Symantec Management Agents then fail with "+
+					"\"request level authentication is not supported\".", mechanismName(h.Mechanism), h.subject()),
+				Evidence:    []EvidenceRef{{Source: h.Source, Detail: "reuse-check round answered 401"}},
 				Remediation: rem,
 				symptomOf:   persistKinds,
 			})
-		case fl.persistentFalse != 0:
+		case h.Kind == HandshakeProbe:
+		case h.ReauthRound != 0:
 			p.Report(Finding{
-				Subject:     fl.source,
+				Subject: h.Source,
+				Message: "After a successful Kerberos authentication, a later request without credentials was challenged with 401 Negotiate again: " +
+					"the server re-authenticates requests instead of keeping the connection authenticated (authPersistNonNTLM=false, if the requests shared a connection).",
+				Evidence:    []EvidenceRef{{Source: h.Source, Locator: strconv.Itoa(h.responseLine(h.ReauthRound)), Detail: "401 Negotiate after Kerberos success"}},
+				Remediation: rem,
+				symptomOf:   persistKinds,
+			})
+		case h.PersistentAuthFalseRound != 0:
+			p.Report(Finding{
+				Subject:     h.Source,
 				Message:     "The Kerberos-authenticated response carries \"Persistent-Auth: false\": IIS will authenticate the next request on this connection again (authPersistNonNTLM=false).",
-				Evidence:    []EvidenceRef{{Source: fl.source, Locator: strconv.Itoa(fl.persistentFalse), Detail: "Persistent-Auth: false"}},
+				Evidence:    []EvidenceRef{{Source: h.Source, Locator: strconv.Itoa(h.responseLine(h.PersistentAuthFalseRound)), Detail: "Persistent-Auth: false"}},
 				Remediation: rem,
 				symptomOf:   persistKinds,
 			})
@@ -911,11 +672,19 @@ var persistKinds = []string{"auth-persist-non-ntlm", "per-request-auth"}
 // spnKinds are the causes of a Kerberos failure that an SPN explains.
 var spnKinds = []string{"spn-owner", "spn-missing", "spn-duplicate", "spn-cname"}
 
-func orUnknown(s string) string {
-	if s == "" {
+// mechanismName is a mechanism as messages name it ("Kerberos", "NTLM").
+func mechanismName(m Mechanism) string {
+	switch m {
+	case MechKerberos:
+		return "Kerberos"
+	case MechNTLM:
+		return "NTLM"
+	case MechAnonymous:
+		return "anonymous"
+	case MechNone, "":
 		return "an unknown mechanism"
 	}
-	return s
+	return string(m)
 }
 
 func runNEG004(ctx context.Context, p *Pass) error {
@@ -924,38 +693,35 @@ func runNEG004(ctx context.Context, p *Pass) error {
 		lm, nt        int
 	}
 	var hits []hit
-	for _, ot := range p.Evidence.Tokens {
+	for _, h := range handshakesOf(p) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if ot.Token == nil || ot.Token.NTLM == nil || ot.Token.NTLM.Version() != negotiate.NTLMv1 {
-			continue
-		}
-		n := ot.Token.NTLM
-		who := ntlmWho(n)
-		src, loc := splitLoc(ot.Source)
-		hits = append(hits, hit{who: who, src: src, loc: loc, lm: n.LMResponseLen, nt: n.NTResponseLen})
-	}
-	for _, tr := range p.Evidence.Probes {
-		if tr == nil {
-			continue
-		}
-		for _, r := range tr.Rounds {
-			if r.Sent != nil && r.Sent.NTLM != nil && r.Sent.NTLM.Version() == negotiate.NTLMv1 {
-				n := r.Sent.NTLM
-				who := ntlmWho(n)
-				hits = append(hits, hit{who: who, src: "probe " + tr.URL, loc: r.Step, lm: n.LMResponseLen, nt: n.NTResponseLen})
+		for _, r := range h.Rounds {
+			for _, a := range roundTokens(&r) {
+				if a.NTLMVersion != NTLMVersionV1 {
+					continue
+				}
+				src, loc := h.Source, ""
+				switch h.Kind {
+				case HandshakeProbe:
+					loc = r.Step
+				case HandshakeTokens:
+					src, loc = splitLoc(r.Source)
+				default:
+					loc = lineLoc(a.Line)
+				}
+				hits = append(hits, hit{who: a.Who(), src: src, loc: loc, lm: a.LMResponseBytes, nt: a.NTResponseBytes})
 			}
 		}
 	}
 	sort.SliceStable(hits, func(i, j int) bool { return hits[i].src < hits[j].src })
 	for _, h := range hits {
-		source, loc := h.src, h.loc
 		p.Report(Finding{
 			Subject: h.who,
 			Message: fmt.Sprintf("The client %s authenticated with NTLMv1 (NT response of exactly 24 bytes). NTLMv1 responses can be cracked to the account's password hash and relayed; "+
 				"the client's LAN Manager authentication level allows it.", h.who),
-			Evidence: []EvidenceRef{{Source: source, Locator: loc, Detail: fmt.Sprintf("NTLM AUTHENTICATE: LM response %d bytes, NT response %d bytes", h.lm, h.nt)}},
+			Evidence: []EvidenceRef{{Source: h.src, Locator: h.loc, Detail: fmt.Sprintf("NTLM AUTHENTICATE: LM response %d bytes, NT response %d bytes", h.lm, h.nt)}},
 			Remediation: []Remedy{{
 				Summary: "Send NTLMv2 only and refuse LM and NTLMv1 (Group Policy \"Network security: LAN Manager authentication level\" = \"Send NTLMv2 response only. Refuse LM & NTLM\")",
 				Commands: []string{
@@ -968,14 +734,25 @@ func runNEG004(ctx context.Context, p *Pass) error {
 	return nil
 }
 
-// ntlmWho names the client of an NTLM AUTHENTICATE: DOMAIN\user from WORKSTATION.
-func ntlmWho(n *negotiate.NTLM) string {
-	who := n.User
-	if n.Domain != "" {
-		who = n.Domain + `\` + n.User
+// roundTokens are the tokens of a round in header order: Authorization,
+// Proxy-Authorization, WWW-Authenticate, Proxy-Authenticate.
+func roundTokens(r *Round) []*AuthToken {
+	var out []*AuthToken
+	if q := r.Request; q != nil {
+		if q.Auth != nil {
+			out = append(out, q.Auth)
+		}
+		if q.ProxyAuth != nil {
+			out = append(out, q.ProxyAuth)
+		}
 	}
-	if n.Workstation != "" {
-		who += " from " + n.Workstation
+	if resp := r.Response; resp != nil {
+		for i := range resp.Challenges {
+			out = append(out, &resp.Challenges[i])
+		}
+		for i := range resp.ProxyChallenges {
+			out = append(out, &resp.ProxyChallenges[i])
+		}
 	}
-	return who
+	return out
 }

@@ -192,6 +192,10 @@ func Diagnose(ctx context.Context, ev *Evidence, opts *Options) (*Report, error)
 		return nil, err
 	}
 
+	// The handshake model is built once: the checks, the verdict and the
+	// renderers read it.
+	hs, release := rememberHandshakes(ev)
+	defer release()
 	rep, err := runChecks(ctx, ev, checks, prof, pl, nil)
 	if err != nil {
 		return nil, err
@@ -205,7 +209,8 @@ func Diagnose(ctx context.Context, ev *Evidence, opts *Options) (*Report, error)
 	if ev.Scenario.NTLMDisabled && len(rep.Verdict) == 0 {
 		rep.Notes = append(rep.Notes, "NTLM is disabled in the domain: no finding blocks Kerberos and every check that ran could verify its facts")
 	}
-	rep.Exchanges = exchanges(ev)
+	rep.Exchanges = exchangesOf(hs)
+	rep.Handshakes = hs[:min(len(hs), maxHandshakes)]
 	rep.Sources = sources(ev)
 	if err := diagnoseReport(ctx, ev, checks, prof, pl, rep); err != nil {
 		return nil, err

@@ -2,15 +2,13 @@ package diagnose
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
-
-	"github.com/iiskerb/iiskerb/negotiate"
 )
 
 // Exchange is an HTTP authentication exchange taken from the evidence (a
 // probe transcript or a raw HTTP trace), summarised for reports: each step
-// is a request with the token it carried, and the response.
+// is a request with the token it carried, and the response. It is a text
+// view of a Handshake (Report.Handshakes holds the typed model).
 type Exchange struct {
 	// Source names the evidence ("probe https://ns01/...", "http/a.txt").
 	Source string `json:"source"`
@@ -46,90 +44,77 @@ type ExchangeStep struct {
 const maxExchanges = 20
 
 // exchanges summarises the probes and HTTP traces of ev.
-func exchanges(ev *Evidence) []Exchange {
+func exchanges(ev *Evidence) []Exchange { return exchangesOf(handshakesFor(ev)) }
+
+// exchangesOf summarises the probe and trace handshakes as text.
+func exchangesOf(hs []Handshake) []Exchange {
 	var out []Exchange
-	for _, t := range ev.Probes {
-		if t == nil || len(out) >= maxExchanges {
-			continue
+	for i := range hs {
+		h := &hs[i]
+		if h.Kind == HandshakeProbe && len(out) < maxExchanges {
+			out = append(out, exchangeOf(h))
 		}
-		x := Exchange{Source: "probe " + t.URL}
-		path := t.URL
-		if u, err := url.Parse(t.URL); err == nil && u.Path != "" {
-			path = u.Path
-		}
-		for _, r := range t.Rounds {
-			m := r.Method
-			if m == "" {
-				m = "GET"
-			}
-			st := ExchangeStep{Request: m + " " + path, Status: r.Status}
-			if r.Step != "" {
-				st.Request += " (" + r.Step + ")"
-			}
-			if r.Sent != nil {
-				st.Sent = tokenSummary(r.Sent)
-			}
-			st.Received = challengeSummary(r.Challenges, r.Tokens)
-			x.Steps = append(x.Steps, st)
-		}
-		out = append(out, x)
 	}
-	for _, tr := range ev.HTTPTraces {
-		if tr == nil || len(out) >= maxExchanges {
-			continue
-		}
-		if x := traceExchange(tr); len(x.Steps) > 0 {
-			out = append(out, x)
+	for i := range hs {
+		h := &hs[i]
+		if h.Kind == HandshakeTrace && len(h.Rounds) > 0 && len(out) < maxExchanges {
+			out = append(out, exchangeOf(h))
 		}
 	}
 	return out
 }
 
-// traceExchange summarises one HTTP trace: each request with the response
-// that follows it; a response without a request before it gets a step of
-// its own.
-func traceExchange(tr *HTTPTrace) Exchange {
-	x := Exchange{Source: tr.Source}
-	for _, n := range tr.Notes {
-		if n.Line > 0 {
-			x.Notes = append(x.Notes, fmt.Sprintf("line %d: %s", n.Line, n.Message))
-		} else {
-			x.Notes = append(x.Notes, n.Message)
-		}
+// exchangeOf summarises one handshake: each round is a step.
+func exchangeOf(h *Handshake) Exchange {
+	x := Exchange{Source: h.Source}
+	probe := h.Kind == HandshakeProbe
+	if !probe {
+		x.Notes = h.Notes
 	}
-	for i := 0; i < len(tr.Messages); i++ {
-		m := &tr.Messages[i]
+	for _, r := range h.Rounds {
 		var st ExchangeStep
-		resp := m
-		if m.IsRequest() {
-			st.Request = strings.TrimSpace(m.Method + " " + m.Target)
+		q, resp := r.Request, r.Response
+		switch {
+		case probe:
+			st.Request = q.Method + " " + q.Target
+			if r.Step != "" {
+				st.Request += " (" + r.Step + ")"
+			}
+			if q.Auth != nil && q.Auth.Token == TokenDecoded {
+				st.Sent = q.Auth.Summary
+			}
+		case q != nil:
+			st.Request = strings.TrimSpace(q.Method + " " + q.Target)
 			if st.Request == "" {
 				st.Request = "(request line not in the trace)"
 			}
-			st.Proto = m.Proto
-			if v := m.Header.Get("Authorization"); v != "" {
-				st.Sent = headerSummary(v, true)
+			st.Proto = q.Proto
+			if q.Auth != nil {
+				st.Sent = authSummary(q.Auth)
 			}
-			resp = nil
-			if i+1 < len(tr.Messages) && !tr.Messages[i+1].IsRequest() {
-				i++
-				resp = &tr.Messages[i]
-			}
-		} else {
+		default:
 			st.Request = "(request not in the trace)"
-			st.Proto = m.Proto
+			st.Proto = resp.Proto
 		}
-		if resp == nil {
+		switch {
+		case resp == nil && !probe:
 			st.Notes = append(st.Notes, "no response recorded")
-		} else {
+		case resp == nil:
+		default:
 			st.Status = resp.Status
 			var parts []string
-			for _, v := range resp.Header.Values("Www-Authenticate") {
-				parts = append(parts, headerSummary(v, false))
+			for i, c := range resp.Challenges {
+				s := authSummary(&resp.Challenges[i])
+				if i > 0 && (probe || c.value == resp.Challenges[i-1].value) {
+					s = ", " + s
+				} else if i > 0 {
+					s = "; " + s
+				}
+				parts = append(parts, s)
 			}
-			st.Received = strings.Join(parts, "; ")
-			if why := connectionCloses(resp); why != "" {
-				st.Notes = append(st.Notes, "response closes the connection ("+why+")")
+			st.Received = strings.Join(parts, "")
+			if resp.ConnectionClose != "" && !probe {
+				st.Notes = append(st.Notes, "response closes the connection ("+resp.ConnectionClose+")")
 			}
 		}
 		x.Steps = append(x.Steps, st)
@@ -137,45 +122,22 @@ func traceExchange(tr *HTTPTrace) Exchange {
 	return x
 }
 
-// tokenSummary says what an observer sees in a token.
-func tokenSummary(t *negotiate.Token) string {
-	if t == nil {
-		return ""
-	}
-	v := t.Visible()
-	if v.Summary != "" {
-		return v.Summary
-	}
-	return t.Kind.String()
-}
-
-// headerSummary describes an Authorization (one challenge) or
-// WWW-Authenticate (several) header value.
-func headerSummary(v string, authorization bool) string {
-	av := parseAuthValue(v, authorization)
-	if len(av.chs) == 0 {
+// authSummary describes one challenge or Authorization value.
+func authSummary(a *AuthToken) string {
+	s := a.Scheme
+	switch {
+	case a.Token == TokenUnparsed:
 		return "unparsed header"
+	case a.Token == TokenDecoded:
+		s += ": " + a.Summary
+	case a.Token == TokenUndecoded:
+		s += fmt.Sprintf(" (%d-byte token)", a.TokenBytes)
+	case a.Token == TokenRedacted:
+		s += " (token redacted in the evidence)"
+	case a.Token == TokenTruncated:
+		s += " (token cut off in the evidence)"
+	case a.Mechanism == MechBasic:
+		s = "Basic (credentials not shown)"
 	}
-	return challengeSummary(av.chs, av.toks)
-}
-
-func challengeSummary(chs []negotiate.Challenge, toks []*negotiate.Token) string {
-	var parts []string
-	for i, c := range chs {
-		s := c.Scheme
-		switch {
-		case i < len(toks) && toks[i] != nil:
-			s += ": " + tokenSummary(toks[i])
-		case len(c.Token) > 0:
-			s += fmt.Sprintf(" (%d-byte token)", len(c.Token))
-		case c.Redacted:
-			s += " (token redacted in the evidence)"
-		case c.Truncated:
-			s += " (token cut off in the evidence)"
-		case c.Is("Basic"):
-			s = "Basic (credentials not shown)"
-		}
-		parts = append(parts, s)
-	}
-	return strings.Join(parts, ", ")
+	return s
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -14,8 +15,9 @@ import (
 )
 
 // HTMLOptions configures WriteHTML. A nil *HTMLOptions, like the zero
-// value, gives a page titled "iiskerb report" without a generation time
-// whose diagrams come from the report's Exchanges.
+// value, gives a page titled "iiskerb report" without a generation time.
+// The sequence diagrams come from the report's Handshakes: WriteHTML needs
+// nothing but the report.
 type HTMLOptions struct {
 	// Title heads the page and names the browser tab.
 	Title string
@@ -23,14 +25,15 @@ type HTMLOptions struct {
 	// was made. It is left out by default so that the same report always
 	// renders to the same bytes.
 	Generated time.Time
-	// Probes are live handshakes (Evidence.Probes) drawn as sequence
-	// diagrams round by round, with the probe's conclusions. A report
-	// exchange that summarises one of these probes is not drawn again.
+	// Probes is ignored.
+	//
+	// Deprecated: the diagrams are drawn from Report.Handshakes, which
+	// Diagnose builds from Evidence.Probes.
 	Probes []*negotiate.Transcript
-	// Tokens are tokens seen in HTTP headers (Evidence.Tokens). They are
-	// drawn as one diagram, in order, only when neither Probes nor the
-	// report's Exchanges give a diagram: the tokens of HTTP traces are
-	// already in the report's Exchanges.
+	// Tokens is ignored.
+	//
+	// Deprecated: the diagrams are drawn from Report.Handshakes, which
+	// Diagnose builds from Evidence.Tokens.
 	Tokens []ObservedToken
 }
 
@@ -42,8 +45,10 @@ type HTMLOptions struct {
 // and choices (the recommended one marked, with why and the tradeoffs),
 // the ordered plan with each step's commands in a block labelled with its
 // shell, what the simulated plan leaves, then the details: every finding
-// with its evidence, remediation commands and tradeoffs, sequence diagrams
-// of the HTTP authentication exchanges, the result of every check (with
+// with its evidence, remediation commands and tradeoffs, a sequence
+// diagram of each handshake in r.Handshakes (a report without them, such
+// as one decoded from an older JSON that has only Exchanges, gets no
+// diagrams), the result of every check (with
 // what would settle a not-verified one), the evidence warnings and the
 // notes. Command blocks never wrap (they scroll sideways) and tables
 // scroll inside their own box, so the page stays usable on a narrow
@@ -264,7 +269,7 @@ func newHTMLPage(r *Report, opts *HTMLOptions) *htmlPage {
 	for _, w := range r.Warnings {
 		p.EvidenceWarnings = append(p.EvidenceWarnings, w.String())
 	}
-	p.Diagrams = seqDiagrams(r, opts)
+	p.Diagrams = seqDiagrams(r)
 	return p
 }
 
@@ -437,25 +442,16 @@ func seqActorWidth(label string) int {
 	return max(120, 9*utf8.RuneCountInString(label)+20)
 }
 
-// seqDiagrams builds the sequence diagrams of the page.
-func seqDiagrams(r *Report, opts *HTMLOptions) []*seqDiagram {
+// seqDiagrams builds the sequence diagrams of the page, one per handshake
+// of the report's model.
+func seqDiagrams(r *Report) []*seqDiagram {
 	var out []*seqDiagram
-	drawn := map[string]bool{}
-	for _, t := range opts.Probes {
-		if t == nil {
+	for i := range r.Handshakes {
+		h := &r.Handshakes[i]
+		if len(h.Rounds) == 0 && h.Kind != HandshakeProbe {
 			continue
 		}
-		drawn["probe "+t.URL] = true
-		out = append(out, seqFromTranscript(t))
-	}
-	for _, x := range r.Exchanges {
-		if drawn[x.Source] || len(x.Steps) == 0 {
-			continue
-		}
-		out = append(out, seqFromExchange(x))
-	}
-	if len(out) == 0 && len(opts.Tokens) > 0 {
-		out = append(out, seqFromTokens(opts.Tokens))
+		out = append(out, seqFromHandshake(h))
 	}
 	for i, d := range out {
 		d.ID = fmt.Sprintf("seq%d", i+1)
@@ -464,375 +460,301 @@ func seqDiagrams(r *Report, opts *HTMLOptions) []*seqDiagram {
 	return out
 }
 
-// seqFromTranscript draws a probe round by round.
-func seqFromTranscript(t *negotiate.Transcript) *seqDiagram {
-	d := &seqDiagram{Title: "Probe " + seqURL(t.URL), ClientLabel: "Client (probe)", ServerLabel: "Server"}
-	path := "/"
-	if u, err := url.Parse(t.URL); err == nil {
-		if u.Host != "" {
+// seqFromHandshake draws a handshake round by round: each request with its
+// credentials, each response with its status and challenges, and the
+// handshake's conclusions as facts above the diagram.
+func seqFromHandshake(h *Handshake) *seqDiagram {
+	d := &seqDiagram{Title: h.Source, ClientLabel: "Client", ServerLabel: "Server", Facts: seqFacts(h)}
+	switch h.Kind {
+	case HandshakeProbe:
+		d.Title, d.ClientLabel = "Probe "+seqURL(h.URL), "Client (probe)"
+		if u, err := url.Parse(h.URL); err == nil && u.Host != "" {
 			d.ServerLabel = u.Host
 		}
-		if u.EscapedPath() != "" {
-			path = u.EscapedPath()
-		}
+	case HandshakeTokens:
+		d.Title = "Tokens seen in HTTP headers"
+		seqTokenArrows(d, h)
+		return d
 	}
-	d.Facts = seqTranscriptFacts(t)
-	kerberosFailed := t.KerberosAttempted && (t.FellBackToNTLM || t.KerberosFailure != "")
-	fallbackShown := false
-	for i, rd := range t.Rounds {
+	// A probe's Kerberos can fail before any round carries it (no ticket).
+	kerberosFailed := h.Kind == HandshakeProbe && h.Kerberos.Attempted && (h.FellBackToNTLM || h.Kerberos.Failure != "")
+	sawKerberos, fallbackShown, authenticated := false, false, false
+	for i := range h.Rounds {
 		n := i + 1
-		method := rd.Method
-		if method == "" {
-			method = http.MethodGet
-		}
-		req := seqArrow{N: n, ToServer: true, Class: seqPlain, Label: method + " " + path}
-		if rd.Step != "" {
-			req.Label += "  [" + rd.Step + "]"
-		}
-		if rd.Conn.Reused {
-			req.Label += "  (same connection)"
-		}
-		scheme := seqAuthScheme(rd.Request.Get("Authorization"))
-		carried := scheme != ""
-		switch {
-		case !carried:
+		r := &h.Rounds[i]
+		req := seqArrow{N: n, ToServer: true, Class: seqPlain}
+		q := r.Request
+		carried := q != nil && q.Auth != nil
+		if q != nil {
+			req.Label = strings.TrimSpace(q.Method + " " + q.Target)
+			if req.Label == "" {
+				req.Label = "(request line not in the trace)"
+			}
+			if r.Step != "" {
+				req.Label += "  [" + r.Step + "]"
+			}
+			if r.Reused != nil && *r.Reused {
+				req.Label += "  (same connection)"
+			}
 			req.Detail = "no Authorization header"
-		case rd.Sent != nil:
-			req.Detail = "Authorization: " + scheme + " - " + seqTokenLabel(rd.Sent)
-		default:
-			req.Detail = "Authorization: " + scheme + " (token not decoded)"
+			if carried {
+				req.Detail = "Authorization: " + seqAuthDetail(q.Auth, " - ")
+			}
+			mech := q.Mechanism()
+			switch {
+			case !carried && authenticated:
+				req.Class, req.Tag = seqReauth, "next request"
+				if r.Reused != nil && *r.Reused {
+					req.Tag = "second request"
+				}
+			case carried && mech == MechNTLM && !fallbackShown && (sawKerberos || kerberosFailed):
+				req.Class, req.Tag = seqFallback, "fallback to NTLM"
+				fallbackShown = true
+			case carried && (mech == MechKerberos || mech == MechNTLM):
+				req.Tag = seqMechName(mech)
+			}
+			if mech == MechKerberos {
+				sawKerberos = true
+			}
 		}
-		mech := rd.Sent.Mechanism()
-		if mech == "" && carried {
-			mech = scheme
-		}
-		reuse := rd.Step == "reuse-check"
-		switch {
-		case reuse:
-			req.Class, req.Tag = seqReauth, "second request"
-		case kerberosFailed && !fallbackShown && strings.EqualFold(mech, "NTLM"):
-			req.Class, req.Tag = seqFallback, "fallback to NTLM"
-			fallbackShown = true
-		case carried && strings.EqualFold(mech, "Kerberos"):
-			req.Tag = "Kerberos"
-		case carried && strings.EqualFold(mech, "NTLM"):
-			req.Tag = "NTLM"
-		}
-		if rd.Status == 0 {
-			req.Class, req.Tag = seqFail, "no response"
-			if rd.Err != "" {
-				req.Detail += "; error: " + rd.Err
+		resp := r.Response
+		if resp == nil {
+			if q == nil {
+				continue
+			}
+			if h.Kind == HandshakeProbe || r.Error != "" {
+				req.Class, req.Tag = seqFail, "no response"
+				if r.Error != "" {
+					req.Detail += "; error: " + r.Error
+				}
 			}
 			d.add(req)
 			continue
 		}
-		d.add(req)
-		resp := seqArrow{N: n, Class: seqPlain, Label: seqStatus(rd.Status)}
-		resp.Detail = seqChallenges(rd.Challenges, rd.Tokens)
-		if resp.Detail == "" {
-			resp.Detail = "no WWW-Authenticate header"
-		} else {
-			resp.Detail = "WWW-Authenticate: " + resp.Detail
+		if q != nil {
+			d.add(req)
 		}
-		if p := rd.Header.Get("Persistent-Auth"); p != "" {
-			resp.Detail += "; Persistent-Auth: " + p
+		a := seqArrow{N: n, Class: seqPlain, Label: seqStatus(resp.Status), Detail: "no WWW-Authenticate header"}
+		if resp.Status == 0 {
+			a.Label = "response (status not in the evidence)"
 		}
-		switch {
-		case reuse && rd.Status == http.StatusUnauthorized:
-			resp.Class, resp.Tag = seqReauth, "challenged again"
-		case reuse && rd.Status < 400:
-			resp.Class, resp.Tag = seqOK, "served"
-		case rd.Status == http.StatusUnauthorized && seqContinues(rd.Tokens):
-			resp.Tag = "continue"
-		case rd.Status >= 400 && carried:
-			resp.Class, resp.Tag = seqFail, "rejected"
-		case rd.Status == http.StatusUnauthorized:
-			resp.Tag = "challenge"
-		case rd.Status >= 400:
-			resp.Class, resp.Tag = seqFail, "error"
-		case rd.Status < 400:
-			resp.Class = seqOK
+		if len(resp.Challenges) > 0 {
+			var parts []string
+			for j := range resp.Challenges {
+				parts = append(parts, seqAuthDetail(&resp.Challenges[j], " - "))
+			}
+			a.Detail = "WWW-Authenticate: " + strings.Join(parts, ", ")
+		}
+		if resp.PersistentAuth != nil {
+			a.Detail += "; Persistent-Auth: " + strconv.FormatBool(*resp.PersistentAuth)
+		}
+		if resp.ConnectionClose != "" {
+			a.Detail += "; closes the connection (" + resp.ConnectionClose + ")"
+		}
+		reauth := req.Class == seqReauth && q != nil
+		switch st := resp.Status; {
+		case st == 0:
+		case reauth && st == http.StatusUnauthorized:
+			a.Class, a.Tag = seqReauth, "challenged again"
+		case reauth && st < 400:
+			a.Class, a.Tag = seqOK, "served"
+		case st == http.StatusUnauthorized && seqContinues(resp.Challenges):
+			a.Tag = "continue"
+		case st >= 400 && carried:
+			a.Class, a.Tag = seqFail, "rejected"
+		case st == http.StatusUnauthorized:
+			a.Tag = "challenge"
+		case st >= 400:
+			a.Class, a.Tag = seqFail, "error"
+		default:
+			a.Class = seqOK
 			if carried {
-				resp.Tag = "authenticated"
-			}
-		}
-		d.add(resp)
-	}
-	return d
-}
-
-// seqTranscriptFacts are the probe's conclusions, one line each.
-func seqTranscriptFacts(t *negotiate.Transcript) []string {
-	var f []string
-	if t.SPN != "" {
-		s := "SPN asked for: " + t.SPN
-		if t.SPNSource != "" {
-			s += " (" + t.SPNSource + ")"
-		}
-		f = append(f, s)
-	}
-	if len(t.Offered) > 0 {
-		f = append(f, "Server offered: "+strings.Join(t.Offered, ", "))
-	}
-	switch {
-	case t.Authenticated && t.Mechanism != "":
-		f = append(f, "Authenticated with "+t.Mechanism)
-	case t.Mechanism == "anonymous":
-		f = append(f, "The server did not ask for authentication")
-	default:
-		f = append(f, fmt.Sprintf("Not authenticated (final status %d)", t.FinalStatus))
-	}
-	if t.KerberosFailure != "" {
-		s := "Kerberos failed: " + t.KerberosFailure
-		if e := t.KerberosError; e != nil && e.Name != "" && !strings.Contains(t.KerberosFailure, e.Name) {
-			s += " (" + e.Name + ")"
-		}
-		f = append(f, s)
-	}
-	if t.FellBackToNTLM {
-		f = append(f, "The client fell back to NTLM after Kerberos failed")
-	}
-	if t.NTLMFailure != "" {
-		f = append(f, "NTLM failed: "+t.NTLMFailure)
-	}
-	if t.MutualAuth {
-		s := "Mutual authentication: the server returned a Kerberos AP-REP"
-		if t.MutualAuthVerified {
-			s += " (verified)"
-		}
-		f = append(f, s)
-	}
-	switch {
-	case t.ReauthOnSameConnection == nil:
-		if t.ReuseNote != "" {
-			f = append(f, "Second request on the same connection not tested: "+t.ReuseNote)
-		}
-	case *t.ReauthOnSameConnection:
-		f = append(f, "A second request on the same connection was challenged again: every request must authenticate")
-	default:
-		f = append(f, "A second request on the same connection was served without authenticating again")
-	}
-	if t.ObserverSees != "" {
-		f = append(f, "An observer on the path sees: "+t.ObserverSees)
-	}
-	return f
-}
-
-// seqFromExchange draws a report Exchange (already summarised text).
-func seqFromExchange(x Exchange) *seqDiagram {
-	d := &seqDiagram{Title: x.Source, ClientLabel: "Client", ServerLabel: "Server"}
-	if u, ok := strings.CutPrefix(x.Source, "probe "); ok {
-		d.Title = "probe " + seqURL(u)
-	}
-	sawKerberos, fallbackShown, authenticated := false, false, false
-	for i, st := range x.Steps {
-		n := i + 1
-		req := seqArrow{N: n, ToServer: true, Class: seqPlain, Label: st.Request}
-		mech := seqSummaryMech(st.Sent)
-		switch {
-		case st.Sent == "":
-			req.Detail = "no Authorization header"
-			if authenticated {
-				req.Class, req.Tag = seqReauth, "next request"
-			}
-		case mech == "NTLM" && sawKerberos && !fallbackShown:
-			req.Detail = "Authorization: " + st.Sent
-			req.Class, req.Tag = seqFallback, "fallback to NTLM"
-			fallbackShown = true
-		default:
-			req.Detail = "Authorization: " + st.Sent
-			req.Tag = mech
-		}
-		if mech == "Kerberos" {
-			sawKerberos = true
-		}
-		d.add(req)
-		if st.Status == 0 {
-			continue
-		}
-		resp := seqArrow{N: n, Class: seqPlain, Label: seqStatus(st.Status), Detail: "no WWW-Authenticate header"}
-		if st.Received != "" {
-			resp.Detail = "WWW-Authenticate: " + st.Received
-		}
-		switch {
-		case req.Class == seqReauth && st.Status == http.StatusUnauthorized:
-			resp.Class, resp.Tag = seqReauth, "challenged again"
-		case st.Status == http.StatusUnauthorized && seqSummaryContinues(st.Received):
-			resp.Tag = "continue"
-		case st.Status >= 400 && st.Sent != "":
-			resp.Class, resp.Tag = seqFail, "rejected"
-		case st.Status == http.StatusUnauthorized:
-			resp.Tag = "challenge"
-		case st.Status >= 400:
-			resp.Class, resp.Tag = seqFail, "error"
-		default:
-			resp.Class = seqOK
-			if st.Sent != "" {
-				resp.Tag = "authenticated"
+				a.Tag = "authenticated"
 				authenticated = true
 			}
-		}
-		d.add(resp)
-	}
-	return d
-}
-
-// seqContinues reports whether a 401 carries the next leg of a handshake
-// (an NTLM CHALLENGE, a SPNEGO accept-incomplete) rather than a rejection.
-func seqContinues(toks []*negotiate.Token) bool {
-	for _, t := range toks {
-		switch {
-		case t == nil:
-		case seqTokenKind(t) == negotiate.NTLMChallenge:
-			return true
-		case t.SPNEGO != nil && t.SPNEGO.NegState == negotiate.AcceptIncomplete && seqTokenKind(t) != negotiate.KerberosError:
-			return true
-		}
-	}
-	return false
-}
-
-// seqSummaryContinues is seqContinues for a summarised WWW-Authenticate.
-func seqSummaryContinues(s string) bool {
-	return strings.Contains(s, "NTLM CHALLENGE") || strings.Contains(s, "accept-incomplete")
-}
-
-// seqSummaryMech names the mechanism a token summary is about.
-func seqSummaryMech(s string) string {
-	switch {
-	case s == "":
-		return ""
-	case strings.Contains(s, "Kerberos"):
-		return "Kerberos"
-	case strings.Contains(s, "NTLM"):
-		return "NTLM"
-	}
-	return ""
-}
-
-// seqFromTokens draws tokens seen in headers, in order.
-func seqFromTokens(toks []ObservedToken) *seqDiagram {
-	d := &seqDiagram{Title: "Tokens seen in HTTP headers", ClientLabel: "Client", ServerLabel: "Server"}
-	sawKerberos, fallbackShown := false, false
-	for i, ot := range toks {
-		a := seqArrow{N: i + 1, Class: seqPlain, Label: ot.Source}
-		a.ToServer = !strings.EqualFold(ot.Header, "WWW-Authenticate")
-		h := ot.Header
-		if h == "" {
-			h = "Authorization"
-		}
-		a.Detail = h + ": " + seqTokenLabel(ot.Token)
-		mech := ot.Token.Mechanism()
-		kind := seqTokenKind(ot.Token)
-		switch {
-		case a.ToServer && mech == "NTLM" && sawKerberos && !fallbackShown:
-			a.Class, a.Tag = seqFallback, "fallback to NTLM"
-			fallbackShown = true
-		case kind == negotiate.KerberosError:
-			a.Class, a.Tag = seqFail, "Kerberos error"
-		case kind == negotiate.KerberosAPRep:
-			a.Class, a.Tag = seqOK, "mutual auth"
-		default:
-			a.Tag = mech
-		}
-		if a.ToServer && mech == "Kerberos" {
-			sawKerberos = true
 		}
 		d.add(a)
 	}
 	return d
 }
 
-// seqTokenKind is the innermost kind of t.
-func seqTokenKind(t *negotiate.Token) negotiate.TokenKind {
-	switch {
-	case t == nil:
-		return negotiate.UnknownToken
-	case t.InnerKind != negotiate.UnknownToken:
-		return t.InnerKind
-	}
-	return t.Kind
-}
-
-// seqTokenLabel names a token and the fields an observer can read in it,
-// never its bytes: "Kerberos AP-REQ in SPNEGO NegTokenInit (SPN HTTP/ns01,
-// realm EXAMPLE.COM, aes256-cts-hmac-sha1-96)".
-func seqTokenLabel(t *negotiate.Token) string {
-	if t == nil {
-		return "token not decoded"
-	}
-	s := t.Kind.String()
-	if t.InnerKind != negotiate.UnknownToken && t.InnerKind != t.Kind {
-		s = t.InnerKind.String() + " in " + s
-	} else if t.Kind == negotiate.SPNEGOResp || t.Kind == negotiate.SPNEGOInit || t.Kind == negotiate.SPNEGOInit2 {
-		if m := t.Mechanism(); m != "" && m != "SPNEGO" {
-			s += " (" + m + ")"
+// seqTokenArrows draws tokens seen without their messages: one arrow each,
+// labelled with where it was seen.
+func seqTokenArrows(d *seqDiagram, h *Handshake) {
+	sawKerberos, fallbackShown := false, false
+	for i, r := range h.Rounds {
+		for _, t := range seqRoundTokens(&r) {
+			a := seqArrow{N: i + 1, Class: seqPlain, Label: r.Source, ToServer: t.toServer, Detail: t.header + ": " + t.tok.Label()}
+			mech := t.tok.Mechanism
+			switch {
+			case a.ToServer && mech == MechNTLM && sawKerberos && !fallbackShown:
+				a.Class, a.Tag = seqFallback, "fallback to NTLM"
+				fallbackShown = true
+			case t.tok.MessageType == MsgKRBError:
+				a.Class, a.Tag = seqFail, "Kerberos error"
+			case t.tok.MessageType == MsgAPRep:
+				a.Class, a.Tag = seqOK, "mutual auth"
+			default:
+				a.Tag = seqMechName(mech)
+			}
+			if a.ToServer && mech == MechKerberos {
+				sawKerberos = true
+			}
+			d.add(a)
 		}
 	}
-	v := t.Visible()
-	var parts []string
-	if t.Kerberos != nil && t.Kerberos.Error != nil && t.Kerberos.Error.Name != "" {
-		parts = append(parts, t.Kerberos.Error.Name)
+}
+
+type seqToken struct {
+	header   string
+	toServer bool
+	tok      *AuthToken
+}
+
+// seqRoundTokens are the tokens of a round with their headers.
+func seqRoundTokens(r *Round) []seqToken {
+	var out []seqToken
+	if q := r.Request; q != nil {
+		if q.Auth != nil {
+			out = append(out, seqToken{"Authorization", true, q.Auth})
+		}
+		if q.ProxyAuth != nil {
+			out = append(out, seqToken{"Proxy-Authorization", true, q.ProxyAuth})
+		}
 	}
-	if v.SPN != "" {
-		parts = append(parts, "SPN "+v.SPN)
+	if resp := r.Response; resp != nil {
+		for i := range resp.Challenges {
+			out = append(out, seqToken{"WWW-Authenticate", false, &resp.Challenges[i]})
+		}
+		for i := range resp.ProxyChallenges {
+			out = append(out, seqToken{"Proxy-Authenticate", false, &resp.ProxyChallenges[i]})
+		}
 	}
-	if v.Realm != "" {
-		parts = append(parts, "realm "+v.Realm)
+	return out
+}
+
+// seqAuthDetail shows one scheme and its token: "Negotiate - Kerberos
+// AP-REQ in SPNEGO NegTokenInit (SPN ..., realm ...)".
+func seqAuthDetail(a *AuthToken, sep string) string {
+	switch a.Token {
+	case TokenDecoded:
+		return a.Scheme + sep + a.Label()
+	case TokenUndecoded:
+		return fmt.Sprintf("%s (%d-byte token, not decoded)", a.Scheme, a.TokenBytes)
+	case TokenRedacted:
+		return a.Scheme + " (token redacted in the evidence)"
+	case TokenTruncated:
+		return a.Scheme + " (token cut off in the evidence)"
+	case TokenUnparsed:
+		return "(header not understood)"
 	}
-	if v.EncType != "" {
-		parts = append(parts, v.EncType)
+	return a.Scheme
+}
+
+// seqContinues reports whether a 401 carries the next leg of a handshake
+// (an NTLM CHALLENGE, a SPNEGO accept-incomplete) rather than a rejection.
+func seqContinues(chs []AuthToken) bool {
+	for i := range chs {
+		if chs[i].continues() {
+			return true
+		}
 	}
-	if t.NTLM != nil && t.NTLM.MessageType == 3 {
-		parts = append(parts, t.NTLM.Version().String())
+	return false
+}
+
+// seqMechName is the tag of a mechanism ("" for none).
+func seqMechName(m Mechanism) string {
+	switch m {
+	case MechKerberos:
+		return "Kerberos"
+	case MechNTLM:
+		return "NTLM"
+	case MechSPNEGO:
+		return "SPNEGO"
+	}
+	return ""
+}
+
+// seqFacts are the handshake's conclusions, one line each.
+func seqFacts(h *Handshake) []string {
+	var f []string
+	if h.SPN != "" {
+		s := "SPN asked for: " + h.SPN
+		if h.SPNSource != "" {
+			s += " (" + h.SPNSource + ")"
+		}
+		f = append(f, s)
+	}
+	if len(h.Offered) > 0 {
+		f = append(f, "Server offered: "+strings.Join(h.Offered, ", "))
 	}
 	switch {
-	case v.User != "" && v.Domain != "":
-		parts = append(parts, "user "+v.Domain+`\`+v.User)
-	case v.User != "":
-		parts = append(parts, "user "+v.User)
-	case v.Domain != "" && t.NTLM != nil:
-		parts = append(parts, "domain "+v.Domain)
+	case h.Kind == HandshakeTokens:
+	case h.Mechanism == MechAnonymous:
+		f = append(f, "The server did not ask for authentication")
+	case h.Authenticated && (h.Mechanism == MechKerberos || h.Mechanism == MechNTLM):
+		f = append(f, "Authenticated with "+seqMechName(h.Mechanism))
+	case h.FinalStatus != 0:
+		f = append(f, fmt.Sprintf("Not authenticated (final status %d)", h.FinalStatus))
+	default:
+		f = append(f, "Not authenticated")
 	}
-	if v.Workstation != "" {
-		parts = append(parts, "workstation "+v.Workstation)
-	}
-	if v.Server != "" {
-		parts = append(parts, "server "+v.Server)
-	}
-	if t.Truncated {
-		parts = append(parts, "truncated")
-	}
-	if len(parts) > 0 {
-		s += " (" + strings.Join(parts, ", ") + ")"
-	}
-	return s
-}
-
-// seqChallenges lists WWW-Authenticate challenges by scheme and token.
-func seqChallenges(chs []negotiate.Challenge, toks []*negotiate.Token) string {
-	var parts []string
-	for i, c := range chs {
-		s := c.Scheme
-		switch {
-		case i < len(toks) && toks[i] != nil:
-			s += " - " + seqTokenLabel(toks[i])
-		case len(c.Token) > 0:
-			s += fmt.Sprintf(" (%d-byte token, not decoded)", len(c.Token))
+	k := &h.Kerberos
+	switch {
+	case k.FailureDetail != "":
+		s := "Kerberos failed: " + k.FailureDetail
+		if e := k.Error; e != nil && e.Name != "" && !strings.Contains(k.FailureDetail, e.Name) {
+			s += " (" + e.Name + ")"
 		}
-		parts = append(parts, s)
+		f = append(f, s)
+	case h.Kind == HandshakeProbe:
+	case k.Failure == KerberosKRBError && k.Error != nil:
+		f = append(f, fmt.Sprintf("Kerberos failed: the server answered with %s (%d)", k.Error.Name, k.Error.Code))
+	case k.Failure == KerberosRejected:
+		f = append(f, "Kerberos failed: the server answered the AP-REQ with 401")
+	case k.Failure == KerberosNoTicket:
+		f = append(f, "Kerberos not attempted: the client sent NTLM inside Negotiate (it had no service ticket)")
+	case k.Failure == KerberosNotAttempted:
+		f = append(f, "Kerberos not attempted")
+	case k.Failure == KerberosIncomplete:
+		f = append(f, "Kerberos attempted; the evidence does not show its outcome")
 	}
-	return strings.Join(parts, ", ")
-}
-
-// seqAuthScheme is the scheme word of an Authorization header value; the
-// credentials after it are never shown.
-func seqAuthScheme(v string) string {
-	v = strings.TrimSpace(v)
-	if i := strings.IndexAny(v, " \t"); i >= 0 {
-		v = v[:i]
+	if h.FellBackToNTLM {
+		f = append(f, "The client fell back to NTLM after Kerberos failed")
 	}
-	return v
+	if h.NTLM.Failure != "" {
+		f = append(f, "NTLM failed: "+h.NTLM.Failure)
+	}
+	if h.MutualAuth {
+		s := "Mutual authentication: the server returned a Kerberos AP-REP"
+		if h.MutualAuthVerified {
+			s += " (verified)"
+		}
+		f = append(f, s)
+	}
+	switch {
+	case h.ReauthOnSameConnection == nil:
+		if h.ReuseNote != "" {
+			f = append(f, "Second request on the same connection not tested: "+h.ReuseNote)
+		} else if h.ReauthRound != 0 {
+			f = append(f, "After Kerberos authenticated, a later request without credentials was challenged again")
+		}
+	case *h.ReauthOnSameConnection:
+		f = append(f, "A second request on the same connection was challenged again: every request must authenticate")
+	default:
+		f = append(f, "A second request on the same connection was served without authenticating again")
+	}
+	if h.ObserverSees != "" {
+		f = append(f, "An observer on the path sees: "+h.ObserverSees)
+	}
+	if h.Truncated {
+		s := "The trace is cut off"
+		if h.TruncatedLine != 0 {
+			s += fmt.Sprintf(" (line %d)", h.TruncatedLine)
+		}
+		f = append(f, s)
+	}
+	return f
 }
 
 // seqStatus is "401 Unauthorized".

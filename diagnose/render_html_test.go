@@ -92,6 +92,23 @@ func htmlTranscript(t testing.TB) (*negotiate.Transcript, []string) {
 	return tr, []string{apreq64, neg64, chal64, auth64}
 }
 
+// withProbe puts the handshake model of a probe on a report, as Diagnose
+// does for Evidence.Probes.
+func withProbe(r *Report, tr *negotiate.Transcript) *Report {
+	r.Handshakes = append(r.Handshakes, handshakeFromProbe(tr))
+	return r
+}
+
+// traceHandshake is the handshake model of a trace given as text.
+func traceHandshake(t testing.TB, source, text string) Handshake {
+	t.Helper()
+	tr, err := ParseHTTPTrace(source, strings.NewReader(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return handshakeFromTrace(tr)
+}
+
 // htmlReport is a report as Diagnose makes it for an ITMS server with a
 // Task Server problem: findings with IDs, two root causes (one with a
 // symptom) whose choices mark the recommended one, a plan whose steps use
@@ -263,8 +280,8 @@ func textOf(n *html.Node) string {
 
 func TestWriteHTMLStructure(t *testing.T) {
 	tr, raw := htmlTranscript(t)
-	r := htmlReport()
-	out := renderHTML(t, r, &HTMLOptions{Title: "NS01 Task Server", Generated: time.Date(2026, 1, 24, 10, 30, 0, 0, time.FixedZone("CET", 3600)), Probes: []*negotiate.Transcript{tr}})
+	r := withProbe(htmlReport(), tr)
+	out := renderHTML(t, r, &HTMLOptions{Title: "NS01 Task Server", Generated: time.Date(2026, 1, 24, 10, 30, 0, 0, time.FixedZone("CET", 3600))})
 	doc := parseDOM(t, out)
 
 	if got := textOf(findAll(doc, byTag("title"))[0]); got != "NS01 Task Server" {
@@ -737,11 +754,10 @@ func assertSelfContained(t *testing.T, out []byte, doc *html.Node) {
 // be copied into other documents).
 func TestWriteHTMLSVGIsXML(t *testing.T) {
 	tr, _ := htmlTranscript(t)
-	r := htmlReport()
-	r.Exchanges = []Exchange{{Source: `http/<agent>&"register".txt`, Steps: []ExchangeStep{
-		{Request: "POST /Altiris/NS/Agent/Register.aspx", Status: 401, Received: "Negotiate, NTLM"},
-	}}}
-	out := renderHTML(t, r, &HTMLOptions{Probes: []*negotiate.Transcript{tr}})
+	r := withProbe(htmlReport(), tr)
+	r.Handshakes = append(r.Handshakes, traceHandshake(t, `http/<agent>&"register".txt`,
+		"POST /Altiris/NS/Agent/Register.aspx HTTP/1.1\nHost: ns01\n\nHTTP/1.1 401 Unauthorized\nWWW-Authenticate: Negotiate\nWWW-Authenticate: NTLM\n"))
+	out := renderHTML(t, r, nil)
 	svgs := regexp.MustCompile(`(?s)<svg .*?</svg>`).FindAll(out, -1)
 	if len(svgs) != 2 {
 		t.Fatalf("%d svg elements", len(svgs))
@@ -770,6 +786,16 @@ func TestWriteHTMLSVGIsXML(t *testing.T) {
 
 const hostile = `<script>alert("x")</script><img src=x onerror=alert(1)>"'&amp;`
 
+// hostileHandshake is a handshake whose text fields hold a and b.
+func hostileHandshake(a, b string) Handshake {
+	return Handshake{Source: a, Kind: HandshakeTrace, Mechanism: MechNone, Offered: []string{b}, Notes: []string{a},
+		Rounds: []Round{{
+			Request: &Request{Method: a, Target: b, Auth: &AuthToken{Scheme: a, Mechanism: MechKerberos, MessageType: MsgAPReq, Token: TokenDecoded,
+				SPNEGO: SPNEGOInit, SPN: b, Realm: a}},
+			Response: &Response{Status: 401, Challenges: []AuthToken{{Scheme: b, Mechanism: MechOther, MessageType: MsgNone, Token: TokenNone}}},
+		}}}
+}
+
 func TestWriteHTMLEscapesEverything(t *testing.T) {
 	r := &Report{
 		Profile: hostile,
@@ -777,10 +803,10 @@ func TestWriteHTMLEscapesEverything(t *testing.T) {
 		Findings: []Finding{{CheckID: hostile, Severity: Error, Subject: hostile, Message: hostile,
 			Evidence:    []EvidenceRef{{Source: hostile, Locator: hostile, Detail: hostile}},
 			Remediation: []Remedy{{Summary: hostile, Commands: []string{hostile, "javascript:alert(1)"}, Tradeoff: hostile}}}},
-		Results:   []CheckResult{{CheckID: hostile, Status: Status(hostile), Reason: hostile}},
-		Warnings:  []EvidenceWarning{{Source: hostile, Message: hostile}},
-		Notes:     []string{hostile},
-		Exchanges: []Exchange{{Source: hostile, Steps: []ExchangeStep{{Request: hostile, Sent: hostile, Status: 401, Received: hostile}}}},
+		Results:    []CheckResult{{CheckID: hostile, Status: Status(hostile), Reason: hostile}},
+		Warnings:   []EvidenceWarning{{Source: hostile, Message: hostile}},
+		Notes:      []string{hostile},
+		Handshakes: []Handshake{hostileHandshake(hostile, hostile)},
 		Summary: Summary{Status: hostile, Headline: hostile,
 			Unusable: []UnusableEvidence{{Kind: EvidenceKind(hostile), Source: hostile, Reason: hostile}}},
 		RootCauses: []RootCause{{ID: hostile, Title: hostile, Kind: hostile, Subjects: []string{hostile, hostile}, Findings: []string{hostile},
@@ -846,13 +872,16 @@ func TestWriteHTMLEscapesEverything(t *testing.T) {
 
 func TestWriteHTMLGolden(t *testing.T) {
 	tr, _ := htmlTranscript(t)
-	r := htmlReport()
-	opts := &HTMLOptions{Probes: []*negotiate.Transcript{tr}}
-	out := renderHTML(t, r, opts)
+	r := withProbe(htmlReport(), tr)
+	out := renderHTML(t, r, nil)
 	for i := 0; i < 3; i++ {
-		if again := renderHTML(t, htmlReport(), opts); !bytes.Equal(out, again) {
+		if again := renderHTML(t, withProbe(htmlReport(), tr), nil); !bytes.Equal(out, again) {
 			t.Fatal("output differs between runs")
 		}
+	}
+	// The deprecated raw-evidence options change nothing.
+	if !bytes.Equal(out, renderHTML(t, r, &HTMLOptions{Probes: []*negotiate.Transcript{tr}, Tokens: []ObservedToken{{Source: "x"}}})) {
+		t.Error("HTMLOptions.Probes or Tokens changed the page")
 	}
 	// The method form is WriteHTML with nil options.
 	var m bytes.Buffer
@@ -912,30 +941,35 @@ func TestWriteHTMLWriteError(t *testing.T) {
 	}
 }
 
-// Diagram sources: probes replace the report's summary of the same probe,
-// trace exchanges are drawn, tokens only when nothing else is.
+// Diagram sources: every handshake of the report is drawn (probe, trace,
+// tokens seen alone), from the model only.
 func TestWriteHTMLDiagramSources(t *testing.T) {
 	tr, _ := htmlTranscript(t)
 	tr.URL = "https://admin:Secr3t@ns01.example.com/Altiris/?sig=Q9x7Zt#frag" // credentials must not be shown
-	apreq, _ := htmlToken(t, "gokrb5_spnego_gssapi_init_krb5_apreq.hex")
-	auth, _ := htmlToken(t, "pyspnego_ntlm_authenticate.b64")
+	apreq, apreq64 := htmlToken(t, "gokrb5_spnego_gssapi_init_krb5_apreq.hex")
+	_, neg64 := htmlToken(t, "impacket_spnego_negTokenInit_ntlm_negotiate.hex")
+	_, chal64 := htmlToken(t, "pyspnego_ntlm_challenge.b64")
+	auth, auth64 := htmlToken(t, "pyspnego_ntlm_authenticate.b64")
 	aprep, _ := htmlToken(t, "pyspnego_initial_context_token_krb_ap_rep.b64")
 	toks := []ObservedToken{
 		{Source: "http/a.txt:3", Header: "Authorization", Token: apreq},
 		{Source: "http/a.txt:9", Header: "WWW-Authenticate", Token: aprep},
 		{Source: "http/a.txt:14", Header: "Authorization", Token: auth},
 	}
-	trace := Exchange{Source: "http/fallback.txt", Steps: []ExchangeStep{
-		{Request: "GET /Altiris/NS/", Status: 401, Received: "Negotiate, NTLM"},
-		{Request: "GET /Altiris/NS/", Sent: "Kerberos AP-REQ (inside SPNEGO) for HTTP/ns01", Status: 401, Received: "Negotiate, NTLM"},
-		{Request: "GET /Altiris/NS/", Sent: "NTLM NEGOTIATE shows domain EXAMPLE", Status: 401, Received: "NTLM: NTLM CHALLENGE from the server"},
-		{Request: "GET /Altiris/NS/", Sent: "NTLM AUTHENTICATE (NTLMv2) shows user EXAMPLE\\alice", Status: 200},
-		{Request: "GET /Altiris/NS/agent.aspx", Status: 401, Received: "Negotiate, NTLM"},
-	}}
-	fromProbe := Exchange{Source: "probe " + tr.URL, Steps: []ExchangeStep{{Request: "GET /", Status: 401}}}
+	get := "GET /Altiris/NS/ HTTP/1.1\nHost: ns01\n"
+	offer := "HTTP/1.1 401 Unauthorized\nWWW-Authenticate: Negotiate\nWWW-Authenticate: NTLM\n\n"
+	trace := traceHandshake(t, "http/fallback.txt", get+"\n"+offer+
+		get+"Authorization: Negotiate "+apreq64+"\n\n"+offer+
+		get+"Authorization: NTLM "+neg64+"\n\nHTTP/1.1 401 Unauthorized\nWWW-Authenticate: NTLM "+chal64+"\n\n"+
+		get+"Authorization: NTLM "+auth64+"\n\nHTTP/1.1 200 OK\n\n"+
+		"GET /Altiris/NS/agent.aspx HTTP/1.1\nHost: ns01\n\n"+offer)
+	tokens, ok := handshakeFromTokens(toks, nil)
+	if !ok {
+		t.Fatal("no tokens handshake")
+	}
 
-	diagramsOf := func(r *Report, opts *HTMLOptions) ([]*html.Node, []byte) {
-		out := renderHTML(t, r, opts)
+	diagramsOf := func(r *Report) ([]*html.Node, []byte) {
+		out := renderHTML(t, r, nil)
 		return findAll(parseDOM(t, out), func(n *html.Node) bool { return hasClass(n, "diagram") }), out
 	}
 	classes := func(d *html.Node) string {
@@ -947,10 +981,11 @@ func TestWriteHTMLDiagramSources(t *testing.T) {
 		return strings.Join(s, " ")
 	}
 
-	r := &Report{Exchanges: []Exchange{fromProbe, trace}}
-	ds, out := diagramsOf(r, &HTMLOptions{Probes: []*negotiate.Transcript{tr}, Tokens: toks})
-	if len(ds) != 2 {
-		t.Fatalf("%d diagrams, want probe and trace", len(ds))
+	r := withProbe(&Report{Handshakes: []Handshake{}}, tr)
+	r.Handshakes = append(r.Handshakes, trace, tokens)
+	ds, out := diagramsOf(r)
+	if len(ds) != 3 {
+		t.Fatalf("%d diagrams, want probe, trace and tokens", len(ds))
 	}
 	if bytes.Contains(out, []byte("Secr3t")) || bytes.Contains(out, []byte("admin")) || bytes.Contains(out, []byte("Q9x7Zt")) {
 		t.Error("URL credentials in the report")
@@ -961,26 +996,31 @@ func TestWriteHTMLDiagramSources(t *testing.T) {
 	if got, want := classes(ds[1]), "req.plain res.plain req.plain res.fail req.fallback res.plain req.plain res.ok req.reauth res.reauth"; got != want {
 		t.Errorf("trace arrows\n%s\nwant\n%s", got, want)
 	}
-
-	// Without the probe, its summary is drawn from the report.
-	ds, out = diagramsOf(r, &HTMLOptions{Tokens: toks})
-	if len(ds) != 2 || textOf(findAll(ds[0], byTag("h3"))[0]) != "probe https://ns01.example.com/Altiris/?…" {
-		t.Errorf("%d diagrams without probes", len(ds))
+	if got := textOf(findAll(ds[1], byTag("h3"))[0]); got != "http/fallback.txt" {
+		t.Errorf("trace title %q", got)
 	}
-	if bytes.Contains(out, []byte("Secr3t")) || bytes.Contains(out, []byte("Q9x7Zt")) {
-		t.Error("URL credentials from the report's exchange")
+	facts := textOf(findAll(ds[1], func(n *html.Node) bool { return hasClass(n, "facts") })[0])
+	for _, want := range []string{"Server offered: Negotiate, NTLM", "Authenticated with NTLM", "Kerberos failed: the server answered the AP-REQ with 401", "fell back to NTLM"} {
+		if !strings.Contains(facts, want) {
+			t.Errorf("trace facts lack %q: %s", want, facts)
+		}
 	}
-
-	// Tokens alone.
-	ds, _ = diagramsOf(&Report{}, &HTMLOptions{Tokens: toks})
-	if len(ds) != 1 {
-		t.Fatalf("%d token diagrams", len(ds))
+	for _, tok := range []string{apreq64, neg64, chal64, auth64} {
+		if bytes.Contains(out, []byte(tok[:24])) {
+			t.Errorf("token bytes in the page: %.24s...", tok)
+		}
 	}
-	if got, want := classes(ds[0]), "req.plain res.ok req.fallback"; got != want {
+	if got, want := classes(ds[2]), "req.plain res.ok req.fallback"; got != want {
 		t.Errorf("token arrows %s, want %s", got, want)
 	}
-	if txt := textOf(ds[0]); !strings.Contains(txt, "Kerberos AP-REP") || !strings.Contains(txt, "WWW-Authenticate: ") || !strings.Contains(txt, "user vagrant-domain@DOMAIN.LOCAL") {
+	if txt := textOf(ds[2]); !strings.Contains(txt, "Kerberos AP-REP") || !strings.Contains(txt, "WWW-Authenticate: ") || !strings.Contains(txt, "user vagrant-domain@DOMAIN.LOCAL") {
 		t.Errorf("token diagram text %s", txt)
+	}
+
+	// A report with only the text summary (an older JSON) has no diagram:
+	// nothing parses the summary's prose.
+	if ds, _ := diagramsOf(&Report{Exchanges: exchangesOf(r.Handshakes)}); len(ds) != 0 {
+		t.Errorf("%d diagrams from Exchanges", len(ds))
 	}
 }
 
@@ -991,7 +1031,8 @@ func TestWriteHTMLDiagramLimit(t *testing.T) {
 	for i := range toks {
 		toks[i] = ObservedToken{Source: fmt.Sprintf("http/capture.txt:%d", i+1), Header: "Authorization", Token: auth}
 	}
-	doc := parseDOM(t, renderHTML(t, &Report{}, &HTMLOptions{Tokens: toks}))
+	h, _ := handshakeFromTokens(toks, nil)
+	doc := parseDOM(t, renderHTML(t, &Report{Handshakes: []Handshake{h}}, nil))
 	if n := len(findAll(doc, func(n *html.Node) bool { return hasClass(n, "arrow") })); n != seqMaxArrow {
 		t.Errorf("%d arrows drawn, want %d", n, seqMaxArrow)
 	}
@@ -1011,15 +1052,15 @@ func TestWriteHTMLFromBundle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := renderHTML(t, r, &HTMLOptions{Probes: ev.Probes, Tokens: ev.Tokens})
+	out := renderHTML(t, r, nil)
 	doc := parseDOM(t, out)
 	if len(findAll(doc, byTag("article"))) != len(r.Findings) {
 		t.Error("findings missing")
 	}
 	assertLinks(t, doc)
 	assertShellBlocks(t, doc)
-	if len(r.Exchanges) == 0 || len(findAll(doc, byTag("svg"))) != len(r.Exchanges) {
-		t.Errorf("%d exchanges, %d diagrams", len(r.Exchanges), len(findAll(doc, byTag("svg"))))
+	if len(r.Handshakes) == 0 || len(findAll(doc, byTag("svg"))) != len(r.Handshakes) {
+		t.Errorf("%d handshakes, %d diagrams", len(r.Handshakes), len(findAll(doc, byTag("svg"))))
 	}
 	assertSelfContained(t, out, doc)
 }
@@ -1056,11 +1097,11 @@ func FuzzWriteHTML(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, a, b string) {
 		r := &Report{Profile: a,
-			Verdict:   []VerdictRow{{Scenario: a, Findings: []string{b, a}}},
-			Findings:  []Finding{{CheckID: a, Subject: b, Message: a + b}, {CheckID: b, Message: b, Remediation: []Remedy{{Summary: a, Commands: []string{b}}}}},
-			Results:   []CheckResult{{CheckID: a, Status: StatusFailed, Reason: b}},
-			Exchanges: []Exchange{{Source: a, Steps: []ExchangeStep{{Request: b, Sent: a, Status: 401, Received: b}}}},
-			Summary:   Summary{Status: "s" + a, Headline: b, Unusable: []UnusableEvidence{{Source: a, Reason: b}}},
+			Verdict:    []VerdictRow{{Scenario: a, Findings: []string{b, a}}},
+			Findings:   []Finding{{CheckID: a, Subject: b, Message: a + b}, {CheckID: b, Message: b, Remediation: []Remedy{{Summary: a, Commands: []string{b}}}}},
+			Results:    []CheckResult{{CheckID: a, Status: StatusFailed, Reason: b}},
+			Handshakes: []Handshake{hostileHandshake(a, b)},
+			Summary:    Summary{Status: "s" + a, Headline: b, Unusable: []UnusableEvidence{{Source: a, Reason: b}}},
 			RootCauses: []RootCause{{ID: a, Title: b, Findings: []string{a, b}, Symptoms: []Symptom{{Finding: b, Summary: a}},
 				Choices: []Choice{{Summary: a, Recommended: true, Reason: b, Steps: []string{b}}, {Summary: b, Tradeoff: a}}}},
 			Plan:      []PlanStep{{ID: b, Where: a, Shell: a, Summary: b, Commands: []string{a, b}, Resolves: []string{a}}},
@@ -1084,7 +1125,7 @@ func FuzzWriteHTML(f *testing.F) {
 			}
 		}
 		if counts["script"] != 1 || counts["img"] != 0 || counts["article"] != 2 || counts["svg"] != 1 || counts["section"] != 8 || counts["g"] != 2 ||
-			counts["pre"] != 2 || counts["li"] != 7 {
+			counts["pre"] != 2 || counts["li"] != 9 {
 			t.Fatalf("structure changed by text: %v", counts)
 		}
 	})
@@ -1127,7 +1168,7 @@ func TestWriteHTMLInBrowser(t *testing.T) {
 	r := htmlReport()
 	dir := t.TempDir()
 	page := filepath.Join(dir, "report.html")
-	if err := os.WriteFile(page, renderHTML(t, r, &HTMLOptions{Probes: []*negotiate.Transcript{tr}}), 0o644); err != nil {
+	if err := os.WriteFile(page, renderHTML(t, withProbe(r, tr), nil), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -1276,7 +1317,7 @@ func TestWriteHTMLNarrowInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	pages := map[string][]byte{
-		"fixture": renderHTML(t, htmlReport(), &HTMLOptions{Probes: []*negotiate.Transcript{tr}}),
+		"fixture": renderHTML(t, withProbe(htmlReport(), tr), nil),
 		"bundle":  renderHTML(t, full, nil),
 	}
 	dir := t.TempDir()
@@ -1330,9 +1371,13 @@ func ExampleWriteHTML() {
 		Verdict: []VerdictRow{{Scenario: ScenarioTaskServer, Action: "Investigate", Findings: []string{"IIS006"}}},
 		Findings: []Finding{{CheckID: "IIS006", Severity: Error, Subject: "Default Web Site/Altiris/TaskManagement/CTAgent",
 			Message: "authPersistNonNTLM is false"}},
-		Exchanges: []Exchange{{Source: "http/agent.txt", Steps: []ExchangeStep{
-			{Request: "GET /Altiris/NS/", Status: 401, Received: "Negotiate, NTLM"},
-		}}},
+		Handshakes: []Handshake{{Source: "http/agent.txt", Kind: HandshakeTrace, Mechanism: MechNone, Rounds: []Round{{
+			Request: &Request{Method: "GET", Target: "/Altiris/NS/"},
+			Response: &Response{Status: 401, Challenges: []AuthToken{
+				{Scheme: "Negotiate", Mechanism: MechSPNEGO, MessageType: MsgNone, Token: TokenNone},
+				{Scheme: "NTLM", Mechanism: MechNTLM, MessageType: MsgNone, Token: TokenNone},
+			}},
+		}}}},
 	}
 	var b strings.Builder
 	if err := WriteHTML(&b, r, &HTMLOptions{Title: "NS01 <Task Server>"}); err != nil {

@@ -203,6 +203,13 @@ type Report struct {
 	// (probes and raw traces): what each request carried and what came
 	// back, as an observer sees it.
 	Exchanges []Exchange `json:"exchanges,omitempty"`
+	// Handshakes are the Negotiate handshakes in the evidence (probes, HTTP
+	// traces, tokens seen alone) as one typed model: rounds, each request's
+	// mechanism and message type, each response's status and challenges,
+	// connection reuse, and what each mechanism did. The NEG checks, the
+	// verdict and the renderers read it; Exchanges is its text summary. At
+	// most 20 are kept (the checks see all).
+	Handshakes []Handshake `json:"handshakes,omitempty"`
 	// Notes are informational lines about the run that are not findings,
 	// such as profile paths that do not exist on this server.
 	Notes []string `json:"notes,omitempty"`

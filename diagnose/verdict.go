@@ -213,34 +213,43 @@ func computeVerdict(ev *Evidence, prof *Profile, rep *Report) []VerdictRow {
 // to the server, and where: a probe that authenticated with Kerberos, a
 // traced request carrying a Kerberos AP-REQ that was answered 2xx/3xx, or a
 // Kerberos AP-REP (mutual authentication: the server accepted the ticket).
-// An AP-REQ alone is not enough: it may have been refused.
+// An AP-REQ alone is not enough: it may have been refused. It reads the
+// handshake model (handshakesFor).
 func kerberosOnWire(ev *Evidence) (bool, string) {
-	for _, t := range ev.Probes {
-		if t != nil && t.Authenticated && t.Mechanism == "Kerberos" {
-			return true, "probe of " + t.URL + " authenticated with Kerberos"
+	hs := handshakesFor(ev)
+	for _, h := range hs {
+		if h.Kind == HandshakeProbe && h.Authenticated && h.Mechanism == MechKerberos {
+			return true, "probe of " + h.URL + " authenticated with Kerberos"
 		}
 	}
-	for _, tr := range ev.HTTPTraces {
-		if tr == nil {
+	for _, h := range hs {
+		if h.Kind != HandshakeTrace {
 			continue
 		}
-		for i := 0; i+1 < len(tr.Messages); i++ {
-			req, resp := &tr.Messages[i], &tr.Messages[i+1]
-			if !req.IsRequest() || resp.IsRequest() || resp.Status < 200 || resp.Status >= 400 {
+		for _, r := range h.Rounds {
+			if r.Request == nil || r.Response == nil || r.Response.Status < 200 || r.Response.Status >= 400 {
 				continue
 			}
-			c, err := negotiate.ParseAuthorization(req.Header.Get("Authorization"))
-			if err != nil || len(c.Token) == 0 {
-				continue
-			}
-			if tok, err := negotiate.DecodeToken(c.Token); err == nil && isKind(tok, negotiate.KerberosAPReq) {
-				return true, fmt.Sprintf("Kerberos AP-REQ in %s:%d answered %d", tr.Source, req.Line, resp.Status)
+			if a := r.Request.Auth; a != nil && a.MessageType == MsgAPReq {
+				return true, fmt.Sprintf("Kerberos AP-REQ in %s:%d answered %d", h.Source, r.Request.Line, r.Response.Status)
 			}
 		}
 	}
-	for _, t := range ev.Tokens {
-		if isKind(t.Token, negotiate.KerberosAPRep) {
-			return true, "Kerberos AP-REP (the server accepted the ticket) in " + t.Source
+	for _, h := range hs {
+		if h.Kind == HandshakeProbe {
+			continue
+		}
+		for _, r := range h.Rounds {
+			for _, a := range roundTokens(&r) {
+				if a.MessageType != MsgAPRep {
+					continue
+				}
+				src := r.Source
+				if h.Kind == HandshakeTrace {
+					src = fmt.Sprintf("%s:%d", h.Source, a.Line)
+				}
+				return true, "Kerberos AP-REP (the server accepted the ticket) in " + src
+			}
 		}
 	}
 	return false, ""

@@ -142,11 +142,11 @@ func (k WarningKind) MarshalText() ([]byte, error) { return []byte(k.String()), 
 // Warning is a problem found while parsing that does not stop parsing.
 type Warning struct {
 	// Kind classifies the warning.
-	Kind WarningKind
+	Kind WarningKind `json:"kind"`
 	// Message describes the problem in one sentence.
-	Message string
+	Message string `json:"message"`
 	// Locator identifies the offending element; see [Config.Line].
-	Locator Locator
+	Locator Locator `json:"locator"`
 }
 
 // String returns Message.

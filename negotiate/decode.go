@@ -241,6 +241,7 @@ func decodeNegTokenInit(t *Token, s *SPNEGO, r *derReader, clip **DecodeError) e
 			}
 			s.ReqFlagsPresent = true
 			if len(be.body) >= 2 {
+				s.reqFlagsRaw = uint32(be.body[1])
 				for i, name := range contextFlagNames {
 					if be.body[1]&(0x80>>i) != 0 {
 						s.ReqFlags = append(s.ReqFlags, name)

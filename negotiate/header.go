@@ -16,31 +16,31 @@ import (
 type Challenge struct {
 	// Scheme is the auth-scheme as received ("Negotiate", "NTLM", "Basic").
 	// Compare it with strings.EqualFold or use Challenge.Is.
-	Scheme string
+	Scheme string `json:"scheme"`
 	// Token is the base64-decoded token68 for the Negotiate, NTLM and
 	// Kerberos schemes; nil when the challenge is bare ("Negotiate" alone),
 	// redacted or cut off.
-	Token []byte `json:",omitempty"`
+	Token []byte `json:"token,omitempty"`
 	// Token68 is the token68 text as received (any scheme), after the
 	// cleaning listed in Cleaned (quotes and line breaks removed).
-	Token68 string `json:",omitempty"`
+	Token68 string `json:"token68,omitempty"`
 	// Params holds auth-params (realm="...", ...) with lower-case names.
-	Params map[string]string `json:",omitempty"`
+	Params map[string]string `json:"params,omitempty"`
 	// Raw is the text of this challenge within the header value.
-	Raw string
+	Raw string `json:"raw"`
 	// Redacted is true when a token was present but replaced by a
 	// placeholder before the text was shared ("NTLM [redacted]",
 	// "Negotiate <token>", "Negotiate ****"): the scheme shows that a token
 	// travelled, its content is lost.
-	Redacted bool `json:",omitempty"`
+	Redacted bool `json:"redacted,omitempty"`
 	// Truncated is true when the token was cut short ("YIINPwY...", or a
 	// base64 text one character too long for whole bytes); Token is nil and
 	// the parse returns an error wrapping ErrTruncated.
-	Truncated bool `json:",omitempty"`
+	Truncated bool `json:"truncated,omitempty"`
 	// Cleaned says what was removed from the value before decoding, in the
 	// order it was done: "literal \r\n (Wireshark display text)",
 	// "surrounding quotes", "header name", "2 line breaks inside the token".
-	Cleaned []string `json:",omitempty"`
+	Cleaned []string `json:"cleaned,omitempty"`
 }
 
 // Is reports whether the challenge's scheme is scheme, ignoring case.

@@ -85,16 +85,16 @@ func FromMITCode(n int64) (ErrorCode, bool) {
 // (Service is true then). Code is the RFC 4120 code; Name and Meaning are
 // derived from it. Inspect it with errors.As.
 type KDCError struct {
-	Code    int32
-	Name    string // "KDC_ERR_S_PRINCIPAL_UNKNOWN"
-	Meaning string // one line: "no account holds this SPN ..."
+	Code    int32  `json:"code"`
+	Name    string `json:"name"`    // "KDC_ERR_S_PRINCIPAL_UNKNOWN"
+	Meaning string `json:"meaning"` // one line: "no account holds this SPN ..."
 	// EText is the KDC's or server's e-text, when it sent one.
-	EText string `json:",omitempty"`
+	EText string `json:"etext,omitempty"`
 	// SPN is the service principal the failed request was for, when known.
-	SPN string `json:",omitempty"`
+	SPN string `json:"spn,omitempty"`
 	// Service reports that the error came from the target service (the
 	// AP exchange), not from the KDC.
-	Service bool `json:",omitempty"`
+	Service bool `json:"service,omitempty"`
 	// Err is the underlying error (gokrb5's, or nil when the error was
 	// decoded from a token or text).
 	Err error `json:"-"`

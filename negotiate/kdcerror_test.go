@@ -90,7 +90,7 @@ func TestKDCErrorText(t *testing.T) {
 		}
 	}
 	b, err := json.Marshal(NewKDCError(7, errors.New("inner")))
-	if err != nil || !strings.Contains(string(b), `"Name":"KDC_ERR_S_PRINCIPAL_UNKNOWN"`) || strings.Contains(string(b), "inner") {
+	if err != nil || !strings.Contains(string(b), `"name":"KDC_ERR_S_PRINCIPAL_UNKNOWN"`) || strings.Contains(string(b), "inner") {
 		t.Errorf("JSON %s %v", b, err)
 	}
 	if g := newKDCErrorText(60, "FINDING_SERVER_KEY", nil); !strings.Contains(g.Meaning, "encryption type") {

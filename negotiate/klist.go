@@ -41,29 +41,29 @@ func (f KlistFormat) MarshalText() ([]byte, error) { return []byte(f.String()), 
 // Klist is parsed klist output: the tickets cached for one logon session
 // (Windows) or one credential cache (MIT).
 type Klist struct {
-	Format KlistFormat
+	Format KlistFormat `json:"format"`
 	// Name is the file name given to ParseKlistFile (empty for ParseKlist).
-	Name string `json:",omitempty"`
+	Name string `json:"name,omitempty"`
 	// Encoding is the text encoding detected ("UTF-8", "UTF-16LE", ...).
-	Encoding string
+	Encoding string `json:"encoding"`
 	// LogonID is the Windows logon session ("0:0x3e7" is SYSTEM, the
 	// identity IIS app pools running as a machine account use).
-	LogonID string `json:",omitempty"`
+	LogonID string `json:"logon_id,omitempty"`
 	// Cache is the MIT credential cache ("FILE:/tmp/krb5cc_0").
-	Cache string `json:",omitempty"`
+	Cache string `json:"cache,omitempty"`
 	// Client is the default principal (MIT) or the client of the first
 	// ticket (Windows), as "user@REALM".
-	Client  string `json:",omitempty"`
-	Tickets []Ticket
+	Client  string   `json:"client,omitempty"`
+	Tickets []Ticket `json:"tickets"`
 	// Failures are the klist, kvno or kinit commands in the output that
 	// failed ("klist failed with 0x80090342/...", "kvno: Server not found in
 	// Kerberos database ..."), in output order. A Klist with failures and no
 	// tickets is valid: the client tried to obtain a ticket and could not,
 	// which is not the same as a client that never used Kerberos.
-	Failures []KlistFailure `json:",omitempty"`
+	Failures []KlistFailure `json:"failures,omitempty"`
 	// Notes records what the parser met but did not turn into tickets, such
 	// as "No credentials cache found".
-	Notes []string `json:",omitempty"`
+	Notes []string `json:"notes,omitempty"`
 }
 
 // KlistFailure is one failed klist (Windows or MIT), kvno or kinit command
@@ -87,40 +87,40 @@ type KlistFailure struct {
 	// get", "klist tgt", "klist" (from a prompt line such as "C:\>klist get
 	// X", or from klist's own words: "GetTicket substatus" is klist get),
 	// "kvno", "kinit". Empty when unknown.
-	Command string `json:",omitempty"`
+	Command string `json:"command,omitempty"`
 	// Target is the service principal the command asked for ("klist get
 	// HOST/vm01.contoso.com", "... while getting credentials for
 	// HTTP/x@R"), when shown.
-	Target string `json:",omitempty"`
+	Target string `json:"target,omitempty"`
 	// Status is the code of "klist failed with 0x...". Zero for MIT tools.
-	Status Status `json:",omitzero"`
+	Status Status `json:"status,omitzero"`
 	// Substatus is the code of "Error calling API ... substatus): 0x...",
 	// the status the Kerberos package returned. Zero when not shown.
-	Substatus Status `json:",omitzero"`
+	Substatus Status `json:"substatus,omitzero"`
 	// API is what the substatus line names ("LsaCallAuthenticationPackage
 	// (GetTicket substatus)").
-	API string `json:",omitempty"`
+	API string `json:"api,omitempty"`
 	// MITCode is the MIT com_err code of an MIT message, when known
 	// (-1765328189 KRB5_FCC_NOFILE, MITErrorBase+n for Kerberos code n).
-	MITCode int64 `json:",omitempty"`
+	MITCode int64 `json:"mit_code,omitempty"`
 	// Name and Meaning explain the failure: from Substatus when it is
 	// known, else from Status, else from the MIT message. Name is a
 	// symbolic name ("SEC_E_KDC_UNKNOWN_ETYPE", "KRB5_KDC_UNREACH"); both
 	// are empty for a code iiskerb does not know (Text still says what
 	// klist said).
-	Name    string `json:",omitempty"`
-	Meaning string `json:",omitempty"`
+	Name    string `json:"name,omitempty"`
+	Meaning string `json:"meaning,omitempty"`
 	// KerberosCode is the RFC 4120 error the failure corresponds to (14
 	// KDC_ERR_ETYPE_NOSUPP, 7 KDC_ERR_S_PRINCIPAL_UNKNOWN), 0 when none.
-	KerberosCode ErrorCode `json:",omitempty"`
+	KerberosCode ErrorCode `json:"kerberos_code,omitempty"`
 	// Text is the message as printed (at most 200 bytes): "The encryption
 	// type requested is not supported by the KDC.", "Server not found in
 	// Kerberos database while getting credentials for HTTP/x@R".
-	Text string `json:",omitempty"`
+	Text string `json:"text,omitempty"`
 	// Line is the 1-based line of the failure in the output (the "klist
 	// failed with" line, or the substatus line when klist printed no
 	// "klist failed" line after it).
-	Line int
+	Line int `json:"line"`
 }
 
 // Codes returns the non-zero status codes of f: Substatus, then Status.
@@ -265,29 +265,29 @@ var mitFailures = []struct {
 // obtained by RequestTicket.
 type Ticket struct {
 	// Client is the client principal as "user@REALM".
-	Client string
+	Client string `json:"client"`
 	// Server is the service principal without the realm
 	// ("HTTP/web.corp.example", "krbtgt/CORP.EXAMPLE").
-	Server string
+	Server string `json:"server"`
 	// Realm is the service principal's realm.
-	Realm string
+	Realm string `json:"realm"`
 	// EncType is the ticket's encryption type by its MIT name
 	// ("aes256-cts-hmac-sha1-96", "arcfour-hmac"); EncTypeID its number
 	// (0 when klist did not show it: MIT klist without -e).
-	EncType   string `json:",omitempty"`
-	EncTypeID int32  `json:",omitempty"`
+	EncType   string `json:"enctype,omitempty"`
+	EncTypeID int32  `json:"enctype_id,omitempty"`
 	// SessionKeyType is the session key's encryption type (MIT name).
-	SessionKeyType string `json:",omitempty"`
+	SessionKeyType string `json:"session_key_enctype,omitempty"`
 	// Flags are ticket flag names as Windows prints them ("forwardable",
 	// "renewable", "initial", "pre_authent", "name_canonicalize",
 	// "ok_as_delegate", ...); MIT flag letters are mapped to the same names.
-	Flags      []string `json:",omitempty"`
-	FlagsValue uint32   `json:",omitempty"` // Windows "Ticket Flags 0x..." (0 for MIT)
+	Flags      []string `json:"flags,omitempty"`
+	FlagsValue uint32   `json:"flags_value,omitempty"` // Windows "Ticket Flags 0x..." (0 for MIT)
 	// Start, End and Renew are the times klist printed. klist prints local
 	// time without a zone; they are returned as that wall-clock time in UTC.
-	Start time.Time
-	End   time.Time
-	Renew time.Time `json:",omitzero"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	Renew time.Time `json:"renew,omitzero"`
 	// TimeIssue is set when Start, End or Renew may not be the time klist
 	// meant: a date it could not read (that field is then zero), or a
 	// numeric date whose day/month order nothing in the output settles
@@ -295,18 +295,18 @@ type Ticket struct {
 	// taken from the whole output: one date such as 24/11/2026 settles it
 	// for all. StartText, EndText and RenewText then hold the times as
 	// printed.
-	TimeIssue string `json:",omitempty"`
-	StartText string `json:",omitempty"`
-	EndText   string `json:",omitempty"`
-	RenewText string `json:",omitempty"`
+	TimeIssue string `json:"time_issue,omitempty"`
+	StartText string `json:"start_text,omitempty"`
+	EndText   string `json:"end_text,omitempty"`
+	RenewText string `json:"renew_text,omitempty"`
 	// KVNO is the key version number when known (RequestTicket; klist does
 	// not print it).
-	KVNO int `json:",omitempty"`
+	KVNO int `json:"kvno,omitempty"`
 	// CacheFlags and KDCCalled are Windows klist extras.
-	CacheFlags string `json:",omitempty"`
-	KDCCalled  string `json:",omitempty"`
+	CacheFlags string `json:"cache_flags,omitempty"`
+	KDCCalled  string `json:"kdc_called,omitempty"`
 	// Line is the 1-based line of the ticket in the klist output.
-	Line int `json:",omitempty"`
+	Line int `json:"line,omitempty"`
 }
 
 // SPN returns Server, which for a service ticket is the SPN the client asked

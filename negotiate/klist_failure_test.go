@@ -121,12 +121,12 @@ func TestKlistFailureAfterTickets(t *testing.T) {
 		t.Fatalf("String() = %q", f.String())
 	}
 	b, err := json.Marshal(f)
-	if err != nil || !strings.Contains(string(b), `"Status":"0xC000018B"`) || !strings.Contains(string(b), `"Substatus":"0x000006FB"`) {
+	if err != nil || !strings.Contains(string(b), `"status":"0xC000018B"`) || !strings.Contains(string(b), `"substatus":"0x000006FB"`) {
 		t.Fatalf("%s %v", b, err)
 	}
 	// A failure with no code has no Status in JSON.
 	b, _ = json.Marshal(KlistFailure{Command: "kvno", Line: 1})
-	if strings.Contains(string(b), "Status") {
+	if strings.Contains(string(b), "status") {
 		t.Fatalf("%s", b)
 	}
 }

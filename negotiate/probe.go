@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -30,12 +31,12 @@ type Resolver interface {
 // NTLMCredentials are the account Probe uses for NTLM. The password never
 // appears in String, %v or JSON output.
 type NTLMCredentials struct {
-	Domain   string // NetBIOS or DNS domain of the user ("EXAMPLE")
-	User     string // user name without the domain
+	Domain   string `json:"domain"` // NetBIOS or DNS domain of the user ("EXAMPLE")
+	User     string `json:"user"`   // user name without the domain
 	Password string `json:"-"`
 	// Workstation is sent in the NTLM messages, where any observer can read
 	// it; empty sends none.
-	Workstation string `json:",omitempty"`
+	Workstation string `json:"workstation,omitempty"`
 }
 
 // String describes the credentials without the password.
@@ -45,140 +46,236 @@ func (c NTLMCredentials) String() string { return "NTLM " + c.Domain + `\` + c.U
 func (c NTLMCredentials) GoString() string { return c.String() }
 
 // ProbeOptions configure Probe. The zero value probes anonymously: it shows
-// what the server offers without authenticating.
+// what the server offers without authenticating, and keeps raw tokens out of
+// the transcript.
+//
+// In JSON (to record how a probe was run) the Kerberos client, resolver and
+// transport are left out, Timeout is in seconds and passwords never appear.
 type ProbeOptions struct {
 	// Client is the Kerberos client (see NewClient); nil means Kerberos is
 	// not attempted.
-	Client *client.Client
+	Client *client.Client `json:"-"`
 	// SPN overrides the service principal name. Empty chooses it like a
 	// browser: "HTTP/" + the canonical name of the URL host after CNAME
 	// resolution, without the port unless IncludePort is set.
-	SPN string
+	SPN string `json:"spn,omitempty"`
 	// IncludePort adds a non-default port to the chosen SPN (Edge/Chrome
 	// policy EnableAuthNegotiatePort, IE FEATURE_INCLUDE_PORT_IN_SPN).
-	IncludePort bool
+	IncludePort bool `json:"include_port,omitempty"`
 	// Resolver finds the canonical name for the SPN; nil uses
 	// net.DefaultResolver. A failed lookup keeps the URL host (noted).
-	Resolver Resolver
+	Resolver Resolver `json:"-"`
 	// NTLM enables NTLM when Kerberos is not possible or fails.
-	NTLM *NTLMCredentials
+	NTLM *NTLMCredentials `json:"ntlm,omitempty"`
 	// NTLMRaw sends NTLM messages inside "Negotiate" without the SPNEGO
 	// wrapping, as Windows clients do after Kerberos fails. The default
 	// wraps them in SPNEGO (what MIT/Heimdal clients send).
-	NTLMRaw bool
+	NTLMRaw bool `json:"ntlm_raw,omitempty"`
 	// Transport replaces the HTTP transport. The default one uses a single
 	// TCP connection (so the reuse check is meaningful), HTTP/1.1, no proxy,
 	// and verifies TLS unless InsecureSkipVerify.
-	Transport http.RoundTripper
+	Transport http.RoundTripper `json:"-"`
 	// ConnectTo dials this "host:port" instead of the URL's host (like curl
 	// --connect-to); the Host header, TLS server name and SPN still come
 	// from the URL. Ignored with a custom Transport.
-	ConnectTo string
+	ConnectTo string `json:"connect_to,omitempty"`
 	// InsecureSkipVerify turns off TLS certificate verification (explicit
 	// opt-out; the transcript notes it). Ignored with a custom Transport.
-	InsecureSkipVerify bool
+	InsecureSkipVerify bool `json:"insecure_skip_verify,omitempty"`
 	// Timeout bounds the whole probe; 0 means 60 s. ctx can end it sooner.
-	Timeout time.Duration
+	Timeout time.Duration `json:"timeout_seconds,omitempty"` // JSON: seconds
 	// Method is the HTTP method; empty means GET.
-	Method string
+	Method string `json:"method,omitempty"`
 	// Header adds request headers (for example User-Agent) to every round.
-	Header http.Header
+	Header http.Header `json:"header,omitempty"` // JSON: [{name, value}]
 	// SkipReuseCheck does not send the extra unauthenticated request on
 	// the authenticated connection.
-	SkipReuseCheck bool
-	// RedactTokens replaces the raw Authorization values in the transcript
-	// with a placeholder (the decoded tokens stay). A raw NTLM AUTHENTICATE
-	// allows offline guessing of the user's password, and a raw Kerberos
-	// AP-REQ carries a service ticket that allows offline guessing of the
-	// service account's password ("Kerberoasting"): set it when transcripts
-	// leave the machine.
-	RedactTokens bool
+	SkipReuseCheck bool `json:"skip_reuse_check,omitempty"`
+	// KeepTokens keeps the raw Authorization values (the base64 tokens) in
+	// the transcript's request headers. By default they are replaced with a
+	// placeholder naming the scheme and the token's length (the decoded
+	// tokens stay in Round.Sent either way): a raw NTLM AUTHENTICATE allows
+	// offline guessing of the user's password, and a raw Kerberos AP-REQ
+	// carries a service ticket that allows offline guessing of the service
+	// account's password ("Kerberoasting"). Set it only when the transcript
+	// stays on the machine and the raw tokens are needed.
+	KeepTokens bool `json:"keep_tokens,omitempty"`
+	// RedactTokens is what KeepTokens replaces; true still forces
+	// redaction, even with KeepTokens.
+	//
+	// Deprecated: tokens are redacted by default; leave it unset, and set
+	// KeepTokens to keep them.
+	RedactTokens bool `json:"-"`
+}
+
+// MarshalJSON encodes Timeout in seconds and Header as a list of
+// {name, value} lines.
+func (o ProbeOptions) MarshalJSON() ([]byte, error) {
+	type plain ProbeOptions
+	return marshalInOrder[ProbeOptions](struct {
+		plain
+		Timeout float64      `json:"timeout_seconds,omitempty"`
+		Header  []HeaderLine `json:"header,omitempty"`
+	}{plain(o), o.Timeout.Seconds(), HeaderLines(o.Header)})
+}
+
+// keepTokens reports whether raw tokens stay in the transcript.
+func (o ProbeOptions) keepTokens() bool { return o.KeepTokens && !o.RedactTokens }
+
+// HeaderLine is one HTTP header field as the package's JSON shows headers:
+// a list of lines in the order name, then value as sent (header names are
+// data, not JSON keys).
+type HeaderLine struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// HeaderLines lists h as lines sorted by name, each name's values in order;
+// nil for an empty header.
+func HeaderLines(h http.Header) []HeaderLine {
+	if len(h) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(h))
+	n := 0
+	for k, vs := range h {
+		names = append(names, k)
+		n += len(vs)
+	}
+	sort.Strings(names)
+	out := make([]HeaderLine, 0, n)
+	for _, k := range names {
+		for _, v := range h[k] {
+			out = append(out, HeaderLine{Name: k, Value: v})
+		}
+	}
+	return out
 }
 
 // ConnInfo identifies the TCP connection a round used.
 type ConnInfo struct {
-	Local  string `json:",omitempty"`
-	Remote string `json:",omitempty"`
-	Reused bool   // the connection had carried an earlier request
+	Local  string `json:"local,omitempty"`
+	Remote string `json:"remote,omitempty"`
+	Reused bool   `json:"reused"` // the connection had carried an earlier request
 }
 
-// Round is one HTTP request and its response.
+// Round is one HTTP request and its response. In JSON the headers are
+// lists of {name, value} lines and Duration is in seconds.
 type Round struct {
 	// Step names the purpose: "initial", "kerberos", "ntlm-negotiate",
 	// "ntlm-authenticate" or "reuse-check".
-	Step    string
-	Method  string
-	Request http.Header // headers sent, Authorization included; cookies redacted
+	Step    string      `json:"step"`
+	Method  string      `json:"method"`
+	Request http.Header `json:"request_headers"` // headers sent, Authorization included (token redacted unless KeepTokens); cookies redacted
 	// Sent is the decoded token of the Authorization header, if any.
-	Sent       *Token      `json:",omitempty"`
-	Status     int         `json:",omitempty"`
-	Header     http.Header `json:",omitempty"` // response headers; cookies redacted
-	Challenges []Challenge `json:",omitempty"` // parsed WWW-Authenticate
+	Sent       *Token      `json:"sent,omitempty"`
+	Status     int         `json:"status,omitempty"`
+	Header     http.Header `json:"response_headers,omitempty"` // response headers; cookies redacted
+	Challenges []Challenge `json:"challenges,omitempty"`       // parsed WWW-Authenticate
 	// Tokens are the decoded challenge tokens, index-aligned with
 	// Challenges (nil where a challenge carries no token or it did not decode).
-	Tokens       []*Token `json:",omitempty"`
-	DecodeErrors []string `json:",omitempty"`
-	Conn         ConnInfo
-	Duration     time.Duration
-	Err          string `json:",omitempty"`
+	Tokens       []*Token      `json:"tokens,omitempty"`
+	DecodeErrors []string      `json:"decode_errors,omitempty"`
+	Conn         ConnInfo      `json:"conn"`
+	Duration     time.Duration `json:"duration_seconds"` // JSON: seconds
+	Err          string        `json:"error,omitempty"`
 }
 
-// Transcript is what Probe saw, round by round, and what it concludes.
+// MarshalJSON encodes the headers as {name, value} lines and Duration in
+// seconds.
+func (r Round) MarshalJSON() ([]byte, error) {
+	type plain Round
+	req := HeaderLines(r.Request)
+	if req == nil {
+		req = []HeaderLine{}
+	}
+	return marshalInOrder[Round](struct {
+		plain
+		Request  []HeaderLine `json:"request_headers"`
+		Header   []HeaderLine `json:"response_headers,omitempty"`
+		Duration float64      `json:"duration_seconds"`
+	}{plain(r), req, HeaderLines(r.Header), r.Duration.Seconds()})
+}
+
+// Transcript is what Probe saw, round by round, and what it concludes. In
+// JSON Elapsed is in seconds.
 type Transcript struct {
-	URL       string
-	SPN       string
-	SPNSource string // how the SPN was chosen
-	Rounds    []Round
+	URL       string  `json:"url"`
+	SPN       string  `json:"spn"`
+	SPNSource string  `json:"spn_source"` // how the SPN was chosen
+	Rounds    []Round `json:"rounds"`
 	// Offered lists the schemes of the first 401 challenge, in order.
-	Offered          []string `json:",omitempty"`
-	NegotiateOffered bool
-	NTLMOffered      bool // the NTLM scheme itself was offered
+	Offered          []string `json:"offered,omitempty"`
+	NegotiateOffered bool     `json:"negotiate_offered"`
+	NTLMOffered      bool     `json:"ntlm_offered"` // the NTLM scheme itself was offered
 	// Mechanism is what authenticated the request: "Kerberos", "NTLM",
 	// "anonymous" (no authentication asked), or "" (failed).
-	Mechanism     string
-	Authenticated bool
+	Mechanism     string `json:"mechanism"`
+	Authenticated bool   `json:"authenticated"`
 	// KerberosAttempted reports that a service ticket was requested.
-	KerberosAttempted bool
+	KerberosAttempted bool `json:"kerberos_attempted"`
 	// KerberosFailure says why Kerberos did not authenticate (empty when
 	// it did): not attempted, no ticket (KDC error), or rejected by the server.
-	KerberosFailure string `json:",omitempty"`
+	KerberosFailure string `json:"kerberos_failure,omitempty"`
 	// KerberosError is the Kerberos error behind KerberosFailure, from the
 	// KDC or (Service set) from the server's KRB-ERROR token.
-	KerberosError *KDCError `json:",omitempty"`
+	KerberosError *KDCError `json:"kerberos_error,omitempty"`
 	// Ticket is the service ticket the probe presented.
-	Ticket      *Ticket `json:",omitempty"`
-	NTLMUsed    bool
-	NTLMFailure string `json:",omitempty"`
+	Ticket      *Ticket `json:"ticket,omitempty"`
+	NTLMUsed    bool    `json:"ntlm_used"`
+	NTLMFailure string  `json:"ntlm_failure,omitempty"`
 	// FellBackToNTLM: Kerberos was attempted, failed, and NTLM succeeded.
-	FellBackToNTLM bool
+	FellBackToNTLM bool `json:"fell_back_to_ntlm"`
 	// MutualAuth: the server returned a Kerberos AP-REP; MutualAuthVerified:
 	// it decrypted with the session key and matched the authenticator.
-	MutualAuth         bool
-	MutualAuthVerified bool
+	MutualAuth         bool `json:"mutual_auth"`
+	MutualAuthVerified bool `json:"mutual_auth_verified"`
 	// ReauthOnSameConnection is true when an unauthenticated request on the
 	// same kept-alive connection was challenged again (IIS
 	// authPersistNonNTLM=false / Apache GssapiConnectionBound Off), false
 	// when it was served; nil when not tested (ReuseNote says why).
-	ReauthOnSameConnection *bool  `json:",omitempty"`
-	ReuseNote              string `json:",omitempty"`
-	Persistent             bool   // Persistent-Auth: true on the authenticated response
-	PersistentAuthHeader   string `json:",omitempty"`
-	FinalStatus            int    // status of the last authentication round
+	ReauthOnSameConnection *bool  `json:"reauth_on_same_connection,omitempty"`
+	ReuseNote              string `json:"reuse_note,omitempty"`
+	Persistent             bool   `json:"persistent"` // Persistent-Auth: true on the authenticated response
+	PersistentAuthHeader   string `json:"persistent_auth_header,omitempty"`
+	FinalStatus            int    `json:"final_status"` // status of the last authentication round
 	// ObserverSees is what a proxy or identity-aware firewall on the path
 	// can read from the token that authenticated (Token.Visible): the user
 	// for NTLM, only the service for Kerberos.
-	ObserverSees string   `json:",omitempty"`
-	Notes        []string `json:",omitempty"`
-	Elapsed      time.Duration
+	ObserverSees string        `json:"observer_sees,omitempty"`
+	Notes        []string      `json:"notes,omitempty"`
+	Elapsed      time.Duration `json:"elapsed_seconds"` // JSON: seconds
+}
+
+// MarshalJSON encodes Elapsed in seconds.
+func (t Transcript) MarshalJSON() ([]byte, error) {
+	type plain Transcript
+	return marshalInOrder[Transcript](struct {
+		plain
+		Elapsed float64 `json:"elapsed_seconds"`
+	}{plain(t), t.Elapsed.Seconds()})
 }
 
 // ProbeError is returned when the probe could not complete (bad URL,
 // connection or TLS failure, timeout). The Transcript returned with it holds
 // the rounds done so far.
 type ProbeError struct {
-	URL  string
-	Step string
-	Err  error
+	URL  string `json:"url"`
+	Step string `json:"step"`
+	Err  error  `json:"error"` // JSON: its text
+}
+
+// MarshalJSON encodes Err as its text.
+func (e ProbeError) MarshalJSON() ([]byte, error) {
+	type plain ProbeError
+	msg := ""
+	if e.Err != nil {
+		msg = e.Err.Error()
+	}
+	return marshalInOrder[ProbeError](struct {
+		plain
+		Err string `json:"error"`
+	}{plain(e), msg})
 }
 
 // Error describes the failed step and its cause.
@@ -199,8 +296,8 @@ func (e *ProbeError) Unwrap() error { return e.Err }
 //
 // Authentication failures are findings in the Transcript, not errors; the
 // error (a *ProbeError) is for probes that could not run. A Transcript is
-// returned in both cases. Passwords never enter the Transcript; tokens do
-// unless opts.RedactTokens is set.
+// returned in both cases. Passwords never enter the Transcript, and raw
+// tokens only with opts.KeepTokens (the decoded tokens always do).
 //
 // gokrb5 has no context support: a ticket request still running when ctx
 // ends is abandoned (it finishes in the background within gokrb5's own
@@ -403,7 +500,7 @@ func (p *prober) round(step, authorization string) (Round, error) {
 	}}
 	req = req.WithContext(httptrace.WithClientTrace(p.ctx, trace))
 	r.Request = redactHeader(req.Header)
-	if p.opts.RedactTokens && authorization != "" {
+	if !p.opts.keepTokens() && authorization != "" {
 		scheme, tok, _ := strings.Cut(authorization, " ")
 		r.Request.Set("Authorization", fmt.Sprintf("%s (token of %d base64 characters redacted)", scheme, len(tok)))
 	}

@@ -223,23 +223,40 @@ func TestProbeNTLM(t *testing.T) {
 	}
 }
 
-func TestProbeRedactTokens(t *testing.T) {
+func TestProbeRedactsTokensByDefault(t *testing.T) {
 	srv := httptest.NewServer(newFake("NTLM"))
 	defer srv.Close()
-	tr, err := Probe(context.Background(), srv.URL, ProbeOptions{NTLM: bob, RedactTokens: true})
-	if err != nil || tr.Mechanism != "NTLM" {
-		t.Fatalf("%v %+v", err, tr)
-	}
-	for _, r := range tr.Rounds[1:3] {
-		a := r.Request.Get("Authorization")
-		if !strings.HasPrefix(a, "NTLM (token of") || strings.Contains(a, "TlRM") || r.Sent == nil {
-			t.Errorf("%s: Authorization %q, decoded %v", r.Step, a, r.Sent != nil)
+	for _, tc := range []struct {
+		name string
+		opts ProbeOptions
+		keep bool
+	}{
+		{"default", ProbeOptions{NTLM: bob}, false},
+		{"KeepTokens", ProbeOptions{NTLM: bob, KeepTokens: true}, true},
+		{"deprecated RedactTokens wins", ProbeOptions{NTLM: bob, KeepTokens: true, RedactTokens: true}, false},
+	} {
+		tr, err := Probe(context.Background(), srv.URL, tc.opts)
+		if err != nil || tr.Mechanism != "NTLM" {
+			t.Fatalf("%s: %v %+v", tc.name, err, tr)
 		}
-	}
-	var text bytes.Buffer
-	_ = tr.WriteText(&text)
-	if strings.Contains(text.String(), "TlRMTVNTUAAD") {
-		t.Error("raw AUTHENTICATE in the text")
+		for _, r := range tr.Rounds[1:3] {
+			a := r.Request.Get("Authorization")
+			redacted := strings.HasPrefix(a, "NTLM (token of") && !strings.Contains(a, "TlRM")
+			if redacted == tc.keep || r.Sent == nil {
+				t.Errorf("%s: %s: Authorization %q, decoded %v", tc.name, r.Step, a, r.Sent != nil)
+			}
+		}
+		var text bytes.Buffer
+		_ = tr.WriteText(&text)
+		js, _ := json.Marshal(tr)
+		for _, out := range []string{text.String(), string(js)} {
+			if !tc.keep && strings.Contains(out, "TlRMTVNTUAAD") {
+				t.Errorf("%s: raw AUTHENTICATE in the output", tc.name)
+			}
+		}
+		if tc.keep && !strings.Contains(string(js), "TlRMTVNTUAAD") {
+			t.Errorf("%s: KeepTokens lost the raw AUTHENTICATE: %s", tc.name, js)
+		}
 	}
 }
 

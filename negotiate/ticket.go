@@ -21,23 +21,23 @@ import (
 // The password never appears in String, %v, %+v, %#v or JSON output.
 type ClientConfig struct {
 	// Krb5Conf is the path of a krb5.conf file (realms, KDCs, enctypes).
-	Krb5Conf string
+	Krb5Conf string `json:"krb5_conf"`
 	// Realm is the client's realm; empty means the default_realm of
 	// Krb5Conf (or the realm after "@" in User).
-	Realm string `json:",omitempty"`
+	Realm string `json:"realm,omitempty"`
 	// User is the client principal ("alice" or "alice@EXAMPLE.TEST"); not
 	// needed with CCache.
-	User string `json:",omitempty"`
+	User string `json:"user,omitempty"`
 	// Password logs in with a password.
 	Password string `json:"-"`
 	// Keytab logs in with the keys in this keytab file.
-	Keytab string `json:",omitempty"`
+	Keytab string `json:"keytab,omitempty"`
 	// CCache uses the TGT in this MIT credentials cache file (what kinit
 	// wrote; KRB5CCNAME without the FILE: prefix).
-	CCache string `json:",omitempty"`
+	CCache string `json:"ccache,omitempty"`
 	// DisablePAFXFAST stops gokrb5 from sending PA-FX-FAST, which Active
 	// Directory KDCs without FAST armoring reject.
-	DisablePAFXFAST bool `json:",omitempty"`
+	DisablePAFXFAST bool `json:"disable_pa_fx_fast,omitempty"`
 }
 
 // String describes the configuration without the password.

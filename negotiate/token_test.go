@@ -236,12 +236,12 @@ func TestTokenJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := string(b)
-	for _, want := range []string{`"Kind":"NTLM NEGOTIATE"`, `"Flags":3792208567`, `"Build":17763`} {
+	for _, want := range []string{`"kind":"NTLM NEGOTIATE"`, `"flags":{"raw":3792208567,"names":["NEGOTIATE_UNICODE",`, `"build":17763`, `"message_type":"NEGOTIATE_MESSAGE (1)"`} {
 		if !strings.Contains(s, want) {
 			t.Errorf("JSON lacks %s: %s", want, s)
 		}
 	}
-	for _, unwanted := range []string{"InnerKind", "Timestamp", "0001-01-01"} {
+	for _, unwanted := range []string{"inner_kind", "timestamp", "0001-01-01", "FlagNames", "flag_names"} {
 		if strings.Contains(s, unwanted) {
 			t.Errorf("JSON has zero field %s: %s", unwanted, s)
 		}
@@ -258,7 +258,7 @@ func TestTokenJSONOmitsCredentials(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, unwanted := range []string{"MechToken", "NTProofStr", `"SessionKey"`, "xUPMDRoPvZ7AXhqrB3GxJA", "YIIFXgYJ"} {
+		for _, unwanted := range []string{"MechToken", "mech_token", "NTProofStr", "nt_proof_str", `"SessionKey"`, `"session_key"`, "xUPMDRoPvZ7AXhqrB3GxJA", "YIIFXgYJ"} {
 			if strings.Contains(string(b), unwanted) {
 				t.Errorf("%s: JSON has %s", name, unwanted)
 			}

@@ -19,25 +19,25 @@ import (
 // unknown account. That is visibility, not wrong credentials.
 type Visibility struct {
 	// Summary is one sentence for a report.
-	Summary string
+	Summary string `json:"summary"`
 	// Mechanism is the mechanism of the token ("Kerberos", "NTLM", ...).
-	Mechanism string
+	Mechanism string `json:"mechanism"`
 	// ClientIdentityVisible reports whether the client's user name can be
 	// read from this token.
-	ClientIdentityVisible bool
+	ClientIdentityVisible bool `json:"client_identity_visible"`
 	// NTLM (AUTHENTICATE, and NEGOTIATE when the client supplies them).
-	User        string `json:",omitempty"`
-	Domain      string `json:",omitempty"`
-	Workstation string `json:",omitempty"`
+	User        string `json:"user,omitempty"`
+	Domain      string `json:"domain,omitempty"`
+	Workstation string `json:"workstation,omitempty"`
 	// Server names an NTLM CHALLENGE reveals (DNS or NetBIOS computer name).
-	Server string `json:",omitempty"`
+	Server string `json:"server,omitempty"`
 	// Kerberos: what the AP-REQ (or KRB-ERROR) shows.
-	Realm   string `json:",omitempty"`
-	SPN     string `json:",omitempty"`
-	EncType string `json:",omitempty"`
-	KVNO    int    `json:",omitempty"`
+	Realm   string `json:"realm,omitempty"`
+	SPN     string `json:"spn,omitempty"`
+	EncType string `json:"enctype,omitempty"`
+	KVNO    int    `json:"kvno,omitempty"`
 	// Hidden lists what the token carries but an observer cannot read.
-	Hidden []string `json:",omitempty"`
+	Hidden []string `json:"hidden,omitempty"`
 }
 
 // Mechanism names the authentication mechanism the token belongs to:

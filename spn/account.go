@@ -1,9 +1,13 @@
 package spn
 
 import (
+	"encoding/json"
 	"fmt"
+	"reflect"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // AccountKind is the kind of directory object that holds SPNs, derived from
@@ -35,6 +39,9 @@ func (k AccountKind) String() string {
 	}
 	return "unknown"
 }
+
+// MarshalText encodes the kind as its String form (for JSON).
+func (k AccountKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 
 // KindFromObjectClass returns the account kind for the objectClass values of
 // a directory entry (compared case-insensitively).
@@ -83,22 +90,22 @@ func (e EncTypes) HasAES() bool { return e&(EncAES128|EncAES256) != 0 }
 // (DES bits do not count: DES is disabled by default since Windows 7/2008 R2).
 func (e EncTypes) RC4Only() bool { return e&EncRC4 != 0 && !e.HasAES() }
 
-// String lists the allowed encryption types ("RC4-HMAC, AES128, AES256"),
-// "none" for zero.
-func (e EncTypes) String() string {
-	if e == 0 {
-		return "none"
-	}
-	names := []struct {
-		bit  EncTypes
-		name string
-	}{
-		{EncDESCBCCRC, "DES-CBC-CRC"}, {EncDESCBCMD5, "DES-CBC-MD5"}, {EncRC4, "RC4-HMAC"},
-		{EncAES128, "AES128"}, {EncAES256, "AES256"}, {EncAES256SK, "AES256-SK"},
-	}
-	var parts []string
+// encTypeNames are the msDS-SupportedEncryptionTypes bit names.
+var encTypeNames = []struct {
+	bit  EncTypes
+	name string
+}{
+	{EncDESCBCCRC, "DES-CBC-CRC"}, {EncDESCBCMD5, "DES-CBC-MD5"}, {EncRC4, "RC4-HMAC"},
+	{EncAES128, "AES128"}, {EncAES256, "AES256"}, {EncAES256SK, "AES256-SK"},
+}
+
+// Names lists the allowed encryption types (["RC4-HMAC", "AES128",
+// "AES256"]), lowest bit first; bits without a name appear as hex. Zero
+// gives an empty list.
+func (e EncTypes) Names() []string {
+	parts := []string{}
 	rest := e
-	for _, n := range names {
+	for _, n := range encTypeNames {
 		if e&n.bit != 0 {
 			parts = append(parts, n.name)
 			rest &^= n.bit
@@ -107,7 +114,25 @@ func (e EncTypes) String() string {
 	if rest != 0 {
 		parts = append(parts, fmt.Sprintf("0x%x", uint32(rest)))
 	}
-	return strings.Join(parts, ", ")
+	return parts
+}
+
+// String lists the allowed encryption types ("RC4-HMAC, AES128, AES256"),
+// "none" for zero.
+func (e EncTypes) String() string {
+	if e == 0 {
+		return "none"
+	}
+	return strings.Join(e.Names(), ", ")
+}
+
+// MarshalJSON encodes the mask as {"raw": 28, "names": ["RC4-HMAC",
+// "AES128", "AES256"]}.
+func (e EncTypes) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Raw   uint32   `json:"raw"`
+		Names []string `json:"names"`
+	}{uint32(e), e.Names()})
 }
 
 // ParseEncTypes parses an msDS-SupportedEncryptionTypes value as LDAP returns
@@ -138,37 +163,135 @@ func parseInt32(s string) (uint32, error) {
 }
 
 // Account is a directory object that holds (or should hold) SPNs.
+//
+// Its JSON has snake_case keys; enc_types ({raw, names}) is present only
+// when EncTypesSet, and rc4_only (derived) is true or false when the
+// attribute was read or set, null when the evidence does not show it.
 type Account struct {
 	// Name is "DOMAIN\sam" when the NetBIOS domain is known (given by the
 	// caller, read from CN=Partitions, or spelled so by the evidence itself),
 	// else the bare sAMAccountName (for an account known only by DN, its CN;
 	// for a computer recognised from its HOST SPNs, "CN$"). The domain is
 	// never derived from the DN.
-	Name string
+	Name string `json:"name"`
 	// SAMAccountName is the pre-Windows 2000 logon name; computer accounts end
 	// in "$".
-	SAMAccountName string
+	SAMAccountName string `json:"sam_account_name,omitempty"`
 	// DN is the distinguished name, when known.
-	DN string
+	DN string `json:"dn,omitempty"`
 	// Kind is derived from objectClass (Unknown when not seen).
-	Kind AccountKind
+	Kind AccountKind `json:"kind"`
 	// Disabled is userAccountControl bit 0x2.
-	Disabled bool
+	Disabled bool `json:"disabled"`
 	// SPNs are the servicePrincipalName values as stored.
-	SPNs []string
+	SPNs []string `json:"spns"`
 	// EncTypes is msDS-SupportedEncryptionTypes; meaningful only when
 	// EncTypesSet.
-	EncTypes EncTypes
+	EncTypes EncTypes `json:"enc_types,omitempty"` // JSON: only when EncTypesSet
 	// EncTypesSet is false when the attribute is absent. See
 	// [Account.EffectiveEncTypes].
-	EncTypesSet bool
+	EncTypesSet bool `json:"enc_types_set"`
 	// EncTypesUnknown is true when the source did not read the attribute,
 	// so its absence means nothing: setspn output never shows it, and an
 	// LDIF export shows it only when the export requested it (see
 	// [LDIFExport.EncTypesSeen]). LDAP sources request it and leave this
 	// false. No RC4 conclusion may be drawn for such an account unless
 	// EncTypesSet.
-	EncTypesUnknown bool
+	EncTypesUnknown bool `json:"enc_types_unknown,omitempty"`
+}
+
+// MarshalJSON encodes the account with enc_types only when EncTypesSet,
+// spns as a list (never null) and the derived rc4_only: whether the
+// effective encryption types allow only RC4, null when the source did not
+// read msDS-SupportedEncryptionTypes.
+func (a Account) MarshalJSON() ([]byte, error) {
+	type plain Account
+	var enc *EncTypes
+	if a.EncTypesSet {
+		enc = &a.EncTypes
+	}
+	var rc4 *bool
+	if !a.EncTypesUnknown || a.EncTypesSet {
+		et, _ := a.EffectiveEncTypes()
+		only := et.RC4Only()
+		rc4 = &only
+	}
+	spns := a.SPNs
+	if spns == nil {
+		spns = []string{}
+	}
+	return marshalInOrder[Account](struct {
+		plain
+		SPNs     []string  `json:"spns"`
+		EncTypes *EncTypes `json:"enc_types,omitempty"`
+		RC4Only  *bool     `json:"rc4_only"`
+	}{plain(a), spns, enc, rc4})
+}
+
+// marshalInOrder marshals v, an anonymous struct that embeds T's fields
+// (through a method-less copy of T) and overrides or adds some, and puts the
+// object's keys back in T's declaration order; keys T does not declare
+// follow in sorted order.
+func marshalInOrder[T any](v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(b))
+	out = append(out, '{')
+	add := func(k string, v json.RawMessage) {
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		kb, _ := json.Marshal(k)
+		out = append(append(append(out, kb...), ':'), v...)
+	}
+	for _, k := range jsonKeys(reflect.TypeFor[T]()) {
+		if v, ok := m[k]; ok {
+			add(k, v)
+			delete(m, k)
+		}
+	}
+	rest := make([]string, 0, len(m))
+	for k := range m {
+		rest = append(rest, k)
+	}
+	sort.Strings(rest)
+	for _, k := range rest {
+		add(k, m[k])
+	}
+	return append(out, '}'), nil
+}
+
+// jsonKeyCache holds jsonKeys per struct type.
+var jsonKeyCache sync.Map // reflect.Type -> []string
+
+// jsonKeys lists the JSON keys of a struct type's exported fields in
+// declaration order.
+func jsonKeys(t reflect.Type) []string {
+	if v, ok := jsonKeyCache.Load(t); ok {
+		return v.([]string)
+	}
+	var keys []string
+	for f := range t.Fields() {
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch name {
+		case "-":
+			continue
+		case "":
+			name = f.Name
+		}
+		keys = append(keys, name)
+	}
+	jsonKeyCache.Store(t, keys)
+	return keys
 }
 
 // ClassicDefaultEncTypes is what a classic Active Directory KDC assumes for

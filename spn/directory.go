@@ -44,18 +44,18 @@ type Directory interface {
 // Completeness says whether an answer covers everything the question asked.
 type Completeness struct {
 	// Complete is true only when the source saw every relevant account.
-	Complete bool
+	Complete bool `json:"complete"`
 	// Reason explains an incomplete answer ("size limit exceeded after 1000
 	// entries", "setspn -L output covers only the accounts it lists"); empty
 	// when Complete.
-	Reason string
+	Reason string `json:"reason"`
 }
 
 // Answer is a Directory's reply: the accounts found and whether that list is
 // complete.
 type Answer struct {
 	// Accounts found, in the order the source returned them.
-	Accounts []Account
+	Accounts []Account `json:"accounts"`
 	Completeness
 }
 

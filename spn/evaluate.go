@@ -73,37 +73,58 @@ func (k VerdictKind) String() string {
 	return "unknown"
 }
 
+// MarshalText encodes the kind as its String form (for JSON).
+func (k VerdictKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
 // Verdict is one conclusion about an expected SPN or the decrypting account.
+// Its JSON has snake_case keys, with the completeness as
+// {"complete": ..., "reason": ...}.
 type Verdict struct {
-	Kind VerdictKind
+	Kind VerdictKind `json:"kind"`
 	// SPN is the SPN concerned (empty for account-level verdicts such as
 	// RC4Only).
-	SPN string
+	SPN string `json:"spn,omitempty"`
 	// Expectation is what was checked (zero for verdicts found on the
 	// account's own SPN list, such as Malformed).
-	Expectation Expectation
+	Expectation Expectation `json:"expectation,omitzero"`
 	// Account is the decrypting account.
-	Account string
+	Account string `json:"account"`
 	// Owners are the holders that matter: WrongAccount the other holders,
 	// Duplicated every holder.
-	Owners []string
+	Owners []string `json:"owners,omitempty"`
 	// Via is the SPN actually found when a sPNMappings fallback decided the
 	// owner ("HOST/web01"); empty when the SPN itself was found.
-	Via string
+	Via string `json:"via,omitempty"`
 	// Detail explains the verdict in one or two sentences.
-	Detail string
+	Detail string `json:"detail"`
 	// Fix are the commands that correct it (setspn -S / -D, PowerShell).
-	Fix []string
+	Fix []string `json:"fix,omitempty"`
 	// Note states side effects of the fix, when there are any.
-	Note string
+	Note string `json:"note,omitempty"`
 	// Assumed is true for an RC4Only verdict that rests on the classic
 	// default for an msDS-SupportedEncryptionTypes the source read and found
 	// absent (never for a source that did not read it).
-	Assumed bool
+	Assumed bool `json:"assumed,omitempty"`
 	// Completeness of the directory answers the verdict rests on. Problems
 	// seen (WrongAccount, Duplicated) are real even when incomplete; OK and
 	// absence are only proven when Complete.
-	Completeness
+	Completeness `json:"completeness"`
+}
+
+// completenessJSON is Completeness as JSON shows it.
+type completenessJSON struct {
+	Complete bool   `json:"complete"`
+	Reason   string `json:"reason,omitempty"`
+}
+
+// MarshalJSON encodes the verdict with its completeness as
+// {"complete": ..., "reason": ...}.
+func (v Verdict) MarshalJSON() ([]byte, error) {
+	type plain Verdict
+	return marshalInOrder[Verdict](struct {
+		plain
+		Completeness completenessJSON `json:"completeness"`
+	}{plain(v), completenessJSON(v.Completeness)})
 }
 
 // SetspnAdd returns "setspn -S spn account" (-S checks for duplicates before

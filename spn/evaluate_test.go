@@ -2,7 +2,11 @@ package spn
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"reflect"
+	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -149,5 +153,79 @@ func TestExpectedOnlyBindings(t *testing.T) {
 	}
 	if want := []string{"HTTP/portal", "HTTP/portal.corp.example.com"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Expected = %q, want %q", got, want)
+	}
+}
+
+var snakeKey = regexp.MustCompile(`^[a-z0-9_]+$`)
+
+// checkSnakeJSON asserts that every object key in the JSON document b is
+// snake_case and that no array holds only integers.
+func checkSnakeJSON(t *testing.T, name string, b []byte) {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, e := range v {
+				if !snakeKey.MatchString(k) {
+					t.Errorf("%s: key %s.%s is not snake_case", name, path, k)
+				}
+				walk(path+"."+k, e)
+			}
+		case []any:
+			ints := len(v) > 1
+			for i, e := range v {
+				if _, ok := e.(float64); !ok {
+					ints = false
+				}
+				walk(fmt.Sprintf("%s[%d]", path, i), e)
+			}
+			if ints {
+				t.Errorf("%s: %s is an array of numbers %v", name, path, v)
+			}
+		}
+	}
+	walk("", v)
+}
+
+func TestJSONSnakeCase(t *testing.T) {
+	ctx := context.Background()
+	accts := testAccounts()
+	accts = append(accts, Account{Name: `CORP\WEB03$`, SAMAccountName: "WEB03$", Kind: Computer, SPNs: []string{"HOST/intranet"}, EncTypes: 0x1c, EncTypesSet: true},
+		Account{Name: `CORP\svc-unread`, Kind: User, EncTypesUnknown: true})
+	hosts := HostNames{NetBIOS: "WEB01", FQDN: "web01.corp.example.com", Bindings: []string{"portal.corp.example.com", "intranet", "apps.corp.example.com"},
+		CNAMEs: map[string]string{"apps.corp.example.com": "lb01.corp.example.com"}}
+	exps := Expected(hosts, ComputerOwner("CORP", "WEB01"), DefaultSPNMappings())
+	vs, err := Evaluate(ctx, NewMemoryDirectory(accts, true), exps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs = append(vs, Verdict{Kind: Unverified, SPN: "HTTP/x", Account: `CORP\WEB01$`, Completeness: Completeness{Reason: "size limit"}})
+	for _, c := range []struct {
+		name string
+		v    any
+		want []string
+	}{
+		{"accounts", accts, []string{`"kind":"computer"`, `"enc_types":{"raw":28,"names":["RC4-HMAC","AES128","AES256"]}`, `"rc4_only":false`,
+			`{"name":"CORP\\svc-unread","kind":"user","disabled":false,"spns":[],"enc_types_set":false,"enc_types_unknown":true,"rc4_only":null}`}},
+		{"hosts", hosts, []string{`"cnames":[{"alias":"apps.corp.example.com","canonical":"lb01.corp.example.com"}]`}},
+		{"expectations", exps, []string{`{"spn":"HTTP/web01.corp.example.com","owner":{"kind":"computer account","account":"CORP\\WEB01$"},"reason":"computer FQDN","fallbacks":["HOST/web01.corp.example.com"]}`}},
+		{"verdicts", vs, []string{`{"kind":"ok","spn":"HTTP/web01.corp.example.com","expectation":{"spn":"HTTP/web01.corp.example.com"`,
+			`"completeness":{"complete":true}`, `"completeness":{"complete":false,"reason":"size limit"}`, `"kind":"wrong-account"`}},
+	} {
+		b, err := json.Marshal(c.v)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		checkSnakeJSON(t, c.name, b)
+		for _, w := range c.want {
+			if !strings.Contains(string(b), w) {
+				t.Errorf("%s: JSON lacks %s:\n%s", c.name, w, b)
+			}
+		}
 	}
 }

@@ -206,7 +206,7 @@ func (l *liveFlags) apply(ctx context.Context, ev *diagnose.Evidence, cmd *cli.C
 	}
 	for _, u := range l.probes {
 		opts := negotiate.ProbeOptions{Client: krb, InsecureSkipVerify: l.probeInsecure, ConnectTo: l.connectTo,
-			RedactTokens: true, NTLMRaw: true, NTLM: ntlm}
+			NTLMRaw: true, NTLM: ntlm}
 		source := "probe " + cli.ShownURL(u)
 		cmd.Warnf("probing %s ...", cli.ShownURL(u))
 		tr, err := negotiate.Probe(ctx, u, opts)

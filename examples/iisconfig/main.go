@@ -26,83 +26,6 @@ import (
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
-// pathJSON is one enumerated path; keys are stable.
-type pathJSON struct {
-	Path              string        `json:"path"`
-	Site              string        `json:"site"`
-	AppPool           string        `json:"app_pool"`
-	IdentityType      string        `json:"identity_type"`
-	IdentityUser      string        `json:"identity_user"`
-	DecryptingAccount string        `json:"decrypting_account"`
-	WindowsAuth       windowsJSON   `json:"windows_auth"`
-	AnonymousAuth     anonymousJSON `json:"anonymous_auth"`
-	BasicAuth         enabledJSON   `json:"basic_auth"`
-	Bindings          []bindingJSON `json:"bindings"`
-}
-
-type windowsJSON struct {
-	Enabled                  bool     `json:"enabled"`
-	Providers                []string `json:"providers"`
-	UseKernelMode            bool     `json:"use_kernel_mode"`
-	UseAppPoolCredentials    bool     `json:"use_app_pool_credentials"`
-	AuthPersistNonNTLM       bool     `json:"auth_persist_non_ntlm"`
-	AuthPersistSingleRequest bool     `json:"auth_persist_single_request"`
-	ExtendedProtection       epJSON   `json:"extended_protection"`
-}
-
-type epJSON struct {
-	TokenChecking string `json:"token_checking"`
-	Flags         string `json:"flags"`
-}
-
-type anonymousJSON struct {
-	Enabled  bool   `json:"enabled"`
-	UserName string `json:"user_name"`
-}
-
-type enabledJSON struct {
-	Enabled bool `json:"enabled"`
-}
-
-type bindingJSON struct {
-	Protocol string `json:"protocol"`
-	Address  string `json:"address"`
-	Port     int    `json:"port"`
-	Host     string `json:"host"`
-}
-
-func toJSON(s *iisconfig.Settings) pathJSON {
-	out := pathJSON{
-		Path:              s.Path,
-		Site:              s.Site,
-		AppPool:           s.AppPoolName,
-		DecryptingAccount: s.Decrypting.String(),
-		WindowsAuth: windowsJSON{
-			Enabled:                  s.WindowsAuth.Enabled,
-			Providers:                append([]string{}, s.WindowsAuth.Providers...),
-			UseKernelMode:            s.WindowsAuth.UseKernelMode,
-			UseAppPoolCredentials:    s.WindowsAuth.UseAppPoolCredentials,
-			AuthPersistNonNTLM:       s.WindowsAuth.AuthPersistNonNTLM,
-			AuthPersistSingleRequest: s.WindowsAuth.AuthPersistSingleRequest,
-			ExtendedProtection: epJSON{
-				TokenChecking: s.WindowsAuth.ExtendedProtection.TokenChecking,
-				Flags:         s.WindowsAuth.ExtendedProtection.Flags,
-			},
-		},
-		AnonymousAuth: anonymousJSON{Enabled: s.Anonymous.Enabled, UserName: s.Anonymous.UserName},
-		BasicAuth:     enabledJSON{Enabled: s.Basic.Enabled},
-		Bindings:      []bindingJSON{},
-	}
-	if s.AppPool != nil {
-		out.IdentityType = s.AppPool.IdentityType.String()
-		out.IdentityUser = s.AppPool.UserName
-	}
-	for _, b := range s.Bindings {
-		out.Bindings = append(out.Bindings, bindingJSON{Protocol: b.Protocol, Address: b.Address, Port: b.Port, Host: b.Host})
-	}
-	return out
-}
-
 // newCommand declares the flags and the help.
 func newCommand(stdout, stderr io.Writer) (cmd *cli.Command, config, path, format *string) {
 	cmd = cli.New("iisconfig", "iisconfig prints the effective IIS authentication settings (Windows, Anonymous, Basic, app pool and the account that decrypts Kerberos tickets) of every path of an applicationHost.config, or of one path.", stdout, stderr)
@@ -167,13 +90,12 @@ func write(stdout, stderr io.Writer, config, path, format string) error {
 	if format == "text" {
 		return writeText(stdout, list)
 	}
-	out := make([]pathJSON, 0, len(list))
-	for _, s := range list {
-		out = append(out, toJSON(s))
+	if list == nil {
+		list = []*iisconfig.Settings{}
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return enc.Encode(list)
 }
 
 func yn(b bool) string {

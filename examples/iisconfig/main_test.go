@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -27,10 +28,20 @@ func TestJSONKeys(t *testing.T) {
 	if len(list) != 9 {
 		t.Fatalf("%d entries", len(list))
 	}
-	want := []string{"path", "site", "app_pool", "identity_type", "identity_user", "decrypting_account", "windows_auth", "anonymous_auth", "basic_auth", "bindings"}
+	// the library's iisconfig.Settings, marshalled as is
+	want := []string{"path", "site", "application", "app_pool_name", "app_pool", "bindings", "windows_auth", "anonymous_auth", "basic_auth", "digest_auth", "decrypting_account"}
 	for _, e := range list {
 		if len(e) != len(want) {
 			t.Errorf("keys %v", e)
+		}
+		checkSnake(t, "", e)
+		if p, ok := e["app_pool"].(map[string]any); ok {
+			if _, ok := p["identity_type"].(string); !ok {
+				t.Errorf("app_pool lacks identity_type: %v", p)
+			}
+		}
+		if _, ok := e["decrypting_account"].(map[string]any)["kind"].(string); !ok {
+			t.Errorf("decrypting_account lacks kind: %v", e["decrypting_account"])
 		}
 		for _, k := range want {
 			if _, ok := e[k]; !ok {
@@ -70,6 +81,26 @@ func TestJSONKeys(t *testing.T) {
 	}
 	if ct == nil || ct["windows_auth"].(map[string]any)["providers"].([]any)[0] != "NTLM" {
 		t.Errorf("CTAgent entry %v", ct)
+	}
+}
+
+var snakeKey = regexp.MustCompile(`^[a-z0-9_]+$`)
+
+// checkSnake asserts every object key under v is snake_case.
+func checkSnake(t *testing.T, path string, v any) {
+	t.Helper()
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			if !snakeKey.MatchString(k) {
+				t.Errorf("key %s.%s is not snake_case", path, k)
+			}
+			checkSnake(t, path+"."+k, e)
+		}
+	case []any:
+		for _, e := range v {
+			checkSnake(t, path+"[]", e)
+		}
 	}
 }
 

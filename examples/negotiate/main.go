@@ -20,7 +20,9 @@
 // -password-env, IISKERB_PASSWORD by default), or -keytab, or -ccache. NTLM:
 // -ntlm-user (DOMAIN\user) with -ntlm-password-file or -ntlm-password-env
 // (IISKERB_NTLM_PASSWORD by default). A password is never taken on the
-// command line: -password and -ntlm-password are refused.
+// command line: -password and -ntlm-password are refused. Raw tokens are
+// left out of the transcript (the decoded ones stay) unless -keep-tokens is
+// given.
 //
 // ticket requests a service ticket like `klist get SPN` (exit 1 with the
 // Kerberos error code when the KDC refuses).
@@ -368,7 +370,8 @@ func probeCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	connectTo := fs.String("connect-to", "", "dial `HOST:PORT` instead of the URL's host (like curl --connect-to)")
 	timeout := fs.Duration("timeout", 60*time.Second, "overall timeout")
 	skipReuse := fs.Bool("no-reuse-check", false, "do not test the authenticated connection again")
-	redact := fs.Bool("redact", false, "leave raw tokens out of the output (they allow offline password guessing)")
+	keepTokens := fs.Bool("keep-tokens", false, "keep the raw tokens in the output (they allow offline password guessing; left out by default)")
+	_ = fs.Bool("redact", true, "deprecated: raw tokens are left out by default (see -keep-tokens)")
 	c.Usage = []string{"negotiate probe [-format text|json] [Kerberos and NTLM flags] URL"}
 	c.Groups = []cli.Group{
 		{Title: cli.GroupEvidence, None: "none: the evidence is the live exchange"},
@@ -376,7 +379,7 @@ func probeCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 			Flags: append(append([]string{}, krbLiveFlags...), "spn", "include-port", "ntlm-raw", "workstation", "insecure", "connect-to", "timeout", "no-reuse-check")},
 		{Title: cli.GroupCredentials, Note: "passwords only from files or environment variables, never on the command line",
 			Flags: append(append([]string{}, krbCredentialFlags...), "ntlm-user", "ntlm-domain", "ntlm-password-file", "ntlm-password-env")},
-		{Title: cli.GroupOutput, Flags: []string{"format", "redact"}},
+		{Title: cli.GroupOutput, Flags: []string{"format", "keep-tokens", "redact"}},
 	}
 	c.Exit = []cli.Exit{
 		{Code: cli.ExitOK, Detail: "authenticated (or no authentication asked)"},
@@ -401,7 +404,7 @@ func probeCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return c.Fail(err)
 	}
 	opts := negotiate.ProbeOptions{Client: cl, SPN: *spn, IncludePort: *includePort, NTLMRaw: *ntlmRaw,
-		InsecureSkipVerify: *insecure, ConnectTo: *connectTo, Timeout: *timeout, SkipReuseCheck: *skipReuse, RedactTokens: *redact}
+		InsecureSkipVerify: *insecure, ConnectTo: *connectTo, Timeout: *timeout, SkipReuseCheck: *skipReuse, KeepTokens: *keepTokens}
 	if *ntlmUser != "" {
 		// an empty password is allowed: the attempt still shows the server's answer
 		pw, err := ntlmPassword.Get(getenv)

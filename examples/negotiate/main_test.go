@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -75,15 +77,68 @@ func TestDecodeJSON(t *testing.T) {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
 	var out struct {
-		Mechanism string
+		Mechanism string `json:"mechanism"`
 		Visible   struct{ User string }
-		Token     struct{ Kind string }
+		Token     struct {
+			Kind string `json:"kind"`
+			NTLM struct {
+				MessageType string `json:"message_type"`
+				Flags       struct {
+					Raw   uint32   `json:"raw"`
+					Names []string `json:"names"`
+				} `json:"flags"`
+			} `json:"ntlm"`
+		} `json:"token"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
 		t.Fatal(err)
 	}
-	if out.Mechanism != "NTLM" || out.Visible.User != "vagrant-domain@DOMAIN.LOCAL" || out.Token.Kind != "NTLM AUTHENTICATE" {
+	if out.Mechanism != "NTLM" || out.Visible.User != "vagrant-domain@DOMAIN.LOCAL" || out.Token.Kind != "NTLM AUTHENTICATE" ||
+		out.Token.NTLM.MessageType != "AUTHENTICATE_MESSAGE (3)" || out.Token.NTLM.Flags.Raw == 0 || out.Token.NTLM.Flags.Names[0] != "NEGOTIATE_UNICODE" {
 		t.Errorf("%+v", out)
+	}
+	// the token is the library type: snake_case keys, OIDs as dotted strings
+	for _, name := range []string{"pyspnego_ntlm_authenticate.b64", "gokrb5_spnego_gssapi_init_krb5_apreq.hex", "pyspnego_krb_error.b64", "impacket_spnego_negTokenResp_ntlm_challenge.hex"} {
+		r := runCmd(t, readTestdata(t, name), nil, "decode", "-", "-format", "json")
+		var doc struct {
+			Token any `json:"token"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || doc.Token == nil {
+			t.Fatalf("%s: %v %s", name, err, r.stderr)
+		}
+		checkSnakeJSON(t, name, "token", doc.Token)
+	}
+	r = runCmd(t, readTestdata(t, "gokrb5_spnego_gssapi_init_krb5_apreq.hex"), nil, "decode", "-", "-format", "json")
+	if !strings.Contains(r.stdout, `"oid": "1.2.840.113554.1.2.2"`) || !strings.Contains(r.stdout, `"ticket_enctype": "aes256-cts-hmac-sha1-96 (18)"`) {
+		t.Errorf("Kerberos token JSON:\n%s", r.stdout)
+	}
+}
+
+var snakeKey = regexp.MustCompile(`^[a-z0-9_]+$`)
+
+// checkSnakeJSON asserts every object key under v is snake_case and no
+// array is a list of integers (an OID as asn1.ObjectIdentifier).
+func checkSnakeJSON(t *testing.T, name, path string, v any) {
+	t.Helper()
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			if !snakeKey.MatchString(k) {
+				t.Errorf("%s: key %s.%s is not snake_case", name, path, k)
+			}
+			checkSnakeJSON(t, name, path+"."+k, e)
+		}
+	case []any:
+		ints := len(v) > 1
+		for i, e := range v {
+			if _, ok := e.(float64); !ok {
+				ints = false
+			}
+			checkSnakeJSON(t, name, fmt.Sprintf("%s[%d]", path, i), e)
+		}
+		if ints {
+			t.Errorf("%s: %s is an array of numbers %v", name, path, v)
+		}
 	}
 }
 
@@ -134,8 +189,10 @@ func TestProbeCommand(t *testing.T) {
 
 	r := runCmd(t, "", nil, "probe", anon.URL, "-format", "json")
 	var tr struct {
-		Mechanism string
-		Rounds    []struct{ Status int }
+		Mechanism string `json:"mechanism"`
+		Rounds    []struct {
+			Status int `json:"status"`
+		} `json:"rounds"`
 	}
 	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &tr) != nil || tr.Mechanism != "anonymous" || len(tr.Rounds) != 1 {
 		t.Errorf("anonymous: exit %d %q %q", r.code, r.stdout, r.stderr)
@@ -259,9 +316,11 @@ func TestIntegrationCommands(t *testing.T) {
 	r = runCmd(t, "", env, "probe", "-krb5conf", v[0], "-user", v[1], "-connect-to", v[3], "-spn", v[5],
 		"-ntlm-user", v[7]+`\`+v[8], v[6], "-format", "json")
 	var tr struct {
-		Mechanism      string
-		FellBackToNTLM bool
-		KerberosError  struct{ Code int }
+		Mechanism      string `json:"mechanism"`
+		FellBackToNTLM bool   `json:"fell_back_to_ntlm"`
+		KerberosError  struct {
+			Code int `json:"code"`
+		} `json:"kerberos_error"`
 	}
 	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &tr) != nil || tr.Mechanism != "NTLM" || !tr.FellBackToNTLM || tr.KerberosError.Code != 7 {
 		t.Errorf("probe NTLM fallback: exit %d %+v\n%s", r.code, tr, r.stderr)
@@ -278,7 +337,7 @@ func TestIntegrationCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = runCmd(t, "", nil, "ticket", "-krb5conf", v[0], "-user", v[1], "-password-file", pwFile, "-format", "json", v[10])
-	if r.code != 0 || !strings.Contains(r.stdout, `"EncTypeID": 18`) {
+	if r.code != 0 || !strings.Contains(r.stdout, `"enctype_id": 18`) {
 		t.Errorf("ticket: exit %d %q %q", r.code, r.stdout, r.stderr)
 	}
 }

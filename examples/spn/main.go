@@ -478,42 +478,11 @@ type printer struct {
 	json bool
 }
 
-// accountJSON is an account in -format json output.
-type accountJSON struct {
-	Name           string `json:"name"`
-	SAMAccountName string `json:"sam_account_name,omitempty"`
-	DN             string `json:"dn,omitempty"`
-	Kind           string `json:"kind"`
-	Disabled       bool   `json:"disabled"`
-	EncTypes       string `json:"enc_types,omitempty"`
-	// RC4Only is null when the evidence does not show
-	// msDS-SupportedEncryptionTypes (setspn output, an ldifde export
-	// that did not request it).
-	RC4Only *bool    `json:"rc4_only"`
-	SPNs    []string `json:"spns"`
-}
-
-// completenessJSON is spn.Completeness in JSON output.
+// completenessJSON is spn.Completeness in JSON output (spn.Verdict and
+// spn.Account marshal themselves).
 type completenessJSON struct {
 	Complete bool   `json:"complete"`
 	Reason   string `json:"reason,omitempty"`
-}
-
-func toJSON(a spn.Account) accountJSON {
-	j := accountJSON{Name: a.Name, SAMAccountName: a.SAMAccountName, DN: a.DN, Kind: a.Kind.String(),
-		Disabled: a.Disabled, SPNs: a.SPNs}
-	et, assumed := a.EffectiveEncTypes()
-	if !a.EncTypesUnknown || a.EncTypesSet {
-		rc4 := et.RC4Only()
-		j.RC4Only = &rc4
-	}
-	if !assumed {
-		j.EncTypes = et.String()
-	}
-	if j.SPNs == nil {
-		j.SPNs = []string{}
-	}
-	return j
 }
 
 func (p *printer) emit(v any) {
@@ -522,12 +491,12 @@ func (p *printer) emit(v any) {
 	_ = enc.Encode(v)
 }
 
-func (p *printer) accounts(accts []spn.Account) []accountJSON {
-	out := []accountJSON{}
-	for _, a := range accts {
-		out = append(out, toJSON(a))
+// accounts returns accts for JSON: a list, never null.
+func accounts(accts []spn.Account) []spn.Account {
+	if accts == nil {
+		return []spn.Account{}
 	}
-	return out
+	return accts
 }
 
 func (p *printer) describeAccount(a spn.Account) {
@@ -570,9 +539,9 @@ func (p *printer) list(dir spn.Directory, name string, ans spn.Answer) {
 		p.emit(struct {
 			Source   string           `json:"source"`
 			Account  string           `json:"account"`
-			Accounts []accountJSON    `json:"accounts"`
+			Accounts []spn.Account    `json:"accounts"`
 			Answer   completenessJSON `json:"completeness"`
-		}{dir.Describe(), name, p.accounts(ans.Accounts), completenessJSON(ans.Completeness)})
+		}{dir.Describe(), name, accounts(ans.Accounts), completenessJSON(ans.Completeness)})
 		return
 	}
 	fmt.Fprintf(p.w, "Source: %s\n", dir.Describe())
@@ -590,9 +559,9 @@ func (p *printer) query(dir spn.Directory, s string, ans spn.Answer) {
 		p.emit(struct {
 			Source string           `json:"source"`
 			SPN    string           `json:"spn"`
-			Owners []accountJSON    `json:"owners"`
+			Owners []spn.Account    `json:"owners"`
 			Answer completenessJSON `json:"completeness"`
-		}{dir.Describe(), s, p.accounts(ans.Accounts), completenessJSON(ans.Completeness)})
+		}{dir.Describe(), s, accounts(ans.Accounts), completenessJSON(ans.Completeness)})
 		return
 	}
 	fmt.Fprintf(p.w, "Checking %s\n", dir.Describe())
@@ -647,29 +616,15 @@ func (p *printer) duplicates(dir spn.Directory, dups []spn.Duplicate, c spn.Comp
 
 func (p *printer) verdicts(dir spn.Directory, owner spn.Owner, mappingSource string, vs []spn.Verdict) {
 	if p.json {
-		type verdictJSON struct {
-			Kind     string           `json:"kind"`
-			SPN      string           `json:"spn,omitempty"`
-			Reason   string           `json:"reason,omitempty"`
-			Account  string           `json:"account"`
-			Owners   []string         `json:"owners,omitempty"`
-			Via      string           `json:"via,omitempty"`
-			Detail   string           `json:"detail"`
-			Fix      []string         `json:"fix,omitempty"`
-			Note     string           `json:"note,omitempty"`
-			Complete completenessJSON `json:"completeness"`
-		}
-		list := []verdictJSON{}
-		for _, v := range vs {
-			list = append(list, verdictJSON{v.Kind.String(), v.SPN, v.Expectation.Reason, v.Account, v.Owners, v.Via,
-				v.Detail, v.Fix, v.Note, completenessJSON(v.Completeness)})
+		if vs == nil {
+			vs = []spn.Verdict{}
 		}
 		p.emit(struct {
 			Source   string        `json:"source"`
 			Owner    string        `json:"decrypting_account"`
 			Mappings string        `json:"mappings"`
-			Verdicts []verdictJSON `json:"verdicts"`
-		}{dir.Describe(), owner.String(), mappingSource, list})
+			Verdicts []spn.Verdict `json:"verdicts"`
+		}{dir.Describe(), owner.String(), mappingSource, vs})
 		return
 	}
 	fmt.Fprintf(p.w, "Checking %s: SPNs that must be on %s (%s)\n", dir.Describe(), owner, mappingSource)
