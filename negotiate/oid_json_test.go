@@ -6,48 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/iiskerb/iiskerb/internal/testenv"
 )
-
-var snakeKey = regexp.MustCompile(`^[a-z0-9_]+$`)
-
-// checkSnakeJSON asserts that every object key in the JSON document b is
-// snake_case and that no array holds only integers (an
-// asn1.ObjectIdentifier marshalled as is).
-func checkSnakeJSON(t *testing.T, name string, b []byte) {
-	t.Helper()
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	var walk func(path string, v any)
-	walk = func(path string, v any) {
-		switch v := v.(type) {
-		case map[string]any:
-			for k, e := range v {
-				if !snakeKey.MatchString(k) {
-					t.Errorf("%s: key %s.%s is not snake_case", name, path, k)
-				}
-				walk(path+"."+k, e)
-			}
-		case []any:
-			ints := len(v) > 1
-			for i, e := range v {
-				if _, ok := e.(float64); !ok {
-					ints = false
-				}
-				walk(fmt.Sprintf("%s[%d]", path, i), e)
-			}
-			if ints {
-				t.Errorf("%s: %s is an array of numbers %v (an OID?)", name, path, v)
-			}
-		}
-	}
-	walk("", v)
-}
 
 func TestJSONSnakeCase(t *testing.T) {
 	names, err := filepath.Glob(filepath.Join("testdata", "tokens", "*.*"))
@@ -69,7 +33,7 @@ func TestJSONSnakeCase(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		checkSnakeJSON(t, name, b)
+		testenv.CheckSnakeJSON(t, name, b)
 	}
 	if decoded < 20 {
 		t.Errorf("only %d corpus tokens decoded", decoded)
@@ -112,7 +76,7 @@ func TestJSONSnakeCase(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", v.name, err)
 		}
-		checkSnakeJSON(t, v.name, b)
+		testenv.CheckSnakeJSON(t, v.name, b)
 		for _, w := range v.want {
 			if !strings.Contains(string(b), w) {
 				t.Errorf("%s: JSON lacks %s:\n%s", v.name, w, b)

@@ -21,6 +21,8 @@ import (
 	"github.com/jcmturner/gokrb5/v8/client"
 	"github.com/jcmturner/gokrb5/v8/messages"
 	"github.com/jcmturner/gokrb5/v8/types"
+
+	"github.com/iiskerb/iiskerb/internal/jsonorder"
 )
 
 // Resolver looks up the canonical name of a host; *net.Resolver satisfies it.
@@ -112,7 +114,7 @@ type ProbeOptions struct {
 // {name, value} lines.
 func (o ProbeOptions) MarshalJSON() ([]byte, error) {
 	type plain ProbeOptions
-	return marshalInOrder[ProbeOptions](struct {
+	return jsonorder.Marshal[ProbeOptions](struct {
 		plain
 		Timeout float64      `json:"timeout_seconds,omitempty"`
 		Header  []HeaderLine `json:"header,omitempty"`
@@ -189,7 +191,7 @@ func (r Round) MarshalJSON() ([]byte, error) {
 	if req == nil {
 		req = []HeaderLine{}
 	}
-	return marshalInOrder[Round](struct {
+	return jsonorder.Marshal[Round](struct {
 		plain
 		Request  []HeaderLine `json:"request_headers"`
 		Header   []HeaderLine `json:"response_headers,omitempty"`
@@ -250,7 +252,7 @@ type Transcript struct {
 // MarshalJSON encodes Elapsed in seconds.
 func (t Transcript) MarshalJSON() ([]byte, error) {
 	type plain Transcript
-	return marshalInOrder[Transcript](struct {
+	return jsonorder.Marshal[Transcript](struct {
 		plain
 		Elapsed float64 `json:"elapsed_seconds"`
 	}{plain(t), t.Elapsed.Seconds()})
@@ -272,7 +274,7 @@ func (e ProbeError) MarshalJSON() ([]byte, error) {
 	if e.Err != nil {
 		msg = e.Err.Error()
 	}
-	return marshalInOrder[ProbeError](struct {
+	return jsonorder.Marshal[ProbeError](struct {
 		plain
 		Err string `json:"error"`
 	}{plain(e), msg})

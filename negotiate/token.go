@@ -4,12 +4,11 @@ import (
 	"encoding/asn1"
 	"encoding/json"
 	"fmt"
-	"reflect"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/iiskerb/iiskerb/internal/jsonorder"
 )
 
 // TokenKind classifies a decoded token by its outermost message.
@@ -86,7 +85,7 @@ type Token struct {
 // MarshalJSON encodes the token with ThisMech as a NamedOID.
 func (t Token) MarshalJSON() ([]byte, error) {
 	type plain Token
-	return marshalInOrder[Token](struct {
+	return jsonorder.Marshal[Token](struct {
 		plain
 		ThisMech *NamedOID `json:"this_mech,omitempty"`
 	}{plain(t), namedOID(t.ThisMech)})
@@ -163,79 +162,13 @@ func (s SPNEGO) MarshalJSON() ([]byte, error) {
 	if s.NegState != NegStateAbsent {
 		state = &s.NegState
 	}
-	return marshalInOrder[SPNEGO](struct {
+	return jsonorder.Marshal[SPNEGO](struct {
 		plain
 		MechTypes     []NamedOID `json:"mech_types,omitempty"`
 		ReqFlags      *flagSet   `json:"req_flags,omitempty"`
 		NegState      *NegState  `json:"neg_state,omitempty"`
 		SupportedMech *NamedOID  `json:"supported_mech,omitempty"`
 	}{plain(s), namedOIDs(s.MechTypes), flags, state, namedOID(s.SupportedMech)})
-}
-
-// marshalInOrder marshals v, an anonymous struct that embeds T's fields
-// (through a method-less copy of T) and overrides some of them with their
-// JSON forms, and puts the object's keys back in T's declaration order: the
-// overriding fields would otherwise come first or last.
-func marshalInOrder[T any](v any) ([]byte, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, err
-	}
-	out := make([]byte, 0, len(b))
-	out = append(out, '{')
-	add := func(k string, v json.RawMessage) {
-		if len(out) > 1 {
-			out = append(out, ',')
-		}
-		kb, _ := json.Marshal(k)
-		out = append(append(append(out, kb...), ':'), v...)
-	}
-	for _, k := range jsonKeys(reflect.TypeFor[T]()) {
-		if v, ok := m[k]; ok {
-			add(k, v)
-			delete(m, k)
-		}
-	}
-	rest := make([]string, 0, len(m))
-	for k := range m {
-		rest = append(rest, k)
-	}
-	sort.Strings(rest)
-	for _, k := range rest {
-		add(k, m[k])
-	}
-	return append(out, '}'), nil
-}
-
-// jsonKeyCache holds jsonKeys per struct type.
-var jsonKeyCache sync.Map // reflect.Type -> []string
-
-// jsonKeys lists the JSON keys of a struct type's exported fields in
-// declaration order.
-func jsonKeys(t reflect.Type) []string {
-	if v, ok := jsonKeyCache.Load(t); ok {
-		return v.([]string)
-	}
-	var keys []string
-	for f := range t.Fields() {
-		if !f.IsExported() {
-			continue
-		}
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		switch name {
-		case "-":
-			continue
-		case "":
-			name = f.Name
-		}
-		keys = append(keys, name)
-	}
-	jsonKeyCache.Store(t, keys)
-	return keys
 }
 
 // flagSet is a set of flags as JSON shows it: the raw value and the names
@@ -287,7 +220,7 @@ func (p PrincipalName) String() string { return strings.Join(p.Names, "/") }
 // MarshalJSON encodes NameType by name ("KRB_NT_SRV_INST (2)").
 func (p PrincipalName) MarshalJSON() ([]byte, error) {
 	type plain PrincipalName
-	return marshalInOrder[PrincipalName](struct {
+	return jsonorder.Marshal[PrincipalName](struct {
 		plain
 		NameType PrincipalNameType `json:"name_type"`
 	}{plain(p), PrincipalNameType(p.NameType)})
@@ -305,7 +238,7 @@ type Kerberos struct {
 // MarshalJSON encodes MsgType by name ("KRB_AP_REQ (14)").
 func (k Kerberos) MarshalJSON() ([]byte, error) {
 	type plain Kerberos
-	return marshalInOrder[Kerberos](struct {
+	return jsonorder.Marshal[Kerberos](struct {
 		plain
 		MsgType KerberosMsgType `json:"msg_type"`
 	}{plain(k), KerberosMsgType(k.MsgType)})
@@ -354,7 +287,7 @@ type APReq struct {
 // is left out.
 func (a APReq) MarshalJSON() ([]byte, error) {
 	type plain APReq
-	return marshalInOrder[APReq](struct {
+	return jsonorder.Marshal[APReq](struct {
 		plain
 		APOptions     *flagSet `json:"ap_options"`
 		TicketEncType EncType  `json:"ticket_enctype,omitzero"`
@@ -372,7 +305,7 @@ type APRep struct {
 // MarshalJSON encodes EncType by name.
 func (a APRep) MarshalJSON() ([]byte, error) {
 	type plain APRep
-	return marshalInOrder[APRep](struct {
+	return jsonorder.Marshal[APRep](struct {
 		plain
 		EncType EncType `json:"enctype"`
 	}{plain(a), EncType(a.EncType)})
@@ -408,7 +341,7 @@ type AVPair struct {
 // MarshalJSON encodes ID by name ("MsvAvNbDomainName (2)").
 func (p AVPair) MarshalJSON() ([]byte, error) {
 	type plain AVPair
-	return marshalInOrder[AVPair](struct {
+	return jsonorder.Marshal[AVPair](struct {
 		plain
 		ID AVPairID `json:"id"`
 	}{plain(p), AVPairID(p.ID)})
@@ -475,7 +408,7 @@ type NTLM struct {
 // MarshalJSON encodes MessageType by name and Flags as {raw, names}.
 func (n NTLM) MarshalJSON() ([]byte, error) {
 	type plain NTLM
-	return marshalInOrder[NTLM](struct {
+	return jsonorder.Marshal[NTLM](struct {
 		plain
 		MessageType NTLMMessageType `json:"message_type"`
 		Flags       NTLMFlags       `json:"flags"`

@@ -3,11 +3,10 @@ package spn
 import (
 	"encoding/json"
 	"fmt"
-	"reflect"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
+
+	"github.com/iiskerb/iiskerb/internal/jsonorder"
 )
 
 // AccountKind is the kind of directory object that holds SPNs, derived from
@@ -220,78 +219,12 @@ func (a Account) MarshalJSON() ([]byte, error) {
 	if spns == nil {
 		spns = []string{}
 	}
-	return marshalInOrder[Account](struct {
+	return jsonorder.Marshal[Account](struct {
 		plain
 		SPNs     []string  `json:"spns"`
 		EncTypes *EncTypes `json:"enc_types,omitempty"`
 		RC4Only  *bool     `json:"rc4_only"`
 	}{plain(a), spns, enc, rc4})
-}
-
-// marshalInOrder marshals v, an anonymous struct that embeds T's fields
-// (through a method-less copy of T) and overrides or adds some, and puts the
-// object's keys back in T's declaration order; keys T does not declare
-// follow in sorted order.
-func marshalInOrder[T any](v any) ([]byte, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, err
-	}
-	out := make([]byte, 0, len(b))
-	out = append(out, '{')
-	add := func(k string, v json.RawMessage) {
-		if len(out) > 1 {
-			out = append(out, ',')
-		}
-		kb, _ := json.Marshal(k)
-		out = append(append(append(out, kb...), ':'), v...)
-	}
-	for _, k := range jsonKeys(reflect.TypeFor[T]()) {
-		if v, ok := m[k]; ok {
-			add(k, v)
-			delete(m, k)
-		}
-	}
-	rest := make([]string, 0, len(m))
-	for k := range m {
-		rest = append(rest, k)
-	}
-	sort.Strings(rest)
-	for _, k := range rest {
-		add(k, m[k])
-	}
-	return append(out, '}'), nil
-}
-
-// jsonKeyCache holds jsonKeys per struct type.
-var jsonKeyCache sync.Map // reflect.Type -> []string
-
-// jsonKeys lists the JSON keys of a struct type's exported fields in
-// declaration order.
-func jsonKeys(t reflect.Type) []string {
-	if v, ok := jsonKeyCache.Load(t); ok {
-		return v.([]string)
-	}
-	var keys []string
-	for f := range t.Fields() {
-		if !f.IsExported() {
-			continue
-		}
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		switch name {
-		case "-":
-			continue
-		case "":
-			name = f.Name
-		}
-		keys = append(keys, name)
-	}
-	jsonKeyCache.Store(t, keys)
-	return keys
 }
 
 // ClassicDefaultEncTypes is what a classic Active Directory KDC assumes for

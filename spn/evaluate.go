@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/iiskerb/iiskerb/internal/jsonorder"
 )
 
 // VerdictKind classifies a finding about SPN ownership.
@@ -121,7 +123,7 @@ type completenessJSON struct {
 // {"complete": ..., "reason": ...}.
 func (v Verdict) MarshalJSON() ([]byte, error) {
 	type plain Verdict
-	return marshalInOrder[Verdict](struct {
+	return jsonorder.Marshal[Verdict](struct {
 		plain
 		Completeness completenessJSON `json:"completeness"`
 	}{plain(v), completenessJSON(v.Completeness)})

@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
+
+	"github.com/iiskerb/iiskerb/internal/jsonorder"
 )
 
 // HostNames are the names clients use to reach a web server. In JSON,
@@ -46,7 +48,7 @@ func (h HostNames) MarshalJSON() ([]byte, error) {
 		cnames = append(cnames, CNAME{Alias: a, Canonical: c})
 	}
 	sort.Slice(cnames, func(i, j int) bool { return cnames[i].Alias < cnames[j].Alias })
-	return marshalInOrder[HostNames](struct {
+	return jsonorder.Marshal[HostNames](struct {
 		plain
 		CNAMEs []CNAME `json:"cnames,omitempty"`
 	}{plain(h), cnames})
@@ -124,7 +126,7 @@ func (e Expectation) MarshalJSON() ([]byte, error) {
 	for _, f := range e.Fallbacks {
 		fallbacks = append(fallbacks, f.String())
 	}
-	return marshalInOrder[Expectation](struct {
+	return jsonorder.Marshal[Expectation](struct {
 		plain
 		SPN       string   `json:"spn"`
 		Fallbacks []string `json:"fallbacks,omitempty"`
