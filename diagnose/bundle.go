@@ -292,8 +292,11 @@ func spnWarning(w spn.Warning) EvidenceWarning {
 }
 
 // files lists the regular files under the bundle-relative directory rel,
-// sorted. Files without the extension ext (case-insensitive) are warned
-// about and skipped unless recursive logs are asked for (ext "").
+// sorted. The extension ext is what the layout names (".txt" for setspn
+// output): a file with another extension is still read and recognised by
+// content - a file given by a program's flag keeps its own name - and one
+// that is not recognised becomes a warning. Documentation beside the
+// evidence (README*, PROVENANCE*) and dot files are skipped.
 func (b *bundleLoader) files(rel, ext string, recursive bool) []string {
 	var out []string
 	root := rel
@@ -313,15 +316,11 @@ func (b *bundleLoader) files(rel, ext string, recursive bool) []string {
 			}
 			return nil
 		}
-		if strings.HasPrefix(d.Name(), ".") {
+		if strings.HasPrefix(d.Name(), ".") || strings.HasPrefix(d.Name(), "README") || strings.HasPrefix(d.Name(), "PROVENANCE") {
 			return nil
 		}
 		if !d.Type().IsRegular() {
 			b.warn(r, "", "not a regular file; ignored")
-			return nil
-		}
-		if ext != "" && !strings.EqualFold(path.Ext(r), ext) {
-			b.warn(r, "", "expected a "+ext+" file in "+rel+"/; ignored")
 			return nil
 		}
 		out = append(out, r)

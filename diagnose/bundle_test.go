@@ -53,7 +53,7 @@ func TestLoadBundleMessy(t *testing.T) {
 	for _, want := range []string{
 		`host.json: unknown key "colour" ignored`,
 		"setspn/notes.txt: not recognised as setspn -L/-Q/-X output",
-		"setspn/screenshot.png: expected a .txt file in setspn/; ignored",
+		"setspn/screenshot.png: not recognised as setspn -L/-Q/-X output",
 		"klist/empty.txt: not recognised as klist output",
 		"http/not-http.txt: not recognised as an HTTP exchange",
 		"http/broken.txt:3: Authorization",
@@ -290,4 +290,24 @@ func FuzzParseHTTPTrace(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A file keeps its own name and extension (as a program's flag gives it):
+// setspn output saved as spn.out is recognised by content.
+func TestBundleReadsAnyExtension(t *testing.T) {
+	fsys := fstest.MapFS{
+		"setspn/spn.out": {Data: []byte("Registered ServicePrincipalNames for CN=WEB01,OU=Servers,DC=corp,DC=example,DC=com:\r\n\tHOST/WEB01\r\n\tHTTP/web01.corp.example.com\r\n")},
+		"setspn/README":  {Data: []byte("how this was collected")},
+	}
+	ev, err := LoadBundleFS(context.Background(), fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Directory == nil || len(ev.Unusable) != 0 || len(ev.Warnings) != 0 {
+		t.Fatalf("directory %v unusable %v warnings %v", ev.Directory, ev.Unusable, ev.Warnings)
+	}
+	ans, err := ev.Directory.Owners(context.Background(), "HTTP/web01.corp.example.com")
+	if err != nil || len(ans.Accounts) != 1 {
+		t.Fatalf("owners %+v %v", ans, err)
+	}
 }
