@@ -9,6 +9,8 @@ import (
 	"testing/fstest"
 
 	"github.com/iiskerb/iiskerb/negotiate"
+
+	"github.com/iiskerb/iiskerb/internal/testenv"
 )
 
 func warningsText(ws []EvidenceWarning) string {
@@ -266,6 +268,7 @@ func TestParseHTTPTraceProxy(t *testing.T) {
 }
 
 func FuzzParseHTTPTrace(f *testing.F) {
+	testenv.ShortFuzzMinimize()
 	for _, p := range []string{"testdata/http/curl-kerberos.txt", "testdata/http/proxy-ntlm.txt", "testdata/bundles/messy/http/broken.txt"} {
 		b, err := os.ReadFile(p)
 		if err != nil {

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/iiskerb/iiskerb/internal/testenv"
 )
 
 // The model of real traces: rounds, mechanisms, message types, statuses
@@ -178,6 +180,7 @@ func base64Runs(s string) []string { return base64Run.FindAllString(s, -1) }
 // token text, survive a JSON round trip, and give one exchange step per
 // round.
 func FuzzHandshakeFromTrace(f *testing.F) {
+	testenv.ShortFuzzMinimize()
 	seeds, _ := filepath.Glob("testdata/http/*.txt")
 	more, _ := filepath.Glob("testdata/http/realworld/*.txt")
 	scen, _ := filepath.Glob("testdata/scenarios/*/http/*.txt")

@@ -1092,6 +1092,7 @@ func TestExchangesFromTrace(t *testing.T) {
 // always parse with the same structure and never gain elements or
 // attributes from the text.
 func FuzzWriteHTML(f *testing.F) {
+	testenv.ShortFuzzMinimize()
 	for _, s := range []string{"", hostile, "]]></svg><svg onload=alert(1)>", "\x00\xff\xfe", "a\nb\r\nc", "finding-X", "</title><script>", "{{.}}"} {
 		f.Add(s, s[len(s)/2:])
 	}

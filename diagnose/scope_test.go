@@ -8,6 +8,8 @@ import (
 	"testing/fstest"
 
 	"github.com/iiskerb/iiskerb/iisconfig"
+
+	"github.com/iiskerb/iiskerb/internal/testenv"
 )
 
 func sampleConfig(t *testing.T) *iisconfig.Config {
@@ -137,6 +139,7 @@ func TestDetectProfile(t *testing.T) {
 // Whatever the bytes in a bundle, loading and diagnosing never panics and
 // never fails (the bundle directory itself is readable).
 func FuzzLoadBundle(f *testing.F) {
+	testenv.ShortFuzzMinimize()
 	f.Add([]byte(`{"computer":"NS01","role":"task-server","ntlm_disabled":true}`),
 		[]byte("Registered ServicePrincipalNames for CN=NS01,DC=x:\n\tHTTP/ns01\n"),
 		[]byte("#0>\tClient: a @ B\n\tServer: HTTP/x @ B\n"),
@@ -172,6 +175,7 @@ func FuzzLoadBundle(f *testing.F) {
 // ParseProfile reads profiles other products supply; Match takes subjects
 // from findings and log URIs. Neither may panic.
 func FuzzParseProfile(f *testing.F) {
+	testenv.ShortFuzzMinimize()
 	b, err := profileFS.ReadFile("profiles/itms.json")
 	if err != nil {
 		f.Fatal(err)

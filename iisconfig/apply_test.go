@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/iiskerb/iiskerb/internal/testenv"
 )
 
 // fieldValue renders the effective value of section/attr (names as for
@@ -583,6 +585,7 @@ func TestEditString(t *testing.T) {
 // config: Apply must never panic, must fail only with an *EditError, and a
 // result must resolve every path it enumerates.
 func FuzzApply(f *testing.F) {
+	testenv.ShortFuzzMinimize()
 	base := parseStringF(f, mini(stdPools, stdSites, stdServer, `<location path="Default Web Site/Altiris" inheritInChildApplications="false"><system.webServer><security><authentication><windowsAuthentication enabled="true"><providers><add value="NTLM"/></providers></windowsAuthentication></authentication></security></system.webServer></location><location path="" overrideMode="Allow"><system.webServer><security><authentication><anonymousAuthentication enabled="false"/></authentication></security></system.webServer></location>`))
 	f.Add([]byte{})
 	f.Add([]byte{0, 1, 2, 3, 0, 0})

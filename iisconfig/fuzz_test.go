@@ -6,12 +6,15 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/iiskerb/iiskerb/internal/testenv"
 )
 
 // FuzzParse feeds arbitrary bytes to the parser: it must return a Config or a
 // *ParseError, never panic, and every path it enumerates must resolve with
 // origins that can be described.
 func FuzzParse(f *testing.F) {
+	testenv.ShortFuzzMinimize()
 	files, _ := filepath.Glob("testdata/corpus/*.config")
 	for _, name := range files {
 		data, err := os.ReadFile(name)
@@ -64,6 +67,7 @@ func FuzzParse(f *testing.F) {
 // WebConfig, never a panic; every enumerated path resolves and every origin
 // and warning can be cited.
 func FuzzParseWebConfig(f *testing.F) {
+	testenv.ShortFuzzMinimize()
 	base, err := Parse(bytes.NewReader([]byte(mini(stdPools, stdSites, stdServer,
 		`<location path="Default Web Site" overrideMode="Allow"><system.webServer><security><authentication><windowsAuthentication /><anonymousAuthentication /></authentication></security></system.webServer></location>`))))
 	if err != nil {

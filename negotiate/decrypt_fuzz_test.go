@@ -9,6 +9,8 @@ import (
 	"github.com/jcmturner/gokrb5/v8/asn1tools"
 	"github.com/jcmturner/gokrb5/v8/messages"
 	"github.com/jcmturner/gokrb5/v8/types"
+
+	"github.com/iiskerb/iiskerb/internal/testenv"
 )
 
 // Fuzz targets for the decoders that read decrypted (so attacker-chosen,
@@ -17,6 +19,7 @@ import (
 // files. None may panic, and each must finish in time linear in its input.
 
 func FuzzParsePAC(f *testing.F) {
+	testenv.ShortFuzzMinimize()
 	f.Add(readHex(f, "gokrb5-ad-win2k-pac.hex"))
 	f.Add([]byte{1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 8, 0, 0, 0, 24, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0})
@@ -29,6 +32,7 @@ func FuzzParsePAC(f *testing.F) {
 }
 
 func FuzzParseLogonInfo(f *testing.F) {
+	testenv.ShortFuzzMinimize()
 	f.Add(readHex(f, "ms-pac-kerb-validation-info.hex"))
 	f.Add(readHex(f, "gokrb5-kerb-validation-info-trust.hex"))
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -60,6 +64,7 @@ func encTicketPartSeed(tb testing.TB) []byte {
 }
 
 func FuzzDecodeEncTicketPart(f *testing.F) {
+	testenv.ShortFuzzMinimize()
 	f.Add(encTicketPartSeed(f))
 	f.Add([]byte{0x63, 0x03, 0x30, 0x01, 0x00})
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -74,6 +79,7 @@ func FuzzDecodeEncTicketPart(f *testing.F) {
 }
 
 func FuzzDecodeAuthenticator(f *testing.F) {
+	testenv.ShortFuzzMinimize()
 	a, err := types.NewAuthenticator("EXAMPLE.TEST", types.NewPrincipalName(1, "alice"))
 	if err != nil {
 		f.Fatal(err)
@@ -96,6 +102,7 @@ func FuzzDecodeAuthenticator(f *testing.F) {
 }
 
 func FuzzParseKeytab(f *testing.F) {
+	testenv.ShortFuzzMinimize()
 	f.Add(readHex(f, "gokrb5-syshttp.keytab.hex"))
 	f.Add([]byte{5, 2, 0xff, 0xff, 0xff, 0xf0})
 	f.Add([]byte{5, 1, 0, 0, 0, 0})
@@ -110,6 +117,7 @@ func FuzzParseKeytab(f *testing.F) {
 // FuzzDecryptTicket feeds hostile tokens to the whole path with a key that
 // opens nothing: decoding, unwrapping and the failure explanation.
 func FuzzDecryptTicket(f *testing.F) {
+	testenv.ShortFuzzMinimize()
 	k := sysHTTPKey(f)
 	f.Add(buildAPReq(f, ticketSpec{sname: "sysHTTP", realm: "TEST.GOKRB5", cname: "u", crealm: "TEST.GOKRB5", key: k, kvno: 2}))
 	f.Fuzz(func(t *testing.T, b []byte) {

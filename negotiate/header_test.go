@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/iiskerb/iiskerb/internal/testenv"
 )
 
 func TestParseChallengeValue(t *testing.T) {
@@ -113,6 +115,7 @@ func TestParseAuthorization(t *testing.T) {
 }
 
 func FuzzParseChallengeValue(f *testing.F) {
+	testenv.ShortFuzzMinimize()
 	for _, s := range []string{"Negotiate", "Negotiate, NTLM", `Basic realm="x", Negotiate oRQwEqADCgEAoQsGCSqGSIb3EgECAg==`,
 		"NTLM TlRMTVNTUAABAAAAB4IIogAAAAAAAAAAAAAAAAAAAAAKAGNFAAAADw==", `Digest a="\"", b=c`, "Negotiate a=b=c", ",,,",
 		`NTLM TlRMTVNTUAABAAAAB4IIogAAAAAAAAAAAAAAAAAAAAAGAbEdAAAADw==\r\n`, `"Negotiate YIINPwY..."`, "Negotiate YIIN\r\n PwYG\u2026",

@@ -10,6 +10,8 @@ import (
 	"github.com/jcmturner/gokrb5/v8/krberror"
 	"github.com/jcmturner/gokrb5/v8/messages"
 	"github.com/jcmturner/gokrb5/v8/types"
+
+	"github.com/iiskerb/iiskerb/internal/testenv"
 )
 
 func TestKDCErrorFromText(t *testing.T) {
@@ -117,6 +119,7 @@ func TestErrorCode(t *testing.T) {
 }
 
 func FuzzKDCErrorFromText(f *testing.F) {
+	testenv.ShortFuzzMinimize()
 	for _, s := range []string{
 		"KRB Error: (7) KDC_ERR_S_PRINCIPAL_UNKNOWN Server not found in Kerberos database - LOOKING_UP_SERVER",
 		"KRB Error: (-1765328377) x - y",

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/iiskerb/iiskerb/internal/testenv"
 )
 
 func TestParseKlistFiles(t *testing.T) {
@@ -175,6 +177,7 @@ func TestEncTypeNames(t *testing.T) {
 }
 
 func FuzzParseKlist(f *testing.F) {
+	testenv.ShortFuzzMinimize()
 	files, _ := filepath.Glob("testdata/klist/*.txt")
 	for _, fn := range files {
 		b, err := os.ReadFile(fn)

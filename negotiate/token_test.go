@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf16"
+
+	"github.com/iiskerb/iiskerb/internal/testenv"
 )
 
 // ntlmAuth builds an AUTHENTICATE message with the given header size (64,
@@ -191,6 +193,7 @@ func TestVisibleSummaries(t *testing.T) {
 }
 
 func FuzzDecodeToken(f *testing.F) {
+	testenv.ShortFuzzMinimize()
 	files, _ := filepath.Glob("testdata/tokens/*.*")
 	for _, fn := range files {
 		if strings.HasSuffix(fn, ".tsv") {

@@ -3,6 +3,8 @@ package spn
 import (
 	"reflect"
 	"testing"
+
+	"github.com/iiskerb/iiskerb/internal/testenv"
 )
 
 func TestKindFromObjectClass(t *testing.T) {
@@ -129,6 +131,7 @@ func TestSPNMappings(t *testing.T) {
 }
 
 func FuzzParseEncTypes(f *testing.F) {
+	testenv.ShortFuzzMinimize()
 	for _, s := range []string{"4", "28", "-2147483644", "0x1c", "", "0x", "-", "+4", " 24 "} {
 		f.Add(s)
 	}
@@ -151,6 +154,7 @@ func FuzzParseEncTypes(f *testing.F) {
 }
 
 func FuzzParseSPNMappings(f *testing.F) {
+	testenv.ShortFuzzMinimize()
 	f.Add(defaultSPNMappingValue, "ldap=ldap,otherldap")
 	f.Add("host=", "=x")
 	f.Add("a b=c", "x=,,,")

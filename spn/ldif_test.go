@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/iiskerb/iiskerb/internal/testenv"
 )
 
 func parseLDIFFile(t *testing.T) *LDIFExport {
@@ -112,6 +114,7 @@ func TestScanLDIFStops(t *testing.T) {
 }
 
 func FuzzParseLDIF(f *testing.F) {
+	testenv.ShortFuzzMinimize()
 	b, err := os.ReadFile("testdata/export.ldf")
 	if err != nil {
 		f.Fatal(err)

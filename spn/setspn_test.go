@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/iiskerb/iiskerb/internal/textenc"
+
+	"github.com/iiskerb/iiskerb/internal/testenv"
 )
 
 func parseSetspnFile(t *testing.T, name string) *SetspnOutput {
@@ -154,6 +156,7 @@ func TestParseSetspnUnrecognized(t *testing.T) {
 }
 
 func FuzzParseSetspn(f *testing.F) {
+	testenv.ShortFuzzMinimize()
 	files, _ := filepath.Glob("testdata/setspn-*.txt")
 	rw, _ := filepath.Glob("testdata/realworld/*.txt")
 	files = append(files, rw...)

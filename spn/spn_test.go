@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/iiskerb/iiskerb/internal/testenv"
 )
 
 func TestParseValid(t *testing.T) {
@@ -161,6 +163,7 @@ func TestEqualAndBuild(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
+	testenv.ShortFuzzMinimize()
 	for _, s := range []string{"HTTP/web01", "HTTP/https://x/y", "MSSQLSvc/a:1433/b", "HTTP/a:", "HTTP/[::1]:80", " / ", "HTTP/\xff\xfe", "x/a:b:c",
 		"HTTP/h_st@REALM", "MSSQLSvc/-x:1", "HTTP/a..b.", "HTTP/x@y/z", "HTTP/https://u@h:80/p@R"} {
 		f.Add(s)

@@ -7,11 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/iiskerb/iiskerb/internal/testenv"
 )
 
 // FuzzScan: Scan never panics, errors only with ErrNotLog, and its counts
 // stay consistent.
 func FuzzScan(f *testing.F) {
+	testenv.ShortFuzzMinimize()
 	for _, name := range []string{"agent-taskserver.log", "smp-spn.log", "agent-old-format.log", "agent-plain.log",
 		"agent-registration-plain.txt", "real-broadcom-kb173598-0x80042D21.txt", "real-broadcom-kb177014-reset-agent-cdata.txt"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))

@@ -4,24 +4,26 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 
 	"github.com/iiskerb/iiskerb/diagnose/w3clog/internal/gen"
+
+	"github.com/iiskerb/iiskerb/internal/testenv"
 )
 
 // FuzzAnalyze feeds arbitrary bytes to both paths: neither may panic, both
 // must agree on the error, and on success produce the same summary, in
 // which every non-empty line is a directive, a request or reported.
 func FuzzAnalyze(f *testing.F) {
+	testenv.ShortFuzzMinimize()
 	// Small chunks: small inputs cross many chunk boundaries, and small
 	// inputs keep each execution and the minimization of new inputs fast.
 	defer func(m int64) { minChunkSize = m }(minChunkSize)
 	minChunkSize = 61
-	shortMinimize()
+	testenv.ShortFuzzMinimize()
 	f.Add([]byte(handLog))
 	f.Add([]byte("#Fields: c-ip cs-uri-stem sc-status sc-substatus sc-win32-status\n1 /a 401 1 2148074254\n1 /a 200 0 0\n"))
 	f.Add([]byte("#Fields:\n#Fields: sc-status\n401\n-\n99999999999\n"))
@@ -102,17 +104,4 @@ func nonBlankLines(in []byte) (n int64, ok bool) {
 		}
 	}
 	return n, true
-}
-
-// shortMinimize bounds the minimization of each new input to 5 s unless
-// -fuzzminimizetime is given: minimizing a kilobyte input (the seeds are
-// log files) tries a quadratic number of candidates, and the fuzzer
-// reports no executions until it is done (60 s by default), so that a
-// 30 s run would seem to stop executing.
-func shortMinimize() {
-	set := false
-	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.fuzzminimizetime" })
-	if !set && flag.Lookup("test.fuzzminimizetime") != nil {
-		_ = flag.Set("test.fuzzminimizetime", "5s")
-	}
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/iiskerb/iiskerb/internal/testenv"
 )
 
 func addSeeds(f *testing.F, pattern string, extra ...string) {
@@ -75,6 +77,7 @@ func fuzzRead(t *testing.T, data []byte) {
 }
 
 func FuzzXML(f *testing.F) {
+	testenv.ShortFuzzMinimize()
 	addSeeds(f, "testdata/corpus/*.xml",
 		"<Events><Event><System><EventID>4</EventID></System><EventData><Data>a</Data></EventData></Event></Events>",
 		"<?xml version='1.1'?><!DOCTYPE a [<!ENTITY x '&x;'>]><Event><![CDATA[]]]]><!-- - --></Event>",
@@ -86,6 +89,7 @@ func FuzzXML(f *testing.F) {
 }
 
 func FuzzJSON(f *testing.F) {
+	testenv.ShortFuzzMinimize()
 	addSeeds(f, "testdata/corpus/json/*.json",
 		`[{"winlog":{"event_id":"4624","event_data":{"IpAddress":"::ffff:1.2.3.4","LogonType":"3"}}},{"Event":{"System":{"EventID":{"#text":4769}}}}]`,
 		`{"EventID":4625,"EventData":"<EventData><Data Name=\"Status\">0xc000006d</Data></EventData>","TimeGenerated":"/Date(1)/"}`,

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf16"
+
+	"github.com/iiskerb/iiskerb/internal/testenv"
 )
 
 func enc16(s string, le, bom bool) []byte {
@@ -91,6 +93,7 @@ func TestReadAllLimit(t *testing.T) {
 }
 
 func FuzzNewReader(f *testing.F) {
+	testenv.ShortFuzzMinimize()
 	f.Add([]byte("plain"))
 	f.Add(enc16("wide text", true, true))
 	f.Add([]byte{0xFE, 0xFF, 0xD8})
