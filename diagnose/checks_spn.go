@@ -720,6 +720,12 @@ func runMalformedSPN(ctx context.Context, p *Pass) error {
 			Evidence:    []EvidenceRef{{Source: dir, Detail: "held by " + strings.Join(v.Owners, ", ")}},
 			Remediation: []Remedy{malformedRemedy(v)}, Cause: "spn-malformed"})
 	}
+	if n := au.MalformedCount - len(au.Malformed); n > 0 {
+		p.ReportAs(Warning, Finding{Subject: dir,
+			Message:  fmt.Sprintf("%d more malformed SPN values were counted but not listed (the audit keeps the first %d)", n, len(au.Malformed)),
+			Evidence: []EvidenceRef{{Source: dir, Detail: fmt.Sprintf("%d malformed values in all", au.MalformedCount)}},
+			Cause:    "spn-malformed"})
+	}
 	reportPartialAudit(ctx, p, au, plan, "Malformed SPNs were", false)
 	return nil
 }
@@ -845,19 +851,21 @@ func runRC4OnlyOwner(ctx context.Context, p *Pass) error {
 	}
 	if len(assumed) > 0 {
 		// Accounts other than the decrypting ones without the attribute:
-		// one informational finding, not one per account.
+		// one informational finding, not one per account. The audit keeps
+		// a bounded list and counts them all.
+		total := max(au.RC4OnlyAssumedCount, len(assumed))
 		listed := assumed
 		if len(listed) > maxListed {
 			listed = listed[:maxListed]
 		}
 		more := ""
-		if len(assumed) > len(listed) {
-			more = fmt.Sprintf(" and %d more", len(assumed)-len(listed))
+		if total > len(listed) {
+			more = fmt.Sprintf(" and %d more", total-len(listed))
 		}
 		p.ReportAs(Info, Finding{
 			Subject: dir,
 			Message: fmt.Sprintf("%d other account(s) holding HTTP SPNs have no msDS-SupportedEncryptionTypes, so a classic AD KDC issues RC4 tickets for them (AES becomes the default with Windows Server's 2026 hardening, CVE-2026-20833): %s%s",
-				len(assumed), strings.Join(listed, ", "), more),
+				total, strings.Join(listed, ", "), more),
 			Evidence: []EvidenceRef{{Source: dir, Detail: "msDS-SupportedEncryptionTypes absent"}},
 			Remediation: []Remedy{{Summary: "List them and allow AES where the service supports it",
 				Commands: []string{`Get-ADObject -LDAPFilter "(&(servicePrincipalName=HTTP/*)(!(msDS-SupportedEncryptionTypes=*)))" -Properties servicePrincipalName`}}},

@@ -520,6 +520,8 @@ func (d *simDirectory) adjustAudit(ctx context.Context, base *spn.Audit) *spn.Au
 			au.Malformed = append(au.Malformed, v)
 		}
 	}
+	// The counts follow the lists the plan changed.
+	au.MalformedCount -= len(base.Malformed) - len(au.Malformed)
 	aes := func(name string) bool {
 		_, ok := d.enc[accountKey(name)]
 		return ok
@@ -528,12 +530,18 @@ func (d *simDirectory) adjustAudit(ctx context.Context, base *spn.Audit) *spn.Au
 	for _, v := range base.RC4Only {
 		if !aes(v.Account) {
 			au.RC4Only = append(au.RC4Only, v)
+		} else if v.Assumed {
+			au.RC4OnlyAssumedCount--
+		} else {
+			au.RC4OnlyCount--
 		}
 	}
 	au.EncTypesUnknown = nil
 	for _, a := range base.EncTypesUnknown {
 		if !aes(a) {
 			au.EncTypesUnknown = append(au.EncTypesUnknown, a)
+		} else {
+			au.EncTypesUnknownCount--
 		}
 	}
 	return &au

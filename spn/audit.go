@@ -12,20 +12,36 @@ type Audit struct {
 	// DuplicatesCompleteness says whether Duplicates is the full set (a
 	// finished setspn -X can prove it even when the scan is partial).
 	DuplicatesCompleteness Completeness
-	// Malformed has one Malformed verdict per malformed value and holder.
+	// Malformed has one Malformed verdict per malformed value and holder
+	// (at most AuditOptions.Limit, in scan order; MalformedCount counts
+	// them all).
 	Malformed []Verdict
 	// RC4Only has one RC4Only verdict per account that allows only RC4, or
 	// (Assumed) whose source read msDS-SupportedEncryptionTypes and found
 	// none. Accounts whose attribute the source did not read are never
-	// here: see EncTypesUnknown.
+	// here: see EncTypesUnknown. It holds at most AuditOptions.Limit
+	// verdicts with Assumed false and as many with Assumed true, each the
+	// first ones found in scan order: an account without the attribute is
+	// common (every classic service account), and a forest can have
+	// hundreds of thousands. RC4OnlyCount and RC4OnlyAssumedCount count
+	// them all.
 	RC4Only []Verdict
 	// EncTypesUnknown names (as in [Account.Name]) the accounts, within
 	// AuditOptions.RC4Classes, whose msDS-SupportedEncryptionTypes the
 	// source did not read (Account.EncTypesUnknown: setspn output, an LDIF
-	// export that did not request it), in scan order. Whether they are
-	// RC4-only is not verified: callers should say so and ask for the
-	// attribute (ldifde -l ...,msDS-SupportedEncryptionTypes, or LDAP).
+	// export that did not request it), in scan order, at most
+	// AuditOptions.Limit of them (EncTypesUnknownCount counts them all).
+	// Whether they are RC4-only is not verified: callers should say so and
+	// ask for the attribute (ldifde -l ...,msDS-SupportedEncryptionTypes, or
+	// LDAP).
 	EncTypesUnknown []string
+	// MalformedCount, RC4OnlyCount (Assumed false), RC4OnlyAssumedCount
+	// (Assumed true) and EncTypesUnknownCount are the exact numbers found,
+	// also when the lists above were cut at AuditOptions.Limit.
+	MalformedCount, RC4OnlyCount, RC4OnlyAssumedCount, EncTypesUnknownCount int
+	// Truncated is true when any of Malformed, RC4Only and EncTypesUnknown
+	// holds fewer entries than its count.
+	Truncated bool
 	// Accounts and SPNs count what the scan saw.
 	Accounts, SPNs int
 	// Completeness is false when the scan did not see every SPN holder
@@ -41,7 +57,19 @@ type AuditOptions struct {
 	// RC4Classes limits RC4Only and EncTypesUnknown to accounts holding an
 	// SPN of these classes; nil means all.
 	RC4Classes []string
+	// Limit caps how many entries each list of the Audit keeps (RC4Only:
+	// Limit with Assumed false plus Limit with Assumed true); the counts
+	// stay exact. 0 means DefaultAuditLimit; a negative Limit keeps
+	// everything (memory then grows with the forest: about 1 KB per
+	// RC4-only account).
+	Limit int
 }
+
+// DefaultAuditLimit is the AuditOptions.Limit used when it is 0. Whole
+// forests can hold hundreds of thousands of service accounts without
+// msDS-SupportedEncryptionTypes; a report lists a handful and counts the
+// rest.
+const DefaultAuditLimit = 1000
 
 // AuditDirectory scans dir once and collects duplicates, malformed SPNs,
 // RC4-only accounts and accounts whose encryption types are not known,
@@ -71,6 +99,13 @@ func AuditDirectory(ctx context.Context, dir Directory, opts AuditOptions) (*Aud
 		}
 		return false
 	}
+	limit := opts.Limit
+	switch {
+	case limit == 0:
+		limit = DefaultAuditLimit
+	case limit < 0:
+		limit = int(^uint(0) >> 1)
+	}
 	au := &Audit{}
 	idx := newDupIndex()
 	comp, err := dir.Scan(ctx, func(a *Account) error {
@@ -84,20 +119,51 @@ func AuditDirectory(ctx context.Context, dir Directory, opts AuditOptions) (*Aud
 			if !wanted(opts.MalformedClasses, class) {
 				continue
 			}
-			if v, ok := MalformedVerdict(s, displayName(a)); ok {
-				v.Account = displayName(a)
-				au.Malformed = append(au.Malformed, v)
+			if _, ok := MalformedVerdict(s, displayName(a)); ok {
+				au.MalformedCount++
+				if len(au.Malformed) < limit {
+					// again from copies: the source's strings may share
+					// one buffer per entry, which a verdict must not pin
+					name := strings.Clone(displayName(a))
+					v, _ := MalformedVerdict(strings.Clone(s), name)
+					v.Account = name
+					au.Malformed = append(au.Malformed, v)
+				}
 			}
 		}
-		if rc4 && a.EncTypesUnknown && !a.EncTypesSet {
-			au.EncTypesUnknown = append(au.EncTypesUnknown, displayName(a))
-		} else if rc4 {
+		switch {
+		case !rc4:
+		case a.EncTypesUnknown && !a.EncTypesSet:
+			au.EncTypesUnknownCount++
+			if len(au.EncTypesUnknown) < limit {
+				// a copy: the source's strings may share one buffer per entry
+				au.EncTypesUnknown = append(au.EncTypesUnknown, strings.Clone(displayName(a)))
+			}
+		default:
+			// RC4Verdict's test, without building the verdict for an
+			// account that will only be counted
+			e, assumed := a.EffectiveEncTypes()
+			if !e.RC4Only() {
+				break
+			}
+			kept := &au.RC4OnlyCount
+			if assumed {
+				kept = &au.RC4OnlyAssumedCount
+			}
+			*kept++
+			if *kept > limit {
+				break
+			}
 			if v, ok := RC4Verdict(a); ok {
+				v.Account = strings.Clone(v.Account)
+				v.Owners = []string{v.Account}
 				au.RC4Only = append(au.RC4Only, v)
 			}
 		}
 		return nil
 	})
+	au.Truncated = len(au.Malformed) < au.MalformedCount || len(au.RC4Only) < au.RC4OnlyCount+au.RC4OnlyAssumedCount ||
+		len(au.EncTypesUnknown) < au.EncTypesUnknownCount
 	comp, err = scanOutcome(dir, "scan", au.Accounts, comp, err)
 	au.Completeness = comp
 	for i := range au.Malformed {

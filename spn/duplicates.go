@@ -14,10 +14,10 @@ import (
 // or issues tickets the service cannot decrypt (KDC event 11).
 type Duplicate struct {
 	// SPN as registered on one of the owners.
-	SPN string
+	SPN string `json:"spn"`
 	// Owners names every holder (DOMAIN\sam, or the DN when the name is
 	// unknown), in the order the source returned them.
-	Owners []string
+	Owners []string `json:"owners"`
 }
 
 // DuplicateFinder is implemented by directories that can answer the

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"runtime"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -21,11 +22,12 @@ var dupAttrs = []string{attrSAM, attrSPN}
 
 // FindDuplicates scans every SPN holder, like [Duplicates] over Scan, but
 // reads only sAMAccountName and servicePrincipalName and keeps its index
-// free of Go pointers: each distinct SPN costs its lower-case bytes in an
-// arena plus a 12-byte hash-table slot, and each account its name in another
-// arena, so the garbage collector never has to trace millions of strings
-// while go-ldap's per-entry garbage forces frequent collections. [Duplicates]
-// calls it automatically for an *LDAPDirectory.
+// free of Go pointers: each distinct SPN costs its lower-case bytes plus 5
+// in an arena and an 8-byte hash-table slot (at most 4 in 3 slots used), and
+// each account its name in another arena, so the garbage collector never has
+// to trace millions of strings. Entries come from the lean reader and make
+// no garbage; the comparison is exact (keys byte for byte, not hashes).
+// [Duplicates] calls it automatically for an *LDAPDirectory.
 //
 // As with Duplicates, a scan cut short returns the duplicates seen so far
 // (each is real) with an incomplete Completeness and an error matching
@@ -41,18 +43,18 @@ func (d *LDAPDirectory) ScanDuplicates(ctx context.Context, progress func(accoun
 	// No GC ballast here (unlike Scan): the index itself soon makes the live
 	// heap large enough, and measured CPU was the same with 30 MB more RSS.
 	x := newSPNIndex()
-	var key []byte
+	var key, name []byte
 	var accounts, spnCount int
 	c, err := d.scanEntries(ctx, "duplicate scan", d.base, ldap.ScopeWholeSubtree, "("+attrSPN+"=*)", dupAttrs,
-		func(e *ldap.Entry) error {
-			var sam string
-			var spns []string
-			for _, at := range e.Attributes {
+		func(e *rawEntry) error {
+			var sam, spns [][]byte
+			for i := range e.attrs {
+				at := &e.attrs[i]
 				switch {
-				case strings.EqualFold(at.Name, attrSPN):
-					spns = at.Values
-				case strings.EqualFold(at.Name, attrSAM) && len(at.Values) > 0:
-					sam = at.Values[0]
+				case bytes.EqualFold(at.name, bAttrSPN):
+					spns = e.values(at)
+				case bytes.EqualFold(at.name, bAttrSAM) && at.end > at.first:
+					sam = e.values(at)
 				}
 			}
 			if len(spns) == 0 {
@@ -63,7 +65,12 @@ func (d *LDAPDirectory) ScanDuplicates(ctx context.Context, progress func(accoun
 			if progress != nil && accounts%1000 == 0 {
 				progress(accounts, spnCount)
 			}
-			owner := x.addOwner(d.ownerName(e.DN, sam))
+			var samV []byte
+			if sam != nil {
+				samV = sam[0]
+			}
+			name = d.appendOwnerName(name[:0], e.dn, samV)
+			owner := x.addOwner(name)
 			for _, s := range spns {
 				key = foldKey(key[:0], s)
 				x.add(key, owner, s)
@@ -90,32 +97,31 @@ func (d *LDAPDirectory) ScanDuplicates(ctx context.Context, progress func(accoun
 	return dups, c, nil
 }
 
-// ownerName returns "DOMAIN\sam" for an entry (the CN when sAMAccountName
-// is missing).
-func (d *LDAPDirectory) ownerName(dn, sam string) string {
+// appendOwnerName appends "DOMAIN\sam" for an entry to dst (the CN when
+// sAMAccountName is missing).
+func (d *LDAPDirectory) appendOwnerName(dst, dn, sam []byte) []byte {
 	dom := d.domain
 	if d.gc || dom == "" {
-		dom = d.domainOf(dn)
+		dom = d.domainOfBytes(dn)
 	}
-	if sam == "" {
-		sam = cnFromDN(dn)
+	if dom != "" {
+		dst = append(append(dst, dom...), '\\')
 	}
-	if dom == "" {
-		return sam
+	if len(sam) == 0 {
+		return append(dst, cnFromDN(string(dn))...)
 	}
-	return dom + `\` + sam
+	return append(dst, sam...)
 }
 
 // foldKey appends the case-folded form of s to dst: ASCII letters lowered in
 // place, anything else through strings.ToLower (rare in SPNs).
-func foldKey(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return append(dst, strings.ToLower(s)...)
+func foldKey(dst, s []byte) []byte {
+	for _, c := range s {
+		if c >= utf8.RuneSelf {
+			return append(dst, strings.ToLower(string(s))...)
 		}
 	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
+	for _, c := range s {
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
@@ -125,7 +131,9 @@ func foldKey(dst []byte, s string) []byte {
 }
 
 // arena stores byte strings in 1 MiB chunks, each string prefixed by its
-// 4-byte length; a reference is chunk<<20 | offset. Chunks hold no pointers.
+// uvarint length and an optional fixed-size header (the first hdr bytes of
+// the stored value); a reference is chunk<<20 | offset. Chunks hold no
+// pointers.
 type arena struct {
 	chunks [][]byte
 }
@@ -139,8 +147,9 @@ const (
 // errArenaFull is returned when an arena would exceed 4 GiB.
 var errArenaFull = errors.New("spn: duplicate index exceeds 4 GiB")
 
-func (a *arena) add(b []byte) (uint32, error) {
-	need := len(b) + 4
+// add stores hdr followed by b and returns its reference.
+func (a *arena) add(hdr, b []byte) (uint32, error) {
+	need := len(hdr) + len(b) + binary.MaxVarintLen32
 	n := len(a.chunks)
 	if n == 0 || len(a.chunks[n-1])+need > cap(a.chunks[n-1]) {
 		if n >= arenaMaxChunks {
@@ -157,23 +166,27 @@ func (a *arena) add(b []byte) (uint32, error) {
 	}
 	c := a.chunks[n-1]
 	off := len(c)
-	c = binary.LittleEndian.AppendUint32(c, uint32(len(b)))
-	c = append(c, b...)
+	c = binary.AppendUvarint(c, uint64(len(b)))
+	c = append(append(c, hdr...), b...)
 	a.chunks[n-1] = c
 	return uint32(n-1)<<arenaChunkBits | uint32(off), nil
 }
 
-func (a *arena) get(ref uint32) []byte {
+// get returns the value at ref, after a header of hdr bytes, and the header.
+func (a *arena) get(ref uint32, hdr int) (value, header []byte) {
 	c := a.chunks[ref>>arenaChunkBits]
 	off := int(ref & (arenaChunk - 1))
-	n := int(binary.LittleEndian.Uint32(c[off:]))
-	return c[off+4 : off+4+n]
+	n, k := binary.Uvarint(c[off:])
+	off += k
+	return c[off+hdr : off+hdr+int(n)], c[off : off+hdr]
 }
 
 // spnSlot is one open-addressing hash-table slot: ref+1 of the key in the
-// key arena (0 = empty), the first owner's id and the key's 32-bit hash.
+// key arena (0 = empty) and the key's 32-bit hash. The key's first owner is
+// stored in the arena in front of the key (8 bytes a slot rather than 12:
+// at 2.5 million SPNs the table has 4 million slots).
 type spnSlot struct {
-	ref, owner, hash uint32
+	ref, hash uint32
 }
 
 // dupOwners records the holders of an SPN once a second one is seen.
@@ -184,12 +197,13 @@ type dupOwners struct {
 }
 
 // spnIndex maps case-folded SPNs to their first owner, with a side table
-// for the (few) duplicated ones.
+// for the (few) duplicated ones. It is exact: keys are compared byte for
+// byte, hashes only pick the slot.
 type spnIndex struct {
 	seed   maphash.Seed
 	slots  []spnSlot
 	used   int
-	keys   arena
+	keys   arena // per key: uvarint length, first owner (4 bytes LE), key
 	names  arena
 	owners []uint32 // owner id -> ref of its name in names
 	dups   map[uint32]*dupOwners
@@ -200,8 +214,8 @@ func newSPNIndex() *spnIndex {
 	return &spnIndex{seed: maphash.MakeSeed(), slots: make([]spnSlot, 1<<16), dups: map[uint32]*dupOwners{}}
 }
 
-func (x *spnIndex) addOwner(name string) uint32 {
-	ref, err := x.names.add([]byte(name))
+func (x *spnIndex) addOwner(name []byte) uint32 {
+	ref, err := x.names.add(nil, name)
 	if err != nil && x.err == nil {
 		x.err = err
 	}
@@ -209,35 +223,42 @@ func (x *spnIndex) addOwner(name string) uint32 {
 	return uint32(len(x.owners) - 1)
 }
 
-func (x *spnIndex) add(key []byte, owner uint32, spelling string) {
+func (x *spnIndex) add(key []byte, owner uint32, spelling []byte) {
 	h := uint32(maphash.Bytes(x.seed, key))
 	mask := uint32(len(x.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := &x.slots[i]
 		if s.ref == 0 {
-			ref, err := x.keys.add(key)
+			var hdr [4]byte
+			binary.LittleEndian.PutUint32(hdr[:], owner)
+			ref, err := x.keys.add(hdr[:], key)
 			if err != nil {
 				if x.err == nil {
 					x.err = err
 				}
 				return
 			}
-			*s = spnSlot{ref: ref + 1, owner: owner, hash: h}
+			*s = spnSlot{ref: ref + 1, hash: h}
 			x.used++
 			if x.used*4 > len(x.slots)*3 {
 				x.grow()
 			}
 			return
 		}
-		if s.hash != h || !bytes.Equal(x.keys.get(s.ref-1), key) {
+		if s.hash != h {
 			continue
 		}
-		if s.owner == owner {
+		k, hdr := x.keys.get(s.ref-1, 4)
+		if !bytes.Equal(k, key) {
+			continue
+		}
+		first := binary.LittleEndian.Uint32(hdr)
+		if first == owner {
 			return
 		}
 		d := x.dups[s.ref]
 		if d == nil {
-			d = &dupOwners{spelling: strings.Clone(spelling), first: s.owner}
+			d = &dupOwners{spelling: string(spelling), first: first}
 			x.dups[s.ref] = d
 		}
 		for _, o := range d.others {
@@ -250,6 +271,10 @@ func (x *spnIndex) add(key []byte, owner uint32, spelling string) {
 	}
 }
 
+// grow doubles the table. The old table becomes garbage at once; a large
+// one is collected right away so that peak memory is the index, not the
+// index plus every table it outgrew (the heap holds few pointers, so the
+// collection is short).
 func (x *spnIndex) grow() {
 	old := x.slots
 	x.slots = make([]spnSlot, 2*len(old))
@@ -264,9 +289,15 @@ func (x *spnIndex) grow() {
 		}
 		x.slots[i] = s
 	}
+	if len(old) >= 1<<20 {
+		runtime.GC()
+	}
 }
 
-func (x *spnIndex) name(owner uint32) string { return string(x.names.get(x.owners[owner])) }
+func (x *spnIndex) name(owner uint32) string {
+	v, _ := x.names.get(x.owners[owner], 0)
+	return string(v)
+}
 
 func (x *spnIndex) result() []Duplicate {
 	if len(x.dups) == 0 {

@@ -3,6 +3,7 @@ package spn
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -22,6 +23,15 @@ type fakeLDAP struct {
 	wg      sync.WaitGroup
 	search  func(w *fakeWriter, base string)
 	netbios string // nETBIOSName of the domain's crossRef; "" means none
+	// paged, when set, answers domain searches instead of search, page by
+	// page as the paged-results control asks (cookie: the next index).
+	paged []fakeEntry
+}
+
+// fakeEntry is an entry for fakeLDAP.paged, attributes in order.
+type fakeEntry struct {
+	dn    string
+	attrs [][]string // name, values...
 }
 
 type fakeWriter struct {
@@ -122,7 +132,7 @@ func (f *fakeLDAP) serve() {
 			defer f.wg.Done()
 			defer c.Close()
 			for {
-				_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+				_ = c.SetDeadline(time.Now().Add(time.Minute))
 				p, err := ber.ReadPacket(c)
 				if err != nil || len(p.Children) < 2 {
 					return
@@ -144,6 +154,8 @@ func (f *fakeLDAP) serve() {
 							w.entry("CN="+f.netbios+","+base, map[string][]string{"nETBIOSName": {f.netbios}, "nCName": {"DC=fake,DC=test"}})
 						}
 						w.done(0, "")
+					case f.paged != nil:
+						f.page(w, p)
 					default:
 						f.search(w, base)
 					}
@@ -153,6 +165,58 @@ func (f *fakeLDAP) serve() {
 			}
 		}()
 	}
+}
+
+// page answers one page of f.paged for the search request p.
+func (f *fakeLDAP) page(w *fakeWriter, p *ber.Packet) {
+	size, start := len(f.paged), 0
+	if len(p.Children) > 2 {
+		for _, ctl := range p.Children[2].Children {
+			if len(ctl.Children) < 2 || ctl.Children[0].Value != ldap.ControlTypePaging {
+				continue
+			}
+			v := ctl.Children[len(ctl.Children)-1]
+			pv, err := ber.DecodePacketErr(v.Data.Bytes())
+			if err != nil || len(pv.Children) < 2 {
+				continue
+			}
+			if n, ok := pv.Children[0].Value.(int64); ok && n > 0 {
+				size = int(n)
+			}
+			if c := pv.Children[1].Data.String(); c != "" {
+				fmt.Sscan(c, &start)
+			}
+		}
+	}
+	end := min(start+size, len(f.paged))
+	for _, e := range f.paged[start:end] {
+		op := ber.Encode(ber.ClassApplication, ber.TypeConstructed, ldap.ApplicationSearchResultEntry, nil, "entry")
+		op.AppendChild(str(e.dn))
+		list := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "attrs")
+		for _, a := range e.attrs {
+			at := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "attr")
+			at.AppendChild(str(a[0]))
+			set := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSet, nil, "vals")
+			for _, v := range a[1:] {
+				set.AppendChild(str(v))
+			}
+			at.AppendChild(set)
+			list.AppendChild(at)
+		}
+		op.AppendChild(list)
+		w.send(op)
+	}
+	cookie := ""
+	if end < len(f.paged) {
+		cookie = fmt.Sprint(end)
+	}
+	ctl := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "control")
+	ctl.AppendChild(str(ldap.ControlTypePaging))
+	val := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "paging")
+	val.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagInteger, int64(0), "size"))
+	val.AppendChild(str(cookie))
+	ctl.AppendChild(str(string(val.Bytes())))
+	w.send(result(ldap.ApplicationSearchResultDone, 0, ""), ctl)
 }
 
 func (f *fakeLDAP) dial(t *testing.T) *LDAPDirectory {

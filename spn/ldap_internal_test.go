@@ -40,10 +40,10 @@ func TestSPNIndexMatchesDupIndex(t *testing.T) {
 	for i := range accts {
 		a := &accts[i]
 		ref.add(a)
-		o := x.addOwner(a.Name)
+		o := x.addOwner([]byte(a.Name))
 		for _, s := range a.SPNs {
-			key = foldKey(key[:0], s)
-			x.add(key, o, s)
+			key = foldKey(key[:0], []byte(s))
+			x.add(key, o, []byte(s))
 		}
 	}
 	if x.err != nil {
@@ -88,16 +88,17 @@ func TestArena(t *testing.T) {
 	var a arena
 	big := strings.Repeat("x", arenaChunk+10) // larger than a chunk
 	refs := map[uint32]string{}
-	for i, s := range []string{"", "a", big, "after-big", strings.Repeat("y", arenaChunk-100), "z"} {
-		ref, err := a.add([]byte(s))
+	for i, s := range []string{"", "a", big, "after-big", strings.Repeat("y", arenaChunk-100), "z", strings.Repeat("w", 300)} {
+		ref, err := a.add([]byte{byte(i), 0xee}, []byte(s))
 		if err != nil {
 			t.Fatal(i, err)
 		}
 		refs[ref] = s
 	}
 	for ref, s := range refs {
-		if got := string(a.get(ref)); got != s {
-			t.Errorf("ref %x: got %d bytes, want %d", ref, len(got), len(s))
+		got, hdr := a.get(ref, 2)
+		if string(got) != s || hdr[1] != 0xee {
+			t.Errorf("ref %x: got %d bytes (header %x), want %d", ref, len(got), hdr, len(s))
 		}
 	}
 }
@@ -199,7 +200,7 @@ func TestFoldKey(t *testing.T) {
 		"http/ÄPFEL":              "http/äpfel",
 		"":                        "",
 	} {
-		if got := string(foldKey(nil, in)); got != want {
+		if got := string(foldKey(nil, []byte(in))); got != want {
 			t.Errorf("foldKey(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -213,12 +214,45 @@ func FuzzDCSuffixStart(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, dn string) {
 		i := dcSuffixStart(dn)
+		if j := dcSuffixStart([]byte(dn)); j != i {
+			t.Fatalf("dcSuffixStart(%q): string %d, bytes %d", dn, i, j)
+		}
+		if r := dcSuffixStartRef(dn); r != i {
+			t.Fatalf("dcSuffixStart(%q) = %d, reference %d", dn, i, r)
+		}
 		if i == -1 {
 			return
 		}
 		if i < 0 || i+3 > len(dn) || !strings.EqualFold(dn[i:i+3], "DC=") {
 			t.Fatalf("dcSuffixStart(%q) = %d", dn, i)
 		}
-		_ = foldKey(nil, dn)
+		if got, want := string(foldKey(nil, []byte(dn))), strings.ToLower(dn); got != want {
+			t.Fatalf("foldKey(%q) = %q, want %q", dn, got, want)
+		}
 	})
+}
+
+// dcSuffixStartRef is the former string-only dcSuffixStart.
+func dcSuffixStartRef(dn string) int {
+	start := -1
+	rdn := 0
+	for i := 0; i <= len(dn); i++ {
+		if i < len(dn) && dn[i] == '\\' {
+			i++
+			continue
+		}
+		if i < len(dn) && dn[i] != ',' {
+			continue
+		}
+		t := strings.TrimLeft(dn[rdn:i], " ")
+		if len(t) > 3 && strings.EqualFold(t[:3], "DC=") {
+			if start < 0 {
+				start = rdn + (len(dn[rdn:i]) - len(t))
+			}
+		} else {
+			start = -1
+		}
+		rdn = i + 1
+	}
+	return start
 }

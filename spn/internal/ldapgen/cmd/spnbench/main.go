@@ -31,7 +31,21 @@ func main() {
 	accounts := flag.Int("accounts", 500000, "accounts in the directory (for per-entry figures in duplicates mode)")
 	mode := flag.String("mode", "duplicates", "duplicates: spn.Duplicates (checked against -truth); audit: spn.AuditDirectory (duplicates checked against -truth); scan: Scan with every account attribute, counting only")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the scan to this file")
+	memprofile := flag.String("memprofile", "", "write an allocation profile (every allocation sampled per 64 KiB) after the scan to this file")
 	flag.Parse()
+	if *memprofile != "" {
+		runtime.MemProfileRate = 64 << 10
+		defer func() {
+			f, err := os.Create(*memprofile)
+			if err == nil {
+				err = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "spnbench:", err)
+			}
+		}()
+	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err == nil {
@@ -78,7 +92,8 @@ func run(url, bindDN, pw, truthPath string, page int, mode string, accounts int)
 		if au != nil {
 			dups, comp = au.Duplicates, au.DuplicatesCompleteness
 			entries, spns = au.Accounts, au.SPNs
-			fmt.Printf("malformed=%d rc4only=%d ", len(au.Malformed), len(au.RC4Only))
+			fmt.Printf("malformed=%d/%d rc4only=%d/%d+%d truncated=%v ", len(au.Malformed), au.MalformedCount,
+				len(au.RC4Only), au.RC4OnlyCount, au.RC4OnlyAssumedCount, au.Truncated)
 		}
 	case "duplicates":
 		dups, comp, err = spn.Duplicates(ctx, d)
