@@ -3,6 +3,7 @@ package w3clog
 import (
 	"bytes"
 	"context"
+	"os"
 	"testing"
 
 	"github.com/iiskerb/iiskerb/diagnose/w3clog/internal/gen"
@@ -50,3 +51,22 @@ func benchStream(b *testing.B, profile string) {
 func BenchmarkStream(b *testing.B) { benchStream(b, gen.ProfileDefault) }
 
 func BenchmarkStreamFailureHeavy(b *testing.B) { benchStream(b, gen.FailureHeavy) }
+
+// BenchmarkAnalyzeFileEnv analyses the file named by $IISKERB_W3C_BENCH_FILE
+// (a 1 GiB log of scripts/bench-w3clog.sh, for profiles of the real run).
+func BenchmarkAnalyzeFileEnv(b *testing.B) {
+	path := os.Getenv("IISKERB_W3C_BENCH_FILE")
+	if path == "" {
+		b.Skip("IISKERB_W3C_BENCH_FILE not set")
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(st.Size())
+	for b.Loop() {
+		if _, err := AnalyzeFile(context.Background(), path, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
