@@ -1,12 +1,16 @@
 package negotiate
 
 import (
+	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/jcmturner/gokrb5/v8/config"
 	"github.com/jcmturner/gokrb5/v8/iana/errorcode"
 	"github.com/jcmturner/gokrb5/v8/messages"
 )
@@ -119,7 +123,7 @@ var serviceMeanings = map[int32]string{
 	31: "the server could not decrypt the ticket with its key: the KDC encrypted it for a key the server does not have (stale keytab, changed password, or the SPN is registered on another account than the one running the service)",
 	41: "the server could not decrypt the ticket with its key: the KDC encrypted it for a key the server does not have (the SPN is registered on another account than the one running the service, or a stale keytab/password)",
 	44: "the server has no key with the ticket's key version (kvno): its keytab predates the last password change",
-	37: "clock skew too great between the client and the server (more than 5 minutes by default)",
+	37: "clock skew too great between the client and the server (more than 5 minutes by default): synchronise the clocks with the domain's time source (w32tm /resync on Windows, chrony or ntpd elsewhere)",
 	35: "the ticket is for another service than the one the server runs as",
 }
 
@@ -297,4 +301,117 @@ func AsKDCError(err error) (*KDCError, bool) {
 	}
 	e.Err = err
 	return e, true
+}
+
+// KDCUnreachableError reports that no KDC answered: every address tried
+// for the realm refused the connection, timed out or did not resolve, or
+// the realm has no KDC configured. No Kerberos error code exists for it
+// (the KDC never spoke); RequestTicket returns it and a Probe records it in
+// Transcript.KDCUnreachable. Inspect it with errors.As.
+type KDCUnreachableError struct {
+	// Realm is the realm whose KDCs were asked.
+	Realm string `json:"realm"`
+	// Addresses are the KDC addresses tried ("127.0.0.1:88"), as gokrb5
+	// reported them, else as krb5.conf lists them for Realm.
+	Addresses []string `json:"addresses,omitempty"`
+	// Meaning says what it means for IIS and what to check.
+	Meaning string `json:"meaning"`
+	// Err is gokrb5's error (JSON: its text).
+	Err error `json:"-"`
+}
+
+// kdcUnreachableMeaning is KDCUnreachableError.Meaning.
+const kdcUnreachableMeaning = "no KDC answered on port 88 (TCP/UDP): the KDC service is stopped, a firewall blocks the port, or krb5.conf (kdc =) or DNS (_kerberos._tcp SRV records) point to the wrong host. Without a KDC no service ticket can be issued: browsers fall back to NTLM, or fail where NTLM is disabled"
+
+// Error names the realm, the addresses tried and the cause.
+func (e *KDCUnreachableError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "kerberos: no KDC of realm %s answered", cmp.Or(e.Realm, "(unknown)"))
+	if len(e.Addresses) > 0 {
+		fmt.Fprintf(&b, " (tried %s)", strings.Join(e.Addresses, ", "))
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Meaning)
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns gokrb5's error.
+func (e *KDCUnreachableError) Unwrap() error { return e.Err }
+
+// MarshalJSON adds the cause's text as "error".
+func (e KDCUnreachableError) MarshalJSON() ([]byte, error) {
+	type plain KDCUnreachableError
+	msg := ""
+	if e.Err != nil {
+		msg = e.Err.Error()
+	}
+	return json.Marshal(struct {
+		plain
+		Error string `json:"error,omitempty"`
+	}{plain(e), msg})
+}
+
+// gokrb5 reports a KDC that does not answer only in text (client/network.go,
+// config/hosts.go): "failed to communicate with KDC. Attempts made with UDP
+// (error sending to a KDC: error setting dial timeout on connection to
+// 127.0.0.1:88: dial ...)", "communication error with KDC via TCP: ...",
+// "no KDCs defined in configuration for realm R".
+var (
+	kdcUnreachableTexts = []string{"failed to communicate with KDC", "communication error with KDC",
+		"error sending to a KDC", "no KDCs defined in configuration for realm", "no KDC SRV records found"}
+	kdcAddrRE      = regexp.MustCompile(`(?:connection to|sneding to|sending to|failed to) (\[?[A-Za-z0-9.:\-]*?\]?:\d+)(?:[:;\s)]|$)`)
+	kdcNoRealmKDCs = regexp.MustCompile(`no KDCs defined in configuration for realm (\S+)`)
+)
+
+// asKDCUnreachable returns the *KDCUnreachableError for an error of gokrb5
+// that says no KDC answered, with the addresses it tried (else those
+// krb5.conf lists for realm); nil for any other error.
+func asKDCUnreachable(cfg *config.Config, realm string, err error) *KDCUnreachableError {
+	if err == nil {
+		return nil
+	}
+	var ku *KDCUnreachableError
+	if errors.As(err, &ku) {
+		return ku
+	}
+	var ke *KDCError
+	var kv messages.KRBError
+	if errors.As(err, &ke) || errors.As(err, &kv) {
+		return nil
+	}
+	s := err.Error()
+	found := false
+	for _, t := range kdcUnreachableTexts {
+		if strings.Contains(s, t) {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return nil
+	}
+	e := &KDCUnreachableError{Realm: realm, Meaning: kdcUnreachableMeaning, Err: err}
+	for _, m := range kdcAddrRE.FindAllStringSubmatch(s, -1) {
+		if !slices.Contains(e.Addresses, m[1]) {
+			e.Addresses = append(e.Addresses, m[1])
+		}
+	}
+	if cfg != nil {
+		for _, r := range cfg.Realms {
+			switch {
+			case len(e.Addresses) == 0 && strings.EqualFold(r.Realm, realm):
+				e.Addresses = append(e.Addresses, r.KDC...)
+			case len(e.Addresses) > 0 && !strings.EqualFold(r.Realm, realm) && slices.Contains(r.KDC, e.Addresses[0]):
+				e.Realm = r.Realm // a referral's realm: the address says whose KDC it was
+			}
+		}
+	}
+	if m := kdcNoRealmKDCs.FindStringSubmatch(s); m != nil {
+		e.Realm = m[1]
+	}
+	return e
 }

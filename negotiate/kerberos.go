@@ -322,7 +322,7 @@ var krbMeanings = map[int32]string{
 	32: "the ticket has expired",
 	34: "the request is a replay",
 	36: "the ticket is not for this server",
-	37: "clock skew too great between client and server (keep clocks within 5 minutes)",
+	37: "clock skew too great between client and server or KDC (more than 5 minutes by default): synchronise the clocks with the domain's time source (w32tm /resync on Windows, chrony or ntpd elsewhere)",
 	41: "the server could not decrypt the ticket: it was encrypted for a different account's key (SPN on the wrong account, or a stale keytab)",
 	44: "the ticket's key version does not match the service's key (stale keytab or password changed)",
 	60: "generic error (see e-text)",

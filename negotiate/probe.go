@@ -222,6 +222,9 @@ type Transcript struct {
 	// KerberosError is the Kerberos error behind KerberosFailure, from the
 	// KDC or (Service set) from the server's KRB-ERROR token.
 	KerberosError *KDCError `json:"kerberos_error,omitempty"`
+	// KDCUnreachable is set when Kerberos failed because no KDC answered
+	// (the realm and the addresses tried): no ticket could be requested.
+	KDCUnreachable *KDCUnreachableError `json:"kdc_unreachable,omitempty"`
 	// Ticket is the service ticket the probe presented.
 	Ticket      *Ticket `json:"ticket,omitempty"`
 	NTLMUsed    bool    `json:"ntlm_used"`
@@ -604,6 +607,11 @@ func (p *prober) kerberos(last *Round) error {
 		what := "no service ticket for " + t.SPN
 		if login {
 			what = fmt.Sprintf("could not log in as %s@%s (no TGT)", cl.Credentials.UserName(), cl.Credentials.Domain())
+		}
+		if ku := asKDCUnreachable(cl.Config, cl.Credentials.Domain(), err); ku != nil {
+			t.KDCUnreachable = ku
+			t.KerberosFailure = fmt.Sprintf("%s: %s", what, strings.TrimPrefix(ku.Error(), "kerberos: "))
+			return nil
 		}
 		if ke, ok := AsKDCError(err); ok {
 			if ke.SPN == "" {

@@ -145,7 +145,8 @@ func NewClient(c ClientConfig) (*client.Client, error) {
 //
 // When the KDC refuses, the error is a *KDCError with the Kerberos error
 // code (errors.As), for example KDC_ERR_S_PRINCIPAL_UNKNOWN for a missing
-// SPN. gokrb5 has no context support: the exchange runs in a goroutine that
+// SPN. When no KDC answers it is a *KDCUnreachableError naming the realm
+// and the addresses tried. gokrb5 has no context support: the exchange runs in a goroutine that
 // RequestTicket abandons when ctx ends (it finishes or times out on its own
 // with gokrb5's network timeouts), and ctx.Err() is returned.
 func RequestTicket(ctx context.Context, cl *client.Client, spn string) (*Ticket, error) {
@@ -176,6 +177,11 @@ func RequestTicket(ctx context.Context, cl *client.Client, spn string) (*Ticket,
 			var already *KDCError
 			if errors.As(r.err, &already) {
 				return nil, fmt.Errorf("negotiate: ticket for %s: %w", name, r.err)
+			}
+			// the exchanges start at the client's realm; asKDCUnreachable
+			// corrects the realm when the address tried is another's
+			if ku := asKDCUnreachable(cl.Config, cl.Credentials.Domain(), r.err); ku != nil {
+				return nil, fmt.Errorf("negotiate: ticket for %s: %w", name, ku)
 			}
 			if ke, ok := AsKDCError(r.err); ok {
 				if ke.SPN == "" {

@@ -24,7 +24,11 @@
 // -probe URL is a usage error. Passwords are only read from files or
 // environment variables (-password-file/-password-env for -user,
 // -ldap-password-file/-ldap-password-env, -ntlm-password-file/
-// -ntlm-password-env), never from the command line. On the IIS server
+// -ntlm-password-env), never from the command line. KRB003 opens captured
+// Kerberos tickets with the decrypting account's keys: the bundle's keys/
+// keytabs, -key-keytab FILE (repeatable), or its password
+// (-key-password-file/-key-password-env with -key-principal and
+// -key-salt-kind ad-user|ad-computer|mit). On the IIS server
 // itself (Windows), -collect DIR gathers a bundle first and writes what it
 // ran into DIR/README.txt: applicationHost.config and the web.config files
 // where windowsAuthentication is unlocked, with secrets removed by walking
@@ -118,6 +122,7 @@ type config struct {
 	collectDays                                 int
 	ntlmDisabled, nonDomain, tlsInspect, fwUser bool
 	live                                        liveFlags
+	keys                                        keyFlags
 }
 
 // newCommand declares the flags into c and the help around them.
@@ -149,13 +154,14 @@ func newCommand(c *config, stdout, stderr io.Writer) *cli.Command {
 	fl.BoolVar(&c.tlsInspect, "tls-inspection", false, "scenario: a device inspects or terminates TLS in front of IIS")
 	fl.BoolVar(&c.fwUser, "firewall-service-account", false, "scenario: the firewall shows a service/system account instead of the user")
 	c.live.register(cmd)
+	c.keys.register(cmd)
 	cmd.Usage = []string{"diagnose [-bundle DIR] [evidence flags] [live-source flags] [-profile itms|generic] [-format text|json|markdown|html|sarif] [-o FILE]"}
 	cmd.Groups = []cli.Group{
 		{Title: cli.GroupEvidence, Note: "with no evidence flag the built-in sample bundle is analysed; file flags take a file, a directory or a comma-separated list, may be repeated, and add to -bundle",
 			Flags: []string{"bundle", "config", "host", "setspn", "klist", "ldif", "http", "iislog", "agentlog", "smplog", "events", "collect", "days"}},
 		{Title: cli.GroupLive, Flags: c.live.liveFlagNames()},
 		{Title: cli.GroupCredentials, Note: "passwords are read only from files or environment variables, never from the command line",
-			Flags: c.live.credentialFlagNames()},
+			Flags: append(c.live.credentialFlagNames(), keyFlagNames...)},
 		{Title: "Checks and scenario", Flags: []string{"profile", "checks", "disable", "ntlm-disabled", "non-domain-clients", "tls-inspection", "firewall-service-account"}},
 		{Title: cli.GroupOutput, Flags: []string{"format", "o", "v", "progress"}},
 	}
@@ -195,6 +201,9 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, color
 	if err := c.live.validate(); err != nil {
 		return cmd.Fail(err)
 	}
+	if err := c.keys.validate(cmd); err != nil {
+		return cmd.Fail(err)
+	}
 	opts := &diagnose.Options{Checks: c.checks}
 	if c.profile != "" {
 		p, err := diagnose.ProfileByName(c.profile)
@@ -225,6 +234,9 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, color
 	}
 	ev, err := loadEvidence(ctx, &c, cmd)
 	if err != nil {
+		return cmd.Fail(err)
+	}
+	if err := c.keys.apply(ev, os.Getenv); err != nil {
 		return cmd.Fail(err)
 	}
 	cleanup, err := c.live.apply(ctx, ev, cmd, os.Getenv)

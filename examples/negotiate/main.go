@@ -11,6 +11,16 @@
 // an observer on the network path can read from it. A token that cannot be
 // decoded gives exit status 2 and a one-line error.
 //
+// With the service's keys decode also opens the Kerberos AP-REQ as the
+// service would and prints what it sees (the client, the ticket's times and
+// flags, the authenticator, the PAC), or why no key opens it (exit status 1):
+// -keytab FILE (repeatable), or the account's password with -password-file
+// FILE or -password-env NAME and -principal NAME[@REALM] (the ticket's
+// realm when none is given; without -principal the salt is built from the
+// ticket's server name), -salt-kind mit|ad-user|ad-computer (with
+// -dns-domain for an AD computer account) or an explicit -salt. Keys and
+// passwords are never printed.
+//
 // probe runs the handshake and prints the transcript: every round, the
 // mechanism that won, why Kerberos failed, NTLM fallback, mutual
 // authentication and whether the server challenges again on the same
@@ -57,35 +67,33 @@ func main() {
 	os.Exit(code)
 }
 
-// exits are the exit statuses of the commands.
-var (
-	exitDecoded = cli.Exit{Code: cli.ExitOK, Detail: "decoded"}
-	exitNoToken = cli.Exit{Code: cli.ExitUsage, Detail: "bad flags, or a token that cannot be decoded"}
-)
+// exitDecoded is decode's exit status 0.
+var exitDecoded = cli.Exit{Code: cli.ExitOK, Detail: "decoded (and, with keys, the ticket opened)"}
 
 // newTop is the program without a command: its help lists the commands.
 func newTop(stdout, stderr io.Writer) *cli.Command {
 	c := cli.New("negotiate", "negotiate decodes Negotiate/Kerberos/NTLM tokens, probes endpoints with a real Windows Integrated Authentication handshake and requests Kerberos service tickets.", stdout, stderr)
 	c.Usage = []string{
-		"negotiate decode [-format text|json] [-encoding auto|base64|hex] TOKEN|-",
+		"negotiate decode [-format text|json] [-encoding auto|base64|hex] [service key flags] TOKEN|-",
 		"negotiate probe  [-format text|json] [Kerberos and NTLM flags] URL",
 		"negotiate ticket [-format text|json] [Kerberos flags] SPN",
 	}
 	c.Groups = []cli.Group{
-		{Title: cli.GroupEvidence, Args: []cli.Arg{{Name: "decode TOKEN|-", Usage: "decode a token given as base64, hex or a whole header line (- reads it from stdin) and say what an observer can read from it"}}},
+		{Title: cli.GroupEvidence, Args: []cli.Arg{{Name: "decode TOKEN|-", Usage: "decode a token given as base64, hex or a whole header line (- reads it from stdin) and say what an observer can read from it; with the service's keys, open its Kerberos ticket"}}},
 		{Title: cli.GroupLive, Args: []cli.Arg{
 			{Name: "probe URL", Usage: "run a real Negotiate handshake against an http:// or https:// URL and print the transcript"},
 			{Name: "ticket SPN", Usage: "request a service ticket for SPN, like klist get"}}},
 		{Title: cli.GroupCredentials, Note: "never a password on the command line",
 			Args: []cli.Arg{
 				{Name: "-user, -password-file FILE, -password-env NAME, -keytab, -ccache", Usage: "Kerberos credentials (probe and ticket)"},
+				{Name: "-keytab FILE, -password-file FILE, -password-env NAME, -principal, -salt-kind, -salt, -dns-domain", Usage: "the service's keys, to open a ticket (decode)"},
 				{Name: "-ntlm-user, -ntlm-password-file FILE, -ntlm-password-env NAME", Usage: "NTLM credentials (probe)"}}},
 		{Title: cli.GroupOutput, Args: []cli.Arg{{Name: "-format text|json", Usage: "every command"}}},
 	}
 	c.Notes = []string{`Run "negotiate COMMAND -h" for the flags of a command.`}
 	c.Exit = []cli.Exit{
 		{Code: cli.ExitOK, Detail: "decoded; authenticated; ticket issued"},
-		{Code: cli.ExitProblems, Detail: "probe: not authenticated; ticket: the KDC refused"},
+		{Code: cli.ExitProblems, Detail: "probe: not authenticated; ticket: the KDC refused; decode: no key opens the ticket"},
 		{Code: cli.ExitUsage, Detail: "bad flags or URL, an undecodable token, a probe that could not connect"},
 	}
 	return c
@@ -109,7 +117,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	switch args[0] {
 	case "decode":
-		return decodeCmd(args[1:], stdin, stdout, stderr)
+		return decodeCmd(args[1:], stdin, stdout, stderr, getenv)
 	case "probe":
 		return probeCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "ticket":
@@ -118,21 +126,28 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return top.Failf("unknown command %q (want decode, probe or ticket)", args[0])
 }
 
-func decodeCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	c := cli.New("negotiate decode", "negotiate decode decodes a Negotiate, Kerberos or NTLM token and says what an observer on the network path can read from it.", stdout, stderr)
+func decodeCmd(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	c := cli.New("negotiate decode", "negotiate decode decodes a Negotiate, Kerberos or NTLM token and says what an observer on the network path can read from it; with the service's keys it opens the Kerberos ticket as the service would.", stdout, stderr)
 	c.Interspersed = true
 	fs := c.Flags()
 	format := fs.String("format", "text", "output `FORMAT`: text or json")
 	encoding := fs.String("encoding", "auto", "token `ENCODING`: auto, base64 or hex")
-	c.Usage = []string{"negotiate decode [-format text|json] [-encoding auto|base64|hex] TOKEN|-"}
+	kf := addKeyFlags(c)
+	c.Usage = []string{
+		"negotiate decode [-format text|json] [-encoding auto|base64|hex] TOKEN|-",
+		"negotiate decode [-keytab FILE]... [-password-file FILE|-password-env NAME [-principal NAME[@REALM]] [-salt-kind mit|ad-user|ad-computer [-dns-domain DOMAIN]|-salt SALT]] TOKEN|-",
+	}
 	c.Groups = []cli.Group{
 		{Title: cli.GroupEvidence, Args: []cli.Arg{{Name: "TOKEN|-", Usage: `the token: base64, hex, or a header line ("Negotiate YII...", "Authorization: Negotiate ...", "WWW-Authenticate: NTLM ..."); - reads it from stdin`}},
 			Flags: []string{"encoding"}},
 		{Title: cli.GroupLive, None: "none: decode reads no network"},
-		{Title: cli.GroupCredentials, None: "none: no keys are needed (nothing is decrypted)"},
+		{Title: cli.GroupCredentials, Note: "the service's keys open a Kerberos AP-REQ; keys and passwords are never printed, a password is read only from a file or an environment variable",
+			Flags: keyFlagNames},
 		{Title: cli.GroupOutput, Flags: []string{"format"}},
 	}
-	c.Exit = []cli.Exit{exitDecoded, exitNoToken}
+	c.Exit = []cli.Exit{exitDecoded,
+		{Code: cli.ExitProblems, Detail: "keys were given and none opens the ticket (the reason is explained)"},
+		{Code: cli.ExitUsage, Detail: "bad flags, a token that cannot be decoded, unreadable keys, keys given for a token without a Kerberos AP-REQ"}}
 	pos, code, done := c.Parse(args)
 	if done {
 		return code
@@ -142,6 +157,13 @@ func decodeCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if *format != "text" && *format != "json" {
 		return c.Failf("unknown -format %q (text or json)", *format)
+	}
+	if err := kf.validate(c); err != nil {
+		return c.Fail(err)
+	}
+	keys, err := kf.keytabKeys()
+	if err != nil {
+		return c.Fail(err)
 	}
 	in := pos[0]
 	if in == "-" {
@@ -163,14 +185,37 @@ func decodeCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return c.Fail(err)
 	}
+	var (
+		dec    *negotiate.DecryptedTicket
+		decErr *negotiate.DecryptError
+	)
+	if kf.any() {
+		if !isAPReq(tok) {
+			if *format == "text" {
+				writeTokenText(stdout, scheme, tok)
+			}
+			return c.Fail(fmt.Errorf("keys were given but the token is %s: only a Kerberos AP-REQ (a client's Negotiate or Kerberos Authorization header) carries a ticket to open", describeToken(tok)))
+		}
+		pwKeys, err := kf.passwordKeys(getenv, tok.Kerberos.APReq.Realm)
+		if err != nil {
+			return c.Fail(err)
+		}
+		keys = append(keys, pwKeys...)
+		dec, err = negotiate.DecryptTicket(raw, keys)
+		if err != nil && !errors.As(err, &decErr) {
+			return c.Fail(err)
+		}
+	}
 	switch *format {
 	case "json":
 		out := struct {
-			Scheme    string               `json:"scheme,omitempty"`
-			Mechanism string               `json:"mechanism"`
-			Visible   negotiate.Visibility `json:"visible"`
-			Token     *negotiate.Token     `json:"token"`
-		}{scheme, tok.Mechanism(), tok.Visible(), tok}
+			Scheme       string                     `json:"scheme,omitempty"`
+			Mechanism    string                     `json:"mechanism"`
+			Visible      negotiate.Visibility       `json:"visible"`
+			Token        *negotiate.Token           `json:"token"`
+			Decrypted    *negotiate.DecryptedTicket `json:"decrypted,omitempty"`
+			DecryptError *decryptErrorJSON          `json:"decrypt_error,omitempty"`
+		}{scheme, tok.Mechanism(), tok.Visible(), tok, dec, newDecryptErrorJSON(decErr)}
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(out); err != nil {
@@ -178,6 +223,15 @@ func decodeCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	default:
 		writeTokenText(stdout, scheme, tok)
+		if dec != nil {
+			writeDecryptedText(stdout, dec)
+		}
+		if decErr != nil {
+			writeDecryptErrorText(stdout, decErr)
+		}
+	}
+	if decErr != nil {
+		return cli.ExitProblems
 	}
 	return cli.ExitOK
 }
