@@ -379,17 +379,27 @@ func (p *headerParser) atEndOrComma() bool {
 // paramAhead reports whether an auth-param (token OWS "=") starts at p.i,
 // as opposed to the next challenge's scheme.
 func (p *headerParser) paramAhead() bool {
+	_, ok := p.paramEquals()
+	return ok
+}
+
+// paramEquals reports whether "token OWS =" starts at p.i and returns the
+// index just after the "=".
+func (p *headerParser) paramEquals() (int, bool) {
 	j := p.i
 	for j < p.end && isTchar(p.s[j]) {
 		j++
 	}
 	if j == p.i {
-		return false
+		return 0, false
 	}
 	for j < p.end && isSpace(p.s[j]) {
 		j++
 	}
-	return j < p.end && p.s[j] == '='
+	if j >= p.end || p.s[j] != '=' {
+		return 0, false
+	}
+	return j + 1, true
 }
 
 // describeByte names the byte at s[i] for an error message without echoing
@@ -501,20 +511,10 @@ func (p *headerParser) challenge() (Challenge, error) {
 // (realm="...") starts at p.i. Base64 has no quote, so this never mistakes
 // a token for a parameter.
 func (p *headerParser) quotedParamAhead() bool {
-	j := p.i
-	for j < p.end && isTchar(p.s[j]) {
-		j++
-	}
-	if j == p.i {
+	j, ok := p.paramEquals()
+	if !ok {
 		return false
 	}
-	for j < p.end && isSpace(p.s[j]) {
-		j++
-	}
-	if j >= p.end || p.s[j] != '=' {
-		return false
-	}
-	j++
 	for j < p.end && isSpace(p.s[j]) {
 		j++
 	}
