@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // OfflineInput is the evidence an [OfflineDirectory] combines.
@@ -45,6 +47,10 @@ type OfflineDirectory struct {
 	notes     []string // why setspn -X runs prove nothing
 	desc      string
 	warnings  []Warning
+
+	nameOnce sync.Once
+	byName   map[string][]int32 // nameKey -> accounts (built on first Account)
+	byDN     map[string][]int32 // lower-case DN -> accounts
 }
 
 type offAccount struct {
@@ -260,7 +266,7 @@ func (d *OfflineDirectory) Account(ctx context.Context, name string) (Answer, er
 	}
 	var ans Answer
 	full := true
-	for i := range d.accounts {
+	for _, i := range d.candidates(name) {
 		if accountMatches(&d.accounts[i].Account, name) {
 			ans.Accounts = append(ans.Accounts, cloneAccount(&d.accounts[i].Account))
 			full = full && d.accounts[i].fullSPNs
@@ -277,6 +283,56 @@ func (d *OfflineDirectory) Account(ctx context.Context, name string) (Answer, er
 		ans.Completeness = Completeness{Reason: fmt.Sprintf("%s does not mention %s", d.desc, name)}
 	}
 	return ans, nil
+}
+
+// nameKey is the lookup key of an account name: the sAMAccountName part
+// (after "DOMAIN\", before "@" of a UPN), lower-cased, without a trailing
+// "$"; accountMatches only ever matches names with equal keys.
+func nameKey(name string) string {
+	_, sam := splitAccountName(strings.TrimSpace(name))
+	if at := strings.LastIndexByte(sam, '@'); at > 0 {
+		sam = sam[:at]
+	}
+	return strings.TrimSuffix(strings.ToLower(sam), "$")
+}
+
+// candidates returns the accounts that may match name (a superset that
+// accountMatches filters), from an index built on first use: a linear
+// search per lookup made a 500,000-account export take minutes.
+func (d *OfflineDirectory) candidates(name string) []int32 {
+	d.nameOnce.Do(func() {
+		d.byName = map[string][]int32{}
+		d.byDN = map[string][]int32{}
+		for i := range d.accounts {
+			a := &d.accounts[i].Account
+			if a.DN != "" {
+				k := strings.ToLower(a.DN)
+				d.byDN[k] = append(d.byDN[k], int32(i))
+			}
+			sam := a.SAMAccountName
+			if sam == "" {
+				_, sam = splitAccountName(a.Name)
+			}
+			if sam == "" {
+				sam = cnFromDN(a.DN)
+			}
+			if k := strings.TrimSuffix(strings.ToLower(sam), "$"); k != "" {
+				d.byName[k] = append(d.byName[k], int32(i))
+			}
+		}
+	})
+	name = strings.TrimSpace(name)
+	if looksLikeDN(name) {
+		return d.byDN[strings.ToLower(name)]
+	}
+	out := d.byName[nameKey(name)]
+	// accountMatches also takes the DN as written, whatever its shape.
+	for _, i := range d.byDN[strings.ToLower(name)] {
+		if !slices.Contains(out, i) {
+			out = append(out[:len(out):len(out)], i)
+		}
+	}
+	return out
 }
 
 // Scan implements [Directory]; it is complete only with a complete LDIF
