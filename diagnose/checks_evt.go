@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -259,7 +260,7 @@ func (d *evtData) add(e *winevent.Event, where string) {
 	if e.IP.IsValid() {
 		ip = e.IP.String()
 	}
-	client := cmpOr(ip, strings.TrimSpace(e.Workstation), "unknown client")
+	client := cmp.Or(ip, strings.TrimSpace(e.Workstation), "unknown client")
 	switch {
 	case e.IsSecurity() && e.ID == 4624 && e.IsNetworkLogon() && e.Protocol() == winevent.ProtocolNTLM,
 		e.IsSecurity() && e.ID == 4776 && !e.Failed(),
@@ -303,7 +304,7 @@ func (d *evtData) add(e *winevent.Event, where string) {
 	case e.IsSecurity() && (e.ID == 4768 || e.ID == 4769 || e.ID == 4771) && e.Failed(),
 		e.IsKerberosClient() && (e.ID == 3 || e.ID == 4),
 		e.IsKDC() && e.ID == 11:
-		target := cmpOr(e.SPN(), strings.TrimSpace(e.ServiceName), strings.TrimSpace(e.TargetName))
+		target := cmp.Or(e.SPN(), strings.TrimSpace(e.ServiceName), strings.TrimSpace(e.TargetName))
 		if g := d.krbFail.get(strconv.Itoa(e.ID), e.Status.String(), target); g != nil {
 			g.id, g.status = e.ID, e.Status
 			g.add(e, where)
@@ -323,7 +324,8 @@ func evtRef(g *evtGroup, detail string) EvidenceRef {
 	return EvidenceRef{Source: src, Locator: line, Detail: detail + " (" + times(g.count) + timeSpan(g.first, g.last) + ")"}
 }
 
-// evtNotVerified records that the event files could not be read.
+// evtRequireReadable reports whether any event was read, and records the
+// checks as not verified otherwise.
 func evtRequireReadable(p *Pass, d *evtData) bool {
 	if d.readable {
 		return true
@@ -402,7 +404,7 @@ func runEVT001(ctx context.Context, p *Pass) error {
 		Evidence: topGroups(gs, 8, func(g *evtGroup) string { return g.key[1] + " from " + g.key[0] }),
 		Remediation: []Remedy{{
 			Summary:  "From one of those clients, request a ticket for the name it uses and see the KDC's answer",
-			Commands: []string{"klist purge", "klist get HTTP/" + cmpOr(serverName(p.Evidence.Host), "<server FQDN>")},
+			Commands: []string{"klist purge", "klist get HTTP/" + cmp.Or(serverName(p.Evidence.Host), "<server FQDN>")},
 		}},
 		symptomOf: spnKinds,
 	})
@@ -449,14 +451,14 @@ func runEVT003(ctx context.Context, p *Pass) error {
 		return err
 	}
 	for _, g := range d.rc4Tickets.sorted() {
-		service := cmpOr(g.key[0], "(unknown service)")
+		service := cmp.Or(g.key[0], "(unknown service)")
 		if strings.EqualFold(service, "krbtgt") || strings.HasPrefix(strings.ToLower(service), "krbtgt/") {
 			// A TGT: the client's account (or the client's request) decided
 			// the encryption type, not a service account.
 			p.Report(Finding{
-				Subject: cmpOr(g.key[1], "krbtgt"),
+				Subject: cmp.Or(g.key[1], "krbtgt"),
 				Message: fmt.Sprintf("The domain controller issued %s encrypted with RC4 (0x17) to %s%s: the client asked for RC4 (an old client, or a tool requesting RC4 on purpose) or the account has no AES keys.",
-					plural(g.count, "ticket-granting ticket", "ticket-granting tickets"), cmpOr(g.key[1], "a client"), timeSpan(g.first, g.last)),
+					plural(g.count, "ticket-granting ticket", "ticket-granting tickets"), cmp.Or(g.key[1], "a client"), timeSpan(g.first, g.last)),
 				Evidence:    []EvidenceRef{evtRef(g, "4768 TicketEncryptionType 0x17")},
 				Remediation: []Remedy{aesForAccount(g.key[1])},
 				Cause:       "rc4-owner",
@@ -466,7 +468,7 @@ func runEVT003(ctx context.Context, p *Pass) error {
 		p.Report(Finding{
 			Subject: service,
 			Message: fmt.Sprintf("The domain controller issued %s encrypted with RC4 (0x17) for %s to %s%s: the service account has no AES keys or allows only RC4; once the AES-only default applies (CVE-2026-20833, KB5073381) these requests fail.",
-				plural(g.count, "ticket", "tickets"), service, cmpOr(g.key[1], "clients"), timeSpan(g.first, g.last)),
+				plural(g.count, "ticket", "tickets"), service, cmp.Or(g.key[1], "clients"), timeSpan(g.first, g.last)),
 			Evidence:    []EvidenceRef{evtRef(g, "TicketEncryptionType 0x17 for "+service)},
 			Remediation: []Remedy{aesForAccount(service)},
 			Cause:       "rc4-owner",
@@ -475,7 +477,7 @@ func runEVT003(ctx context.Context, p *Pass) error {
 	for _, g := range d.rc4Keys.sorted() {
 		p.Report(Finding{
 			Subject:     g.key[0],
-			Message:     fmt.Sprintf("%s has only RC4 keys (%sAvailableKeys in %s): it cannot get or serve AES tickets until its password is reset after AES is allowed.", cmpOr(g.key[0], "An account"), strings.ToUpper(g.key[1][:1])+g.key[1][1:], plural(g.count, "event", "events")),
+			Message:     fmt.Sprintf("%s has only RC4 keys (%sAvailableKeys in %s): it cannot get or serve AES tickets until its password is reset after AES is allowed.", cmp.Or(g.key[0], "An account"), strings.ToUpper(g.key[1][:1])+g.key[1][1:], plural(g.count, "event", "events")),
 			Evidence:    []EvidenceRef{evtRef(g, "available keys: RC4 only")},
 			Remediation: []Remedy{aesForAccount(g.key[0])},
 			Cause:       "rc4-owner",
@@ -532,7 +534,7 @@ func runEVT004(ctx context.Context, p *Pass) error {
 			sev, symptom = Error, []string{"spn-duplicate", "spn-owner"}
 			advice = "Find the accounts holding it (setspn -Q) and keep it on one."
 		case g.id == 4 || g.status.Code == 0x29:
-			name = cmpOr(name, "KRB_AP_ERR_MODIFIED")
+			name = cmp.Or(name, "KRB_AP_ERR_MODIFIED")
 			meaning = "the server could not decrypt the ticket: the SPN is registered on an account other than the one that decrypts, or that account's key changed"
 			sev, symptom = Error, []string{"spn-owner", "spn-duplicate"}
 			advice = "Move the SPN to the account that decrypts the tickets, or make IIS decrypt with the SPN's account (useAppPoolCredentials)."
@@ -554,7 +556,7 @@ func runEVT004(ctx context.Context, p *Pass) error {
 		if g.status.Raw == "" && code == "" {
 			code = "event " + strconv.Itoa(g.id)
 		}
-		msg := fmt.Sprintf("Event %d: Kerberos %s %s%s for %s: %s.", g.id, cmpOr(name, code), times(g.count), timeSpan(g.first, g.last), cmpOr(target, "(no target recorded)"), cmpOr(meaning, "see the event"))
+		msg := fmt.Sprintf("Event %d: Kerberos %s %s%s for %s: %s.", g.id, cmp.Or(name, code), times(g.count), timeSpan(g.first, g.last), cmp.Or(target, "(no target recorded)"), cmp.Or(meaning, "see the event"))
 		if advice != "" {
 			msg += " " + advice
 		}
@@ -565,9 +567,9 @@ func runEVT004(ctx context.Context, p *Pass) error {
 			}
 		}
 		p.ReportAs(sev, Finding{
-			Subject:     cmpOr(target, "Kerberos events"),
+			Subject:     cmp.Or(target, "Kerberos events"),
 			Message:     msg,
-			Evidence:    []EvidenceRef{evtRef(g, fmt.Sprintf("event %d status %s", g.id, cmpOr(code, "-")))},
+			Evidence:    []EvidenceRef{evtRef(g, fmt.Sprintf("event %d status %s", g.id, cmp.Or(code, "-")))},
 			Remediation: rems,
 			symptomOf:   symptom,
 		})
@@ -585,10 +587,10 @@ func runEVT005(ctx context.Context, p *Pass) error {
 			p.ReportAs(Info, Finding{Subject: "failed logons", Message: fmt.Sprintf("%d more groups of failed logons not listed.", len(d.logonFail.order)-i)})
 			break
 		}
-		what := cmpOr(g.status.Name(), g.status.String())
+		what := cmp.Or(g.status.Name(), g.status.String())
 		meaning := g.status.Meaning()
 		if g.subStatus.Set && g.subStatus.Code != 0 {
-			what += " / " + cmpOr(g.subStatus.Name(), g.subStatus.String())
+			what += " / " + cmp.Or(g.subStatus.Name(), g.subStatus.String())
 			if m := g.subStatus.Meaning(); m != "" {
 				meaning = m
 			}
@@ -598,8 +600,8 @@ func runEVT005(ctx context.Context, p *Pass) error {
 			sev = Info
 		}
 		p.ReportAs(sev, Finding{
-			Subject:  cmpOr(g.key[2], "failed logons"),
-			Message:  fmt.Sprintf("%s failed to log on %s%s: %s (%s).", cmpOr(g.key[2], "An unknown account"), times(g.count), timeSpan(g.first, g.last), what, cmpOr(meaning, "see the event")),
+			Subject:  cmp.Or(g.key[2], "failed logons"),
+			Message:  fmt.Sprintf("%s failed to log on %s%s: %s (%s).", cmp.Or(g.key[2], "An unknown account"), times(g.count), timeSpan(g.first, g.last), what, cmp.Or(meaning, "see the event")),
 			Evidence: []EvidenceRef{evtRef(g, "4625 "+what)},
 		})
 	}

@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -747,7 +748,7 @@ func holdersOf(ctx context.Context, p *Pass, s string) []string {
 		}
 		var out []string
 		for _, a := range ans.Accounts {
-			out = append(out, cmpOr(a.Name, a.SAMAccountName, a.DN))
+			out = append(out, cmp.Or(a.Name, a.SAMAccountName, a.DN))
 		}
 		return out, nil
 	})

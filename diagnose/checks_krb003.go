@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -69,7 +70,7 @@ func keyNames(keys []negotiate.Key) string {
 	seen := map[string]bool{}
 	var names []string
 	for _, k := range keys {
-		n := cmpOr(k.Principal, "(unnamed key)")
+		n := cmp.Or(k.Principal, "(unnamed key)")
 		if k.Realm != "" {
 			n += "@" + k.Realm
 		}
@@ -96,9 +97,9 @@ func runKRB003(ctx context.Context, p *Pass) error {
 		d, err := negotiate.DecryptAuthorization(c.value, ev.Keys)
 		if err == nil {
 			msg := fmt.Sprintf("The ticket for %s captured at %s opens with the key of %s (%s, kvno %d): that account holds the SPN and decrypts it. The client is %s.",
-				d.Server, c.where, cmpOr(d.Key.Principal, "the key given"), d.EncType, d.KVNO, d.Client())
+				d.Server, c.where, cmp.Or(d.Key.Principal, "the key given"), d.EncType, d.KVNO, d.Client())
 			if d.PAC != nil && d.PAC.LogonInfo != nil {
-				msg += fmt.Sprintf(" Its PAC names %s (SID %s) with %s.", cmpOr(d.PAC.LogonInfo.EffectiveName, d.Client()), d.PAC.LogonInfo.UserSID, plural(len(d.PAC.LogonInfo.Groups), "group", "groups"))
+				msg += fmt.Sprintf(" Its PAC names %s (SID %s) with %s.", cmp.Or(d.PAC.LogonInfo.EffectiveName, d.Client()), d.PAC.LogonInfo.UserSID, plural(len(d.PAC.LogonInfo.Groups), "group", "groups"))
 			}
 			p.ReportAs(Info, Finding{Subject: d.Server, Message: msg,
 				Evidence: []EvidenceRef{{Source: c.source, Locator: strconv.Itoa(c.line), Detail: "Authorization: Negotiate (Kerberos AP-REQ) opened with " + d.Key.String()}}})
@@ -114,9 +115,9 @@ func runKRB003(ctx context.Context, p *Pass) error {
 			continue
 		}
 		p.Report(Finding{
-			Subject: cmpOr(de.SPN, c.where),
+			Subject: cmp.Or(de.SPN, c.where),
 			Message: fmt.Sprintf("The ticket for %s captured at %s does not open with the keys given (%s): %s %s",
-				cmpOr(de.SPN, "the service"), c.where, keyNames(ev.Keys), strings.TrimSuffix(de.Detail, "."), cmpOr(de.Meaning, "")),
+				cmp.Or(de.SPN, "the service"), c.where, keyNames(ev.Keys), strings.TrimSuffix(de.Detail, "."), cmp.Or(de.Meaning, "")),
 			Evidence: []EvidenceRef{{Source: c.source, Locator: strconv.Itoa(c.line),
 				Detail: fmt.Sprintf("ticket %s kvno %d enctype %s; %s", de.SPN, de.KVNO, de.EncType, de.ReasonName())}},
 			Remediation: []Remedy{{Summary: "See who holds " + de.SPN + " and compare with the account IIS decrypts with (SPN002, IIS007)",

@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -664,7 +665,7 @@ func malformedRemedy(v spn.Verdict) Remedy {
 	if len(v.Fix) == 0 {
 		// An advisory problem (an underscore in a host name): clients may
 		// really use the value, so nothing is removed.
-		return Remedy{Summary: "Check that clients use this name; " + cmpOr(v.Note, "no change is needed if they do"), Choice: "fix-malformed"}
+		return Remedy{Summary: "Check that clients use this name; " + cmp.Or(v.Note, "no change is needed if they do"), Choice: "fix-malformed"}
 	}
 	r := Remedy{Summary: "Replace the value with the SPN clients request", Choice: "fix-malformed"}
 	owners := v.Owners

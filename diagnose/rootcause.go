@@ -82,7 +82,7 @@ func diagnoseReport(ctx context.Context, ev *Evidence, checks []*Check, prof *Pr
 		byID[c.ID] = c
 	}
 	builds := buildRootCauses(rep, byID)
-	if err := chooseAndPlan(ctx, ev, checks, prof, pl, rep, builds, byID); err != nil {
+	if err := chooseAndPlan(ctx, ev, checks, prof, pl, rep, builds); err != nil {
 		return err
 	}
 	rep.RootCauses = make([]RootCause, 0, len(builds))

@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"cmp"
 	"context"
 	"sort"
 	"strings"
@@ -308,7 +309,7 @@ func (d *simDirectory) FindDuplicates(ctx context.Context) ([]spn.Duplicate, spn
 		if len(ans.Accounts) > 1 {
 			var owners []string
 			for _, a := range ans.Accounts {
-				owners = append(owners, cmpOr(a.Name, a.SAMAccountName, a.DN))
+				owners = append(owners, cmp.Or(a.Name, a.SAMAccountName, a.DN))
 			}
 			out = append(out, spn.Duplicate{SPN: adds[0].spn, Owners: owners})
 		}
@@ -319,20 +320,11 @@ func (d *simDirectory) FindDuplicates(ctx context.Context) ([]spn.Duplicate, spn
 
 func containsAccount(list []string, name string) bool {
 	for _, n := range list {
-		if accountKey(n) == accountKey(name) || strings.TrimSuffix(accountKey(n), "$") == strings.TrimSuffix(accountKey(name), "$") {
+		if strings.TrimSuffix(accountKey(n), "$") == strings.TrimSuffix(accountKey(name), "$") {
 			return true
 		}
 	}
 	return false
-}
-
-func cmpOr(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // scanOnlyDir hides FindDuplicates so spn.Duplicates scans.
@@ -506,7 +498,7 @@ func (d *simDirectory) adjustAudit(ctx context.Context, base *spn.Audit) *spn.Au
 		if len(ans.Accounts) > 1 {
 			var owners []string
 			for _, a := range ans.Accounts {
-				owners = append(owners, cmpOr(a.Name, a.SAMAccountName, a.DN))
+				owners = append(owners, cmp.Or(a.Name, a.SAMAccountName, a.DN))
 			}
 			au.Duplicates = append(au.Duplicates, spn.Duplicate{SPN: d.adds[k][0].spn, Owners: owners})
 		}

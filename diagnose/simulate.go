@@ -75,19 +75,15 @@ func (s *simulator) run(ctx context.Context, actions []Action) (*simResult, erro
 		}
 	}
 	if len(edits) > 0 {
-		cfg, err := s.ev.Config.Apply(edits...)
-		if err == nil {
-			// Apply edits applicationHost.config; the web.config files
-			// stay as they are.
-			cfg = cfg.WithWebConfigs(s.ev.Config.WebConfigs()...)
-		}
-		if err != nil {
+		if cfg, err := s.ev.Config.Apply(edits...); err != nil {
 			for _, k := range editKeys {
 				res.failed[k] = true
 			}
 			res.notSimulated = append(res.notSimulated, "configuration changes: "+err.Error())
 		} else {
-			sim.Config = cfg
+			// Apply edits applicationHost.config; the web.config files
+			// stay as they are.
+			sim.Config = cfg.WithWebConfigs(s.ev.Config.WebConfigs()...)
 		}
 	}
 	if dir != nil {
@@ -177,7 +173,7 @@ func newErrors(orig map[string]bool, res *simResult) int {
 	return n
 }
 
-func chooseAndPlan(ctx context.Context, ev *Evidence, checks []*Check, prof *Profile, pl *plan, rep *Report, builds []*rcBuild, byID map[string]*Check) error {
+func chooseAndPlan(ctx context.Context, ev *Evidence, checks []*Check, prof *Profile, pl *plan, rep *Report, builds []*rcBuild) error {
 	s := &simulator{ev: ev, checks: checks, prof: prof, pl: pl, hist: map[string]bool{}, audit: rep.audit}
 	if ev.Directory != nil {
 		s.dir = newCachedDirectory(ev.Directory)
@@ -239,11 +235,11 @@ func chooseAndPlan(ctx context.Context, ev *Evidence, checks []*Check, prof *Pro
 				reasons[i] = "preferred remedy; the simulation does not show it resolves everything (see after_plan)"
 			}
 		}
-		if err := consolidate(ctx, s, b, chosen[i], orig); err != nil {
+		if err := consolidate(ctx, s, b, chosen[i]); err != nil {
 			return err
 		}
 	}
-	steps, stepOf := buildSteps(ev, rep, builds, chosen)
+	steps, stepOf := buildSteps(ev, builds, chosen)
 	var all []Action
 	for _, st := range steps {
 		all = append(all, st.actions...)
@@ -301,7 +297,7 @@ func chooseAndPlan(ctx context.Context, ev *Evidence, checks []*Check, prof *Pro
 			b.rc.Choices = append(b.rc.Choices, c)
 		}
 	}
-	rep.AfterPlan = afterPlan(ev, s, rep, builds, res)
+	rep.AfterPlan = afterPlan(ev, s, builds, res)
 	return nil
 }
 
@@ -309,7 +305,7 @@ func chooseAndPlan(ctx context.Context, ev *Evidence, checks []*Check, prof *Pro
 // action at the paths' common ancestor when the simulation shows that is
 // equivalent: the cause resolved and nothing left that the per-path
 // version would not leave.
-func consolidate(ctx context.Context, s *simulator, b *rcBuild, cb *choiceBuild, orig map[string]bool) error {
+func consolidate(ctx context.Context, s *simulator, b *rcBuild, cb *choiceBuild) error {
 	if cb == nil || s.ev.Config == nil {
 		return nil
 	}
@@ -407,7 +403,7 @@ var whereRank = map[string]int{WhereActiveDirectory: 0, WhereDNS: 1, WhereIISSer
 // buildSteps turns the recommended choices into ordered steps: directory
 // changes, DNS, IIS, network, then ticket refresh and a re-test on the
 // clients.
-func buildSteps(ev *Evidence, rep *Report, builds []*rcBuild, chosen []*choiceBuild) ([]*stepBuild, map[string][]string) {
+func buildSteps(ev *Evidence, builds []*rcBuild, chosen []*choiceBuild) ([]*stepBuild, map[string][]string) {
 	type item struct {
 		a        Action
 		rcs      []string
@@ -560,22 +556,24 @@ func expectedSPNNames(ev *Evidence) []string {
 }
 
 // afterPlan summarises the simulation of the whole plan.
-func afterPlan(ev *Evidence, s *simulator, rep *Report, builds []*rcBuild, res *simResult) AfterPlan {
+func afterPlan(ev *Evidence, s *simulator, builds []*rcBuild, res *simResult) AfterPlan {
 	ap := AfterPlan{Remaining: []string{}, NotSimulated: []string{}}
 	if len(builds) == 0 {
 		return ap
 	}
-	for i := range res.rep.Findings {
-		f := &res.rep.Findings[i]
+	left := func(f *Finding, note string) {
 		switch f.Severity {
 		case Error:
 			ap.Errors++
 		case Warning:
 			ap.Warnings++
 		default:
-			continue
+			return
 		}
-		ap.Remaining = append(ap.Remaining, f.CheckID+" "+f.Subject+": "+firstSentence(f.Message))
+		ap.Remaining = append(ap.Remaining, f.CheckID+" "+f.Subject+": "+firstSentence(f.Message)+note)
+	}
+	for i := range res.rep.Findings {
+		left(&res.rep.Findings[i], "")
 	}
 	// Findings from logs, tickets and traces: resolved with their cause.
 	for _, b := range builds {
@@ -583,18 +581,9 @@ func afterPlan(ev *Evidence, s *simulator, rep *Report, builds []*rcBuild, res *
 			continue
 		}
 		for _, f := range append(append([]*Finding(nil), b.findings...), b.symptoms...) {
-			if !s.hist[f.CheckID] {
-				continue
+			if s.hist[f.CheckID] {
+				left(f, " (from "+historicalSource(f)+"; its cause is not resolved by the plan)")
 			}
-			switch f.Severity {
-			case Error:
-				ap.Errors++
-			case Warning:
-				ap.Warnings++
-			default:
-				continue
-			}
-			ap.Remaining = append(ap.Remaining, f.CheckID+" "+f.Subject+": "+firstSentence(f.Message)+" (from "+historicalSource(s, f)+"; its cause is not resolved by the plan)")
 		}
 	}
 	ap.NotSimulated = append(ap.NotSimulated, dedupe(res.notSimulated)...)
@@ -604,13 +593,13 @@ func afterPlan(ev *Evidence, s *simulator, rep *Report, builds []*rcBuild, res *
 	if len(ev.IISLogs)+len(ev.AgentLogs)+len(ev.SMPLogs)+len(ev.Events) > 0 || len(ev.HTTPTraces) > 0 || len(ev.Probes) > 0 || len(ev.Tokens) > 0 {
 		ap.NotSimulated = append(ap.NotSimulated, "logs, traces and probes record the past: collect them again after the plan")
 	}
-	if ev.Has(EvDNS) || ev.Resolver == nil {
-		ap.NotSimulated = append(ap.NotSimulated, "DNS: names are taken as the evidence gives them")
-	}
+	// The simulation never resolves names again.
+	ap.NotSimulated = append(ap.NotSimulated, "DNS: names are taken as the evidence gives them")
 	return ap
 }
 
-func historicalSource(s *simulator, f *Finding) string {
+// historicalSource names the evidence a historical finding comes from.
+func historicalSource(f *Finding) string {
 	for _, ref := range f.Evidence {
 		if ref.Source != "" {
 			return ref.Source
