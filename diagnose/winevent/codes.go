@@ -233,34 +233,29 @@ func (s Status) Failed() bool { return s.Set && s.Code != 0 }
 // Name returns the symbolic name ("KDC_ERR_PREAUTH_FAILED",
 // "STATUS_WRONG_PASSWORD"), "" for an unset status or an unknown code.
 func (s Status) Name() string {
-	if !s.Set {
-		return ""
-	}
-	switch s.Kind {
-	case StatusKerberos:
-		n, _ := KerberosErrorText(s.Code)
-		return n
-	case StatusNT:
-		n, _ := NTStatusText(s.Code)
-		return n
-	}
-	return ""
+	n, _ := s.text()
+	return n
 }
 
 // Meaning explains the code in plain words ("wrong password"), "" if unknown.
 func (s Status) Meaning() string {
+	_, m := s.text()
+	return m
+}
+
+// text looks the code up in the table of its kind: symbolic name and
+// plain-words meaning, both "" for an unset status or an unknown code.
+func (s Status) text() (name, meaning string) {
 	if !s.Set {
-		return ""
+		return "", ""
 	}
 	switch s.Kind {
 	case StatusKerberos:
-		_, m := KerberosErrorText(s.Code)
-		return m
+		return KerberosErrorText(s.Code)
 	case StatusNT:
-		_, m := NTStatusText(s.Code)
-		return m
+		return NTStatusText(s.Code)
 	}
-	return ""
+	return "", ""
 }
 
 // String returns "0x18 KDC_ERR_PREAUTH_FAILED" or "0xc000006a STATUS_WRONG_PASSWORD".
