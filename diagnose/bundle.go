@@ -105,7 +105,7 @@ func LoadBundleFS(ctx context.Context, fsys fs.FS) (*Evidence, error) {
 	}
 	b := &bundleLoader{fsys: fsys, ev: &Evidence{}}
 	var setspnOut []*spn.SetspnOutput
-	var ldif []*spn.LDIFExport
+	var ldif []string // streamed into the directory after setspn output
 	ldifComplete := false
 	for _, e := range entries {
 		if err := ctx.Err(); err != nil {
@@ -140,14 +140,7 @@ func LoadBundleFS(ctx context.Context, fsys fs.FS) (*Evidence, error) {
 				b.loadKlist(rel)
 			}
 		case name == "ldif" && e.IsDir():
-			for _, rel := range b.files(name, ".ldf", false) {
-				if err := ctx.Err(); err != nil {
-					return nil, err
-				}
-				if x := b.loadLDIF(rel); x != nil {
-					ldif = append(ldif, x)
-				}
-			}
+			ldif = append(ldif, b.files(name, ".ldf", false)...)
 		case name == "logs" && e.IsDir():
 			b.loadLogs()
 		case name == "keys" && e.IsDir():
@@ -192,15 +185,20 @@ func LoadBundleFS(ctx context.Context, fsys fs.FS) (*Evidence, error) {
 	}
 	b.attachWebConfigs()
 	if len(setspnOut) > 0 || len(ldif) > 0 {
-		dom := b.ev.Host.Domain
-		if dom != "" {
-			for _, x := range ldif {
-				for i := range x.Accounts {
-					x.Accounts[i].SetDomain(dom)
-				}
-			}
+		// setspn output first, then the exports, as NewOfflineDirectory
+		// merges them; the exports are streamed into the directory's
+		// packed form, never held as accounts.
+		ob := spn.NewOfflineBuilder(b.ev.Host.Domain)
+		for _, o := range setspnOut {
+			ob.AddSetspn(o)
 		}
-		od := spn.NewOfflineDirectory(spn.OfflineInput{Setspn: setspnOut, LDIF: ldif, LDIFComplete: ldifComplete, Domain: dom})
+		for _, rel := range ldif {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			b.loadLDIF(ctx, ob, rel)
+		}
+		od := ob.Directory(ldifComplete)
 		for _, w := range od.Warnings() {
 			b.ev.Warnings = append(b.ev.Warnings, spnWarning(w))
 		}
@@ -490,20 +488,17 @@ func (b *bundleLoader) loadSetspn(rel string) (o *spn.SetspnOutput) {
 	return o
 }
 
-func (b *bundleLoader) loadLDIF(rel string) *spn.LDIFExport {
-	var x *spn.LDIFExport
+// loadLDIF streams the export rel into ob; a file that cannot be read
+// whole adds nothing and is unusable evidence. Its warnings reach the
+// report through the directory's.
+func (b *bundleLoader) loadLDIF(ctx context.Context, ob *spn.OfflineBuilder, rel string) {
 	var err error
-	if !b.withFile(rel, func(r io.Reader) { x, err = spn.ParseLDIF(rel, r) }) {
-		return nil
+	if !b.withFile(rel, func(r io.Reader) { _, err = ob.ReadLDIF(ctx, rel, r) }) {
+		return
 	}
 	if err != nil {
 		b.unusable(EvDirectory, rel, "", "not usable as an ldifde export: "+err.Error())
-		return nil
 	}
-	for _, w := range x.Warnings {
-		b.ev.Warnings = append(b.ev.Warnings, spnWarning(w))
-	}
-	return x
 }
 
 func (b *bundleLoader) loadKlist(rel string) {

@@ -107,11 +107,19 @@ func AuditDirectory(ctx context.Context, dir Directory, opts AuditOptions) (*Aud
 		limit = int(^uint(0) >> 1)
 	}
 	au := &Audit{}
-	idx := newDupIndex()
+	_, offline := dir.(*OfflineDirectory)
+	var idx *dupIndex
+	if !offline {
+		// The offline directory's own index answers below, exactly and
+		// without a second copy of every SPN.
+		idx = newDupIndex()
+	}
 	comp, err := dir.Scan(ctx, func(a *Account) error {
 		au.Accounts++
 		au.SPNs += len(a.SPNs)
-		idx.add(a)
+		if idx != nil {
+			idx.add(a)
+		}
 		rc4 := false
 		for _, s := range a.SPNs {
 			class, _, _ := strings.Cut(strings.TrimSpace(s), "/")
@@ -172,8 +180,9 @@ func AuditDirectory(ctx context.Context, dir Directory, opts AuditOptions) (*Aud
 	for i := range au.RC4Only {
 		au.RC4Only[i].Completeness = Completeness{Complete: true}
 	}
-	au.Duplicates, au.DuplicatesCompleteness = idx.result(), comp
-	_, offline := dir.(*OfflineDirectory)
+	if idx != nil {
+		au.Duplicates, au.DuplicatesCompleteness = idx.result(), comp
+	}
 	if df, ok := dir.(DuplicateFinder); ok && (!comp.Complete || offline) {
 		// err is already set: the scan's error stays the one returned.
 		au.Duplicates, au.DuplicatesCompleteness, _ = df.FindDuplicates(ctx)

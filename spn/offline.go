@@ -1,8 +1,13 @@
 package spn
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"hash/maphash"
+	"io"
+	"math"
 	"path"
 	"slices"
 	"sort"
@@ -36,10 +41,17 @@ type OfflineInput struct {
 // account says nothing about who else holds an SPN; a finished setspn -Q for
 // exactly that SPN, a finished setspn -X, or a complete LDIF export can.
 // It is never modified after construction and is safe for concurrent use.
+//
+// Accounts are held packed (see [OfflineBuilder]): a 500,000-account export
+// with 2.5 million SPNs takes about 100 MiB.
 type OfflineDirectory struct {
-	accounts  []offAccount
-	byKey     map[string]int
-	index     map[string][]int32 // lower-case SPN -> accounts
+	recs      []offRec
+	ar        recArena
+	dict      parentDict
+	seed      maphash.Seed
+	spns      hashIndex // lower-case SPN -> accounts
+	dns       hashIndex // lower-case DN -> accounts
+	holders   int       // accounts with at least one SPN
 	queries   []offQuery
 	dupRuns   []offDupRun
 	ldifAll   bool
@@ -49,15 +61,7 @@ type OfflineDirectory struct {
 	warnings  []Warning
 
 	nameOnce sync.Once
-	byName   map[string][]int32 // nameKey -> accounts (built on first Account)
-	byDN     map[string][]int32 // lower-case DN -> accounts
-}
-
-type offAccount struct {
-	Account
-	fullSPNs bool     // the evidence lists all of its SPNs (-L, -Q, LDIF)
-	attrs    bool     // its attributes were read from a directory export (LDIF)
-	sources  []string // "setspn -L a.txt:3"
+	names    hashIndex // nameKey -> accounts (built on first Account)
 }
 
 type offQuery struct {
@@ -75,90 +79,188 @@ type offDupRun struct {
 	groups []SetspnDuplicate
 }
 
-// NewOfflineDirectory merges the evidence into one directory. Accounts are
-// matched by DN (then by name) across files; their SPN lists are merged.
+// NewOfflineDirectory merges the evidence into one directory: setspn output
+// first, then the LDIF exports (see [OfflineBuilder]). Accounts are matched
+// by DN (then by name) across files; their SPN lists are merged.
 func NewOfflineDirectory(in OfflineInput) *OfflineDirectory {
-	d := &OfflineDirectory{byKey: map[string]int{}, index: map[string][]int32{}, ldifAll: in.LDIFComplete && len(in.LDIF) > 0}
-	for _, l := range in.LDIF {
-		if l != nil && l.Incomplete != "" {
-			d.ldifAll = false // the export itself shows it is truncated
-			d.truncated = l.Name + ": " + l.Incomplete
-		}
-	}
-	var names []string
+	b := NewOfflineBuilder(in.Domain)
 	for _, o := range in.Setspn {
-		if o == nil {
-			continue
-		}
-		names = append(names, o.Name)
-		d.warnings = append(d.warnings, o.Warnings...)
-		for _, r := range o.Runs {
-			where := fmt.Sprintf("%s output %s:%d", r.Kind, o.Name, r.Line)
-			for _, sa := range r.Accounts {
-				a := setspnAccount(sa.DN, sa.Name, sa.SPNs)
-				d.add(a, sa.Name, in.Domain, r.Complete() || r.Kind == SetspnList, false, where)
-			}
-			switch r.Kind {
-			case SetspnQuery:
-				if r.Complete() && r.Target != "" {
-					d.queries = append(d.queries, offQuery{pattern: strings.ToLower(r.Target), scope: r.Scope, forest: r.Forest, where: where})
-				}
-			case SetspnDuplicates:
-				for _, g := range r.Duplicates {
-					for _, ow := range g.Owners {
-						d.add(setspnAccount(ow.DN, ow.Name, []string{g.SPN}), ow.Name, in.Domain, false, false, where)
-					}
-				}
-				if !r.Complete() {
-					why := "it ends before \"found N group of duplicate SPNs.\""
-					if len(r.Errors) > 0 {
-						why = "setspn reported: " + r.Errors[0]
-					}
-					d.notes = append(d.notes, fmt.Sprintf("%s is incomplete: %s", where, why))
-				}
-				if r.Complete() {
-					dr := offDupRun{keys: map[string]bool{}, scope: r.Scope, forest: r.Forest, where: where, groups: r.Duplicates}
-					for _, g := range r.Duplicates {
-						dr.keys[strings.ToLower(g.SPN)] = true
-					}
-					d.dupRuns = append(d.dupRuns, dr)
-				}
-			}
-		}
+		b.AddSetspn(o)
 	}
 	for _, l := range in.LDIF {
-		if l == nil {
-			continue
-		}
-		names = append(names, l.Name)
-		d.warnings = append(d.warnings, l.Warnings...)
-		for _, a := range l.Accounts {
-			if in.Domain != "" {
-				a.SetDomain(in.Domain)
-			}
-			d.add(a, "", "", true, true, "LDIF "+l.Name)
-		}
+		b.AddLDIF(l)
 	}
-	for i := range d.accounts {
-		for _, s := range d.accounts[i].SPNs {
-			k := strings.ToLower(s)
-			if l := d.index[k]; len(l) == 0 || l[len(l)-1] != int32(i) {
-				d.index[k] = append(l, int32(i))
-			}
-		}
-	}
-	d.desc = "offline evidence " + strings.Join(names, ", ")
-	return d
+	return b.Directory(in.LDIFComplete)
 }
 
-// Warnings returns the parsers' warnings for all inputs.
-func (d *OfflineDirectory) Warnings() []Warning { return d.warnings }
+// OfflineBuilder assembles an [OfflineDirectory] from evidence files one at
+// a time. [OfflineBuilder.ReadLDIF] streams an ldifde export straight into
+// the directory's packed form, so a whole-forest export is never held as
+// [Account] values: use it rather than [ParseLDIF] with [NewOfflineDirectory]
+// for large exports. Merging follows NewOfflineDirectory: add setspn output
+// before LDIF exports for the same result. A builder is not safe for
+// concurrent use; after [OfflineBuilder.Directory] it adds nothing more.
+type OfflineBuilder struct {
+	d      *OfflineDirectory
+	domain string
+	byName map[string]int32 // "name:" + lower-case name of accounts without a DN
+	hot    map[int32]*hotAccount
+	h      hasher
+	pack   []byte
+	cands  []int32
+	lowDN  []byte
+	names  []string
+	ldif   bool
+	lost   []string // accounts that could not be stored
 
-// add merges a into the directory. name is how the evidence itself names
-// the account ("DOMAIN\sam" in some setspn -X output), domain the caller's
-// NetBIOS domain; full says the evidence lists all of a's SPNs, attrs that
-// a's attributes were read from a directory export.
-func (d *OfflineDirectory) add(a Account, name, domain string, full, attrs bool, where string) {
+	// While an LDIF file is read: what to undo if it fails.
+	marking  bool
+	markRecs int
+	markAr   recArenaMark
+	journal  map[int32]*hotAccount // prior state of changed accounts; nil: it was packed
+	newNames []string
+}
+
+// hotAccount is an account being merged from several pieces of evidence;
+// it is packed again by Directory.
+type hotAccount struct {
+	Account
+	full, attrs bool
+	set         map[string]struct{} // lower-case SPNs, once the list is long
+}
+
+// NewOfflineBuilder starts an empty builder. domain is the NetBIOS domain
+// name used to name accounts the evidence does not name with a domain
+// itself (see [OfflineInput].Domain); "" keeps bare sAMAccountNames.
+func NewOfflineBuilder(domain string) *OfflineBuilder {
+	seed := maphash.MakeSeed()
+	return &OfflineBuilder{
+		d:      &OfflineDirectory{seed: seed},
+		domain: domain,
+		byName: map[string]int32{},
+		hot:    map[int32]*hotAccount{},
+		h:      hasher{seed: seed},
+	}
+}
+
+// AddSetspn merges parsed setspn -L/-Q/-X output. A nil o is ignored.
+func (b *OfflineBuilder) AddSetspn(o *SetspnOutput) {
+	if o == nil || b.d == nil {
+		return
+	}
+	d := b.d
+	b.names = append(b.names, o.Name)
+	d.warnings = append(d.warnings, o.Warnings...)
+	for _, r := range o.Runs {
+		where := fmt.Sprintf("%s output %s:%d", r.Kind, o.Name, r.Line)
+		for _, sa := range r.Accounts {
+			a := setspnAccount(sa.DN, sa.Name, sa.SPNs)
+			b.add(a, sa.Name, b.domain, r.Complete() || r.Kind == SetspnList, false)
+		}
+		switch r.Kind {
+		case SetspnQuery:
+			if r.Complete() && r.Target != "" {
+				d.queries = append(d.queries, offQuery{pattern: strings.ToLower(r.Target), scope: r.Scope, forest: r.Forest, where: where})
+			}
+		case SetspnDuplicates:
+			for _, g := range r.Duplicates {
+				for _, ow := range g.Owners {
+					b.add(setspnAccount(ow.DN, ow.Name, []string{g.SPN}), ow.Name, b.domain, false, false)
+				}
+			}
+			if !r.Complete() {
+				why := "it ends before \"found N group of duplicate SPNs.\""
+				if len(r.Errors) > 0 {
+					why = "setspn reported: " + r.Errors[0]
+				}
+				d.notes = append(d.notes, fmt.Sprintf("%s is incomplete: %s", where, why))
+				continue
+			}
+			dr := offDupRun{keys: map[string]bool{}, scope: r.Scope, forest: r.Forest, where: where, groups: r.Duplicates}
+			for _, g := range r.Duplicates {
+				dr.keys[strings.ToLower(g.SPN)] = true
+			}
+			d.dupRuns = append(d.dupRuns, dr)
+		}
+	}
+}
+
+// AddLDIF merges an export parsed by [ParseLDIF]. A nil x is ignored.
+func (b *OfflineBuilder) AddLDIF(x *LDIFExport) {
+	if x == nil || b.d == nil {
+		return
+	}
+	b.ldifFile(x)
+	for i := range x.Accounts {
+		a := x.Accounts[i]
+		if b.domain != "" {
+			a.SetDomain(b.domain)
+		}
+		b.add(a, "", "", true, true)
+	}
+}
+
+func (b *OfflineBuilder) ldifFile(x *LDIFExport) {
+	b.ldif = true
+	b.names = append(b.names, x.Name)
+	b.d.warnings = append(b.d.warnings, x.Warnings...)
+	if x.Incomplete != "" {
+		b.d.truncated = x.Name + ": " + x.Incomplete
+	}
+}
+
+// ReadLDIF streams the LDIF export r (named name in messages; see
+// [ScanLDIF] for the syntax) into the directory. It returns what
+// [ParseLDIF] would, without the accounts: they are in the directory, and
+// accounts without msDS-SupportedEncryptionTypes are marked as ParseLDIF
+// marks them (EncTypesUnknown unless the export carried the attribute). On
+// an error (a syntax error, ctx done) nothing of the file is kept: the
+// directory is as it was before the call.
+func (b *OfflineBuilder) ReadLDIF(ctx context.Context, name string, r io.Reader) (*LDIFExport, error) {
+	if b.d == nil {
+		return nil, errors.New("spn: OfflineBuilder.ReadLDIF after Directory")
+	}
+	b.mark()
+	var sc ldifScanner
+	var pending []int32 // accounts whose EncTypesUnknown depends on the rest of the file
+	enc, warns, err := scanLDIF(ctx, &sc, name, r, func(a *Account) error {
+		if b.domain != "" {
+			a.SetDomain(b.domain)
+		}
+		i := b.add(*a, "", "", true, true)
+		if a.EncTypesUnknown && i >= 0 {
+			pending = append(pending, i)
+		}
+		return nil
+	})
+	x := &LDIFExport{Name: name, Encoding: enc, Warnings: warns, Incomplete: sc.incomplete}
+	if err != nil {
+		b.rollback()
+		return x, err
+	}
+	b.unmark()
+	x.EncTypesSeen = sc.encSeen
+	if sc.encSeen {
+		// The export carried the attribute, so its absence on the
+		// accounts read before the first one that had it is real.
+		for _, i := range pending {
+			if m := b.hot[i]; m != nil {
+				m.EncTypesUnknown = false
+			} else {
+				b.d.recs[i].flags &^= recEncUnknown
+			}
+		}
+	}
+	b.ldifFile(x)
+	return x, nil
+}
+
+// add merges a into the directory and returns its number, or -1 when it
+// could not be stored. name is how the evidence itself names the account
+// ("DOMAIN\sam" in some setspn -X output), domain the caller's NetBIOS
+// domain; full says the evidence lists all of a's SPNs, attrs that a's
+// attributes were read from a directory export.
+func (b *OfflineBuilder) add(a Account, name, domain string, full, attrs bool) int32 {
 	if a.Name == "" {
 		if name != "" {
 			a.Name = name
@@ -166,20 +268,12 @@ func (d *OfflineDirectory) add(a Account, name, domain string, full, attrs bool,
 			a.SetDomain(domain)
 		}
 	}
-	key := strings.ToLower(a.DN)
-	if key == "" {
-		key = "name:" + strings.ToLower(a.Name)
-	}
-	i, ok := d.byKey[key]
+	i, ok := b.find(&a)
 	if !ok {
-		a.SPNs = append([]string(nil), a.SPNs...)
-		d.byKey[key] = len(d.accounts)
-		d.accounts = append(d.accounts, offAccount{Account: a, fullSPNs: full, attrs: attrs, sources: []string{where}})
-		return
+		return b.insert(&a, full, attrs)
 	}
-	m := &d.accounts[i]
-	m.fullSPNs = m.fullSPNs || full
-	m.sources = append(m.sources, where)
+	m := b.hotOf(i)
+	m.full = m.full || full
 	// Attributes read from an export beat what setspn output and its
 	// heuristics suggest.
 	override := attrs && !m.attrs
@@ -189,7 +283,7 @@ func (d *OfflineDirectory) add(a Account, name, domain string, full, attrs bool,
 		// when the export does not know it.
 		mdom, _ := splitAccountName(m.Name)
 		adom, _ := splitAccountName(a.Name)
-		m.SAMAccountName, m.Name = a.SAMAccountName, a.Name
+		m.SAMAccountName, m.Name = strings.Clone(a.SAMAccountName), strings.Clone(a.Name)
 		if adom == "" && mdom != "" {
 			m.Name = mdom + `\` + a.SAMAccountName
 		}
@@ -210,17 +304,229 @@ func (d *OfflineDirectory) add(a Account, name, domain string, full, attrs bool,
 	}
 	m.EncTypesUnknown = m.EncTypesUnknown && a.EncTypesUnknown
 	for _, s := range a.SPNs {
-		dup := false
-		for _, t := range m.SPNs {
-			if strings.EqualFold(s, t) {
-				dup = true
-				break
-			}
+		if m.has(s) {
+			continue
 		}
-		if !dup {
-			m.SPNs = append(m.SPNs, s)
+		m.SPNs = append(m.SPNs, strings.Clone(s))
+		if m.set != nil {
+			m.set[strings.ToLower(s)] = struct{}{}
+		}
+		b.d.spns.add(b.h.lower(s), i)
+	}
+	return i
+}
+
+// has reports whether m holds s, compared as the index compares SPNs.
+func (m *hotAccount) has(s string) bool {
+	if m.set == nil && len(m.SPNs) > 16 {
+		m.set = make(map[string]struct{}, len(m.SPNs))
+		for _, t := range m.SPNs {
+			m.set[strings.ToLower(t)] = struct{}{}
 		}
 	}
+	if m.set != nil {
+		_, ok := m.set[strings.ToLower(s)]
+		return ok
+	}
+	for _, t := range m.SPNs {
+		if strings.EqualFold(s, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// find returns the account a merges into: the one with a's DN, or for an
+// account without a DN the one with its name.
+func (b *OfflineBuilder) find(a *Account) (int32, bool) {
+	if a.DN == "" {
+		i, ok := b.byName["name:"+strings.ToLower(a.Name)]
+		return i, ok
+	}
+	b.lowDN = lowerASCII(b.lowDN, a.DN)
+	b.cands = b.d.dns.get(b.h.lower(a.DN), b.cands[:0])
+	for _, i := range b.cands {
+		dn := ""
+		if m := b.hot[i]; m != nil {
+			dn = m.DN
+		} else {
+			dn = b.d.head(i).DN
+		}
+		if string(lowerASCII(b.pack, dn)) == string(b.lowDN) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// insert stores a new account.
+func (b *OfflineBuilder) insert(a *Account, full, attrs bool) int32 {
+	d := b.d
+	var packed uint8
+	b.pack, packed = packAccount(b.pack, a, &d.dict)
+	if len(b.pack) > maxRecord || len(d.recs) >= math.MaxInt32 {
+		b.lost = append(b.lost, displayName(a)+": "+errRecordTooLarge.Error())
+		return -1
+	}
+	i := int32(len(d.recs))
+	d.recs = append(d.recs, offRec{ref: d.ar.put(b.pack), nspn: uint32(len(a.SPNs)), enc: a.EncTypes, kind: uint8(a.Kind), flags: recFlags(a, full, attrs) | packed})
+	for _, s := range a.SPNs {
+		d.spns.add(b.h.lower(s), i)
+	}
+	if a.DN != "" {
+		d.dns.add(b.h.lower(a.DN), i)
+	} else {
+		k := "name:" + strings.ToLower(a.Name)
+		b.byName[k] = i
+		if b.marking {
+			b.newNames = append(b.newNames, k)
+		}
+	}
+	return i
+}
+
+func recFlags(a *Account, full, attrs bool) uint8 {
+	var f uint8
+	for _, x := range []struct {
+		on   bool
+		flag uint8
+	}{{a.Disabled, recDisabled}, {a.EncTypesSet, recEncSet}, {a.EncTypesUnknown, recEncUnknown}, {full, recFull}, {attrs, recAttrs}} {
+		if x.on {
+			f |= x.flag
+		}
+	}
+	return f
+}
+
+// hotOf returns account i in its mutable form, unpacking it first.
+func (b *OfflineBuilder) hotOf(i int32) *hotAccount {
+	m := b.hot[i]
+	if b.marking && int(i) < b.markRecs {
+		if _, done := b.journal[i]; !done {
+			var prev *hotAccount
+			if m != nil {
+				prev = &hotAccount{Account: m.Account, full: m.full, attrs: m.attrs}
+				prev.SPNs = slices.Clone(m.SPNs)
+			}
+			b.journal[i] = prev
+		}
+	}
+	if m != nil {
+		return m
+	}
+	r := &b.d.recs[i]
+	m = &hotAccount{full: r.flags&recFull != 0, attrs: r.flags&recAttrs != 0}
+	var buf unpackBuf
+	unpack(r, b.d.ar.get(r.ref), &b.d.dict, &m.Account, &buf)
+	b.hot[i] = m
+	return m
+}
+
+func (b *OfflineBuilder) mark() {
+	b.marking, b.markRecs, b.markAr = true, len(b.d.recs), b.d.ar.mark()
+	b.journal, b.newNames = map[int32]*hotAccount{}, nil
+	b.d.spns.mark()
+	b.d.dns.mark()
+}
+
+func (b *OfflineBuilder) unmark() {
+	b.marking, b.journal, b.newNames = false, nil, nil
+	b.d.spns.unmark()
+	b.d.dns.unmark()
+}
+
+// rollback undoes everything since mark.
+func (b *OfflineBuilder) rollback() {
+	for i, prev := range b.journal {
+		if prev == nil {
+			delete(b.hot, i)
+		} else {
+			b.hot[i] = prev
+		}
+	}
+	for i := range b.hot {
+		if int(i) >= b.markRecs {
+			delete(b.hot, i)
+		}
+	}
+	for _, k := range b.newNames {
+		delete(b.byName, k)
+	}
+	b.d.recs = b.d.recs[:b.markRecs]
+	b.d.ar.rollback(b.markAr)
+	b.d.spns.rollback()
+	b.d.dns.rollback()
+	b.unmark()
+}
+
+// Directory finishes the directory. ldifComplete declares that the LDIF
+// exports together hold every SPN holder of the scope (see
+// [OfflineInput].LDIFComplete); an export whose Incomplete is set is never
+// taken as complete. The builder adds nothing after this call; a second
+// call returns nil.
+func (b *OfflineBuilder) Directory(ldifComplete bool) *OfflineDirectory {
+	d := b.d
+	if d == nil {
+		return nil
+	}
+	b.d = nil
+	garbage := 0
+	for i, m := range b.hot {
+		r := &d.recs[i]
+		garbage += int(r.ref.n)
+		var packed uint8
+		b.pack, packed = packAccount(b.pack, &m.Account, &d.dict)
+		if len(b.pack) > maxRecord {
+			// A merge made it too large: keep the packed form it had.
+			b.lost = append(b.lost, displayName(&m.Account)+": merged SPNs not kept: "+errRecordTooLarge.Error())
+			continue
+		}
+		*r = offRec{ref: d.ar.put(b.pack), nspn: uint32(len(m.SPNs)), enc: m.EncTypes, kind: uint8(m.Kind), flags: recFlags(&m.Account, m.full, m.attrs) | packed}
+	}
+	b.hot = nil
+	d.recs = trim(d.recs)
+	d.spns.clip()
+	d.dns.clip()
+	if garbage > 0 && garbage*4 > d.ar.size {
+		// Merges left much replaced text behind: copy the live records.
+		var ar recArena
+		for i := range d.recs {
+			d.recs[i].ref = ar.put(d.ar.get(d.recs[i].ref))
+		}
+		d.ar = ar
+	}
+	for i := range d.recs {
+		if d.recs[i].nspn > 0 {
+			d.holders++
+		}
+	}
+	d.ldifAll = ldifComplete && b.ldif && d.truncated == ""
+	if len(b.lost) > 0 {
+		d.ldifAll = false
+		d.truncated = fmt.Sprintf("%d account(s) not stored (%s)", len(b.lost), b.lost[0])
+		for _, l := range b.lost {
+			d.warnings = append(d.warnings, Warning{File: "offline directory", Message: l})
+		}
+	}
+	d.desc = "offline evidence " + strings.Join(b.names, ", ")
+	return d
+}
+
+// Warnings returns the parsers' warnings for all inputs.
+func (d *OfflineDirectory) Warnings() []Warning { return d.warnings }
+
+// account decodes account i into a fresh Account.
+func (d *OfflineDirectory) account(i int32, buf *unpackBuf) Account {
+	var a Account
+	unpack(&d.recs[i], d.ar.get(d.recs[i].ref), &d.dict, &a, buf)
+	return a
+}
+
+// head decodes the Name, SAMAccountName and DN of account i.
+func (d *OfflineDirectory) head(i int32) Account {
+	t, nName, nSAM, nDN, _ := appendHead(nil, d.recs[i].flags, d.ar.get(d.recs[i].ref), &d.dict)
+	s := string(t)
+	return Account{Name: s[:nName], SAMAccountName: s[nName : nName+nSAM], DN: s[nName+nSAM : nName+nSAM+nDN]}
 }
 
 // Owners implements [Directory]. The answer is complete when a complete LDIF
@@ -233,11 +539,50 @@ func (d *OfflineDirectory) Owners(ctx context.Context, spn string) (Answer, erro
 	}
 	key := strings.ToLower(spn)
 	var ans Answer
-	for _, i := range d.index[key] {
-		ans.Accounts = append(ans.Accounts, cloneAccount(&d.accounts[i].Account))
+	var buf unpackBuf
+	for _, i := range d.spnHolders(key, nil) {
+		ans.Accounts = append(ans.Accounts, d.account(i, &buf))
 	}
 	ans.Completeness = d.ownersCompleteness(key, spn, len(ans.Accounts))
 	return ans, nil
+}
+
+// spnHolders appends to out the accounts holding an SPN whose lower-case
+// form is key, in account order.
+func (d *OfflineDirectory) spnHolders(key string, out []int32) []int32 {
+	h := hasher{seed: d.seed}
+	cands := d.spns.get(h.lower(key), nil)
+	slices.Sort(cands)
+	for _, i := range cands {
+		if d.holds(i, key, &h) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// holds reports whether account i holds an SPN whose lower-case form is
+// key; h is scratch space.
+func (d *OfflineDirectory) holds(i int32, key string, h *hasher) bool {
+	var buf unpackBuf
+	a := d.account(i, &buf)
+	for _, s := range a.SPNs {
+		if len(s) == len(key) || !isASCII(s) {
+			if h.buf = lowerASCII(h.buf, s); string(h.buf) == key {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func (d *OfflineDirectory) ownersCompleteness(key, spn string, owners int) Completeness {
@@ -265,11 +610,13 @@ func (d *OfflineDirectory) Account(ctx context.Context, name string) (Answer, er
 		return Answer{Completeness: Completeness{Reason: "cancelled"}}, &IncompleteError{Reason: "account lookup cancelled", Err: err}
 	}
 	var ans Answer
+	var buf unpackBuf
 	full := true
 	for _, i := range d.candidates(name) {
-		if accountMatches(&d.accounts[i].Account, name) {
-			ans.Accounts = append(ans.Accounts, cloneAccount(&d.accounts[i].Account))
-			full = full && d.accounts[i].fullSPNs
+		a := d.account(i, &buf)
+		if accountMatches(&a, name) {
+			ans.Accounts = append(ans.Accounts, a)
+			full = full && d.recs[i].flags&recFull != 0
 		}
 	}
 	switch {
@@ -301,51 +648,52 @@ func nameKey(name string) string {
 // search per lookup made a 500,000-account export take minutes.
 func (d *OfflineDirectory) candidates(name string) []int32 {
 	d.nameOnce.Do(func() {
-		d.byName = map[string][]int32{}
-		d.byDN = map[string][]int32{}
-		for i := range d.accounts {
-			a := &d.accounts[i].Account
-			if a.DN != "" {
-				k := strings.ToLower(a.DN)
-				d.byDN[k] = append(d.byDN[k], int32(i))
+		h := hasher{seed: d.seed}
+		for i := range d.recs {
+			a := d.head(int32(i))
+			key := a.SAMAccountName
+			if key == "" {
+				_, key = splitAccountName(a.Name)
 			}
-			sam := a.SAMAccountName
-			if sam == "" {
-				_, sam = splitAccountName(a.Name)
+			if key == "" {
+				key = cnFromDN(a.DN)
 			}
-			if sam == "" {
-				sam = cnFromDN(a.DN)
-			}
-			if k := strings.TrimSuffix(strings.ToLower(sam), "$"); k != "" {
-				d.byName[k] = append(d.byName[k], int32(i))
+			if k := strings.TrimSuffix(strings.ToLower(key), "$"); k != "" {
+				d.names.add(h.lower(k), int32(i))
 			}
 		}
 	})
 	name = strings.TrimSpace(name)
+	h := hasher{seed: d.seed}
+	byDN := d.dns.get(h.lower(name), nil)
+	slices.Sort(byDN)
 	if looksLikeDN(name) {
-		return d.byDN[strings.ToLower(name)]
+		return byDN
 	}
-	out := d.byName[nameKey(name)]
+	out := d.names.get(h.lower(nameKey(name)), nil)
+	slices.Sort(out)
 	// accountMatches also takes the DN as written, whatever its shape.
-	for _, i := range d.byDN[strings.ToLower(name)] {
+	for _, i := range byDN {
 		if !slices.Contains(out, i) {
-			out = append(out[:len(out):len(out)], i)
+			out = append(out, i)
 		}
 	}
 	return out
 }
 
 // Scan implements [Directory]; it is complete only with a complete LDIF
-// export.
+// export. The *Account passed to fn is reused.
 func (d *OfflineDirectory) Scan(ctx context.Context, fn func(a *Account) error) (Completeness, error) {
-	for i := range d.accounts {
+	var a Account
+	var buf unpackBuf
+	for i := range d.recs {
 		if err := ctx.Err(); err != nil {
 			return Completeness{Reason: "scan cancelled"}, &IncompleteError{Reason: "offline scan cancelled", Err: err}
 		}
-		a := cloneAccount(&d.accounts[i].Account)
-		if len(a.SPNs) == 0 {
+		if d.recs[i].nspn == 0 {
 			continue
 		}
+		unpack(&d.recs[i], d.ar.get(d.recs[i].ref), &d.dict, &a, &buf)
 		if err := fn(&a); err != nil {
 			return Completeness{Reason: "scan stopped by the caller"}, err
 		}
@@ -392,38 +740,63 @@ func (d *OfflineDirectory) FindDuplicates(ctx context.Context) ([]Duplicate, Com
 		}
 	}
 	var out []Duplicate
-	for k, ids := range d.index {
-		if len(ids) < 2 {
-			continue
+	var buf unpackBuf
+	h := hasher{seed: d.seed}
+	type group struct {
+		spn string  // first spelling seen
+		ids []int32 // holders, in account order
+	}
+	for k, more := range d.spns.more {
+		if err := ctx.Err(); err != nil {
+			return nil, Completeness{Reason: "duplicate search cancelled"}, &IncompleteError{Reason: "offline duplicate search cancelled", Err: err}
 		}
-		dup := Duplicate{SPN: spelling[k]}
+		// Accounts holding an SPN with this hash: group them by the SPN
+		// itself (two SPNs may share a hash).
+		ids := append([]int32{d.spns.first[k]}, more...)
+		slices.Sort(ids)
+		hv := d.spns.keys[k]
+		var groups []group
 		for _, id := range ids {
-			a := &d.accounts[id].Account
-			if dup.SPN == "" {
-				for _, s := range a.SPNs {
-					if strings.ToLower(s) == k {
-						dup.SPN = s
+			a := d.account(id, &buf)
+			for _, s := range a.SPNs {
+				if h.lower(s) != hv {
+					continue
+				}
+				low := string(h.buf)
+				gi := slices.IndexFunc(groups, func(g group) bool { return strings.ToLower(g.spn) == low })
+				if gi < 0 {
+					groups = append(groups, group{spn: s})
+					gi = len(groups) - 1
+				}
+				if g := &groups[gi]; !slices.Contains(g.ids, id) {
+					g.ids = append(g.ids, id)
+				}
+			}
+		}
+		for _, g := range groups {
+			if len(g.ids) < 2 {
+				continue
+			}
+			dup := Duplicate{SPN: cmp.Or(spelling[strings.ToLower(g.spn)], g.spn)}
+			var dns []string
+			for _, id := range g.ids {
+				a := d.account(id, &buf)
+				dup.Owners = append(dup.Owners, displayName(&a))
+				dns = append(dns, a.DN)
+			}
+			// Distinct accounts with the same name (the same CN in two
+			// domains) are told apart by DN.
+			names := slices.Clone(dup.Owners)
+			for i := range names {
+				for j := range names {
+					if i != j && strings.EqualFold(names[i], names[j]) && dns[i] != "" {
+						dup.Owners[i] = dns[i]
 						break
 					}
 				}
 			}
-			dup.Owners = append(dup.Owners, displayName(a))
+			out = append(out, dup)
 		}
-		// Distinct accounts with the same name (the same CN in two
-		// domains) are told apart by DN.
-		names := append([]string(nil), dup.Owners...)
-		for i := range names {
-			for j := range names {
-				if i != j && strings.EqualFold(names[i], names[j]) && d.accounts[ids[i]].DN != "" {
-					dup.Owners[i] = d.accounts[ids[i]].DN
-					break
-				}
-			}
-		}
-		if dup.SPN == "" {
-			dup.SPN = k
-		}
-		out = append(out, dup)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := strings.ToLower(out[i].SPN), strings.ToLower(out[j].SPN)
@@ -435,13 +808,7 @@ func (d *OfflineDirectory) FindDuplicates(ctx context.Context) ([]Duplicate, Com
 	if d.ldifAll || len(d.dupRuns) > 0 {
 		return out, Completeness{Complete: true}, nil
 	}
-	holders := 0
-	for i := range d.accounts {
-		if len(d.accounts[i].SPNs) > 0 {
-			holders++
-		}
-	}
-	comp, err := scanOutcome(d, "duplicate search", holders, d.scanCompleteness(), nil)
+	comp, err := scanOutcome(d, "duplicate search", d.holders, d.scanCompleteness(), nil)
 	return out, comp, err
 }
 

@@ -1,0 +1,429 @@
+package spn
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"hash/maphash"
+	"math"
+	"slices"
+	"strings"
+)
+
+// The offline directory holds whole ldifde exports: 500,000 accounts with
+// 2.5 million SPNs took 1.4 GiB as Go structs (a string header, a map slot
+// and a lower-cased copy per SPN). It now keeps each account as one packed
+// record in byte chunks and its indexes as hash tables of integers, which
+// the garbage collector does not scan:
+//
+//   - a record is Name, sAMAccountName and DN (uvarint length, bytes), then
+//     the SPNs, each as (uvarint bytes shared with the previous SPN, uvarint
+//     length of the rest, the rest): an account's SPNs repeat their host
+//     ("HOST/web01", "HOST/web01.corp.example.com"), which roughly halves
+//     their bytes;
+//   - the scalar attributes and flags sit beside the record in offRec;
+//   - an index maps a 64-bit hash of a lower-cased key to the accounts that
+//     have a key with that hash. A hash match is only a candidate: every
+//     answer is checked against the decoded text, so two keys that share a
+//     hash cost a comparison, never a wrong answer.
+
+// chunkSize is the size of the recArena's chunks; a larger record gets a chunk
+// of its own.
+const chunkSize = 1 << 20
+
+// maxRecord is the largest packed account the recArena can address.
+const maxRecord = math.MaxUint32
+
+// errRecordTooLarge reports an account whose packed form passes maxRecord.
+var errRecordTooLarge = errors.New("account holds more SPN text than the offline directory can address (4 GiB)")
+
+// recArena is append-only storage for packed records: bytes are never changed
+// once written, so decoded strings may share them safely.
+type recArena struct {
+	chunks [][]byte
+	size   int // bytes written, including records that were replaced
+}
+
+// recRef locates a record in an recArena.
+type recRef struct{ chunk, off, n uint32 }
+
+func (ar *recArena) put(b []byte) recRef {
+	last := len(ar.chunks) - 1
+	if last < 0 || cap(ar.chunks[last])-len(ar.chunks[last]) < len(b) {
+		ar.chunks = append(ar.chunks, make([]byte, 0, max(chunkSize, len(b))))
+		last++
+	}
+	off := len(ar.chunks[last])
+	ar.chunks[last] = append(ar.chunks[last], b...)
+	ar.size += len(b)
+	return recRef{chunk: uint32(last), off: uint32(off), n: uint32(len(b))}
+}
+
+func (ar *recArena) get(r recRef) []byte {
+	return ar.chunks[r.chunk][r.off : r.off+r.n : r.off+r.n]
+}
+
+// recArenaMark is an recArena position to roll back to.
+type recArenaMark struct{ chunks, last, size int }
+
+func (ar *recArena) mark() recArenaMark {
+	m := recArenaMark{chunks: len(ar.chunks), size: ar.size}
+	if m.chunks > 0 {
+		m.last = len(ar.chunks[m.chunks-1])
+	}
+	return m
+}
+
+func (ar *recArena) rollback(m recArenaMark) {
+	clear(ar.chunks[m.chunks:])
+	ar.chunks = ar.chunks[:m.chunks]
+	if m.chunks > 0 {
+		ar.chunks[m.chunks-1] = ar.chunks[m.chunks-1][:m.last]
+	}
+	ar.size = m.size
+}
+
+// Flags of an offRec.
+const (
+	recDisabled = 1 << iota
+	recEncSet
+	recEncUnknown
+	recFull     // the evidence lists all of the account's SPNs (-L, -Q, LDIF)
+	recAttrs    // its attributes were read from a directory export (LDIF)
+	recNameSAM  // the packed name is the part of Name before SAMAccountName
+	recDNParent // the packed DN is its first RDN and a parent number
+	recDNCN     // ... and that RDN, "CN=" + SAMAccountName without "$", is left out
+)
+
+// offRec is one account of the offline directory: the packed text and the
+// scalar attributes.
+type offRec struct {
+	ref   recRef
+	nspn  uint32
+	enc   EncTypes
+	kind  uint8
+	flags uint8
+}
+
+// maxParents bounds the dictionary of parent DNs: the OUs of a forest are
+// few and shared by many accounts; past the bound DNs are kept whole.
+const maxParents = 1 << 16
+
+// parentDict numbers the parent DNs ("OU=Servers,DC=corp,DC=example,DC=com")
+// that packed records share.
+type parentDict struct {
+	names []string
+	ids   map[string]uint32
+}
+
+func (p *parentDict) id(parent string) (uint32, bool) {
+	if id, ok := p.ids[parent]; ok {
+		return id, true
+	}
+	if len(p.names) >= maxParents {
+		return 0, false
+	}
+	if p.ids == nil {
+		p.ids = map[string]uint32{}
+	}
+	parent = strings.Clone(parent)
+	p.ids[parent] = uint32(len(p.names))
+	p.names = append(p.names, parent)
+	return uint32(len(p.names) - 1), true
+}
+
+// cutRDN splits a DN at its first unescaped comma.
+func cutRDN(dn string) (rdn, parent string, ok bool) {
+	for i := 0; i < len(dn); i++ {
+		switch dn[i] {
+		case '\\':
+			i++
+		case ',':
+			return dn[:i], dn[i+1:], true
+		}
+	}
+	return dn, "", false
+}
+
+// packAccount appends a's packed text to buf[:0] and returns it with the
+// flags that say how it was packed.
+func packAccount(buf []byte, a *Account, dict *parentDict) ([]byte, uint8) {
+	var flags uint8
+	buf = buf[:0]
+	name := a.Name
+	if a.SAMAccountName != "" && strings.HasSuffix(name, a.SAMAccountName) {
+		name, flags = name[:len(name)-len(a.SAMAccountName)], flags|recNameSAM
+	}
+	buf = appendString(buf, name)
+	buf = appendString(buf, a.SAMAccountName)
+	rdn, parent, ok := cutRDN(a.DN)
+	var id uint32
+	if ok && parent != "" {
+		id, ok = dict.id(parent)
+	}
+	switch {
+	case !ok:
+		buf = appendString(buf, a.DN)
+	case rdn == "CN="+strings.TrimSuffix(a.SAMAccountName, "$") && a.SAMAccountName != "":
+		flags |= recDNParent | recDNCN
+		buf = binary.AppendUvarint(buf, uint64(id))
+	default:
+		flags |= recDNParent
+		buf = appendString(buf, rdn)
+		buf = binary.AppendUvarint(buf, uint64(id))
+	}
+	prev := ""
+	for _, s := range a.SPNs {
+		n := 0
+		for n < len(prev) && n < len(s) && prev[n] == s[n] {
+			n++
+		}
+		buf = binary.AppendUvarint(buf, uint64(n))
+		buf = appendString(buf, s[n:])
+		prev = s
+	}
+	return buf, flags
+}
+
+func appendString(buf []byte, s string) []byte {
+	buf = binary.AppendUvarint(buf, uint64(len(s)))
+	return append(buf, s...)
+}
+
+// nextField returns the length-prefixed field at the start of b and the
+// rest. The arena only holds what packAccount wrote, so the record is
+// well formed.
+func nextField(b []byte) (field, rest []byte) {
+	n, k := binary.Uvarint(b)
+	return b[k : k+int(n)], b[k+int(n):]
+}
+
+// unpackBuf is scratch space for unpack.
+type unpackBuf struct {
+	text []byte
+	ends []int
+}
+
+// appendHead appends the Name, SAMAccountName and DN of a packed record to
+// t and returns the three lengths and the rest of the record.
+func appendHead(t []byte, flags uint8, rec []byte, dict *parentDict) (_ []byte, nName, nSAM, nDN int, rest []byte) {
+	name, rest := nextField(rec)
+	sam, rest := nextField(rest)
+	t = append(t, name...)
+	if flags&recNameSAM != 0 {
+		t = append(t, sam...)
+	}
+	nName = len(t)
+	t = append(t, sam...)
+	nSAM = len(sam)
+	start := len(t)
+	if flags&recDNParent == 0 {
+		var dn []byte
+		dn, rest = nextField(rest)
+		t = append(t, dn...)
+	} else {
+		if flags&recDNCN != 0 {
+			t = append(t, "CN="...)
+			t = append(t, bytes.TrimSuffix(sam, []byte("$"))...)
+		} else {
+			var rdn []byte
+			rdn, rest = nextField(rest)
+			t = append(t, rdn...)
+		}
+		id, k := binary.Uvarint(rest)
+		rest = rest[k:]
+		t = append(t, ',')
+		t = append(t, dict.names[id]...)
+	}
+	return t, nName, nSAM, len(t) - start, rest
+}
+
+// unpack decodes record r into a, reusing a's SPN slice and buf; all the
+// strings share one allocation.
+func unpack(r *offRec, rec []byte, dict *parentDict, a *Account, buf *unpackBuf) {
+	t, nName, nSAM, nDN, rest := appendHead(buf.text[:0], r.flags, rec, dict)
+	ends := buf.ends[:0]
+	prev := len(t) // start of the previous SPN in t
+	for i := uint32(0); i < r.nspn; i++ {
+		shared, k := binary.Uvarint(rest)
+		rest = rest[k:]
+		var suffix []byte
+		suffix, rest = nextField(rest)
+		start := len(t)
+		t = append(t, t[prev:prev+int(shared)]...)
+		t = append(t, suffix...)
+		ends = append(ends, len(t))
+		prev = start
+	}
+	s := string(t)
+	buf.text, buf.ends = t, ends
+	*a = Account{
+		Name:           s[:nName],
+		SAMAccountName: s[nName : nName+nSAM],
+		DN:             s[nName+nSAM : nName+nSAM+nDN],
+		Kind:           AccountKind(r.kind),
+		Disabled:       r.flags&recDisabled != 0,
+		EncTypes:       r.enc,
+		EncTypesSet:    r.flags&recEncSet != 0,
+		SPNs:           a.SPNs[:0],
+	}
+	a.EncTypesUnknown = r.flags&recEncUnknown != 0
+	start := nName + nSAM + nDN
+	for _, e := range ends {
+		a.SPNs = append(a.SPNs, s[start:e])
+		start = e
+	}
+}
+
+// hashIndex maps 64-bit key hashes to the ids (account numbers) that have a
+// key with that hash, in insertion order and without repeats. It is an open
+// addressing table of key numbers; a key's first id is stored inline, the
+// rare further ones in a map. An index can be marked and rolled back to the
+// mark (an LDIF file that fails half-way leaves no trace).
+type hashIndex struct {
+	slots []uint32 // key number + 1; 0 is empty
+	keys  []uint32 // the keys' hashes
+	first []int32
+	more  map[uint32][]int32
+
+	marked bool
+	mkeys  int
+	mmore  map[uint32]int // key number -> len(more[key]) at the mark
+}
+
+func (x *hashIndex) find(h uint32) (uint32, bool) {
+	if len(x.slots) == 0 {
+		return 0, false
+	}
+	mask := uint32(len(x.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		k := x.slots[i]
+		if k == 0 {
+			return 0, false
+		}
+		if x.keys[k-1] == h {
+			return k - 1, true
+		}
+	}
+}
+
+// add records id under hash h.
+func (x *hashIndex) add(h uint32, id int32) {
+	k, ok := x.find(h)
+	if !ok {
+		if (len(x.keys)+1)*4 > len(x.slots)*3 {
+			x.rehash(max(1024, 2*len(x.slots)))
+		}
+		x.keys = append(x.keys, h)
+		x.first = append(x.first, id)
+		x.place(uint32(len(x.keys) - 1))
+		return
+	}
+	if x.first[k] == id {
+		return
+	}
+	m := x.more[k]
+	if n := len(m); n == 0 || id < m[n-1] {
+		// Ids mostly arrive in increasing order; only then is the last
+		// one enough to rule out a repeat.
+		for _, o := range m {
+			if o == id {
+				return
+			}
+		}
+	} else if m[n-1] == id {
+		return
+	}
+	if x.more == nil {
+		x.more = map[uint32][]int32{}
+	}
+	if x.marked && int(k) < x.mkeys {
+		if _, ok := x.mmore[k]; !ok {
+			x.mmore[k] = len(m)
+		}
+	}
+	x.more[k] = append(m, id)
+}
+
+func (x *hashIndex) place(k uint32) {
+	mask := uint32(len(x.slots) - 1)
+	for i := x.keys[k] & mask; ; i = (i + 1) & mask {
+		if x.slots[i] == 0 {
+			x.slots[i] = k + 1
+			return
+		}
+	}
+}
+
+func (x *hashIndex) rehash(n int) {
+	x.slots = make([]uint32, n)
+	for k := range x.keys {
+		x.place(uint32(k))
+	}
+}
+
+// get appends the ids recorded under h to out.
+func (x *hashIndex) get(h uint32, out []int32) []int32 {
+	k, ok := x.find(h)
+	if !ok {
+		return out
+	}
+	out = append(out, x.first[k])
+	return append(out, x.more[k]...)
+}
+
+func (x *hashIndex) mark() {
+	x.marked, x.mkeys, x.mmore = true, len(x.keys), map[uint32]int{}
+}
+
+func (x *hashIndex) unmark() { x.marked, x.mmore = false, nil }
+
+// rollback forgets every key and id added since mark.
+func (x *hashIndex) rollback() {
+	for k, n := range x.mmore {
+		if n == 0 {
+			delete(x.more, k)
+		} else {
+			x.more[k] = x.more[k][:n]
+		}
+	}
+	for k := range x.more {
+		if int(k) >= x.mkeys {
+			delete(x.more, k)
+		}
+	}
+	if len(x.keys) != x.mkeys {
+		x.keys, x.first = x.keys[:x.mkeys], x.first[:x.mkeys]
+		x.rehash(len(x.slots))
+	}
+	x.unmark()
+}
+
+// hasher hashes lower-cased keys with one seed per directory.
+type hasher struct {
+	seed maphash.Seed
+	buf  []byte
+}
+
+// lower returns the hash of strings.ToLower(s) and leaves that form in
+// h.buf. 32 bits are enough: a shared hash costs a comparison with the
+// decoded text, never a wrong answer (2.5 million SPNs give a few hundred
+// shared hashes).
+func (h *hasher) lower(s string) uint32 {
+	h.buf = lowerASCII(h.buf, s)
+	return uint32(maphash.Bytes(h.seed, h.buf))
+}
+
+// clip releases the spare capacity the index grew with.
+func (x *hashIndex) clip() {
+	x.keys, x.first = trim(x.keys), trim(x.first)
+}
+
+// trim returns s in a backing array of its own length when growing left
+// much spare capacity.
+func trim[S ~[]E, E any](s S) S {
+	if cap(s)-len(s) <= len(s)/8 {
+		return s
+	}
+	return slices.Clone(s)
+}
