@@ -124,10 +124,22 @@ func FuzzParseLDIF(f *testing.F) {
 	f.Add([]byte("version: 1\ndn: CN=a,DC=b\nuserAccountControl: 0x2\nservicePrincipalName: HTTP/x\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		x, err := ParseLDIF("f.ldf", strings.NewReader(string(in)))
+		// Streamed into a directory whose keys share a few hashes, the
+		// same file gives the same answers, or the same failure and an
+		// empty directory.
+		b := newOfflineBuilder("", 3)
+		_, serr := b.ReadLDIF(context.Background(), "f.ldf", strings.NewReader(string(in)))
+		streamed := b.Directory(true)
+		if (err == nil) != (serr == nil) {
+			t.Fatalf("ParseLDIF: %v; ReadLDIF: %v", err, serr)
+		}
 		if err != nil {
 			var pe *ParseError
 			if !errors.As(err, &pe) || pe.Line < 0 {
 				t.Fatalf("untyped error %v", err)
+			}
+			if len(streamed.recs) != 0 || streamed.ar.size != 0 || len(streamed.spns.keys) != 0 || len(streamed.dns.keys) != 0 {
+				t.Fatalf("a failed ReadLDIF left %d accounts", len(streamed.recs))
 			}
 			return
 		}
@@ -137,6 +149,7 @@ func FuzzParseLDIF(f *testing.F) {
 			}
 		}
 		d := NewOfflineDirectory(OfflineInput{LDIF: []*LDIFExport{x}, LDIFComplete: true})
+		sameAnswers(t, "streamed", streamed, d, x.Accounts)
 		if au, _ := AuditDirectory(context.Background(), d, AuditOptions{}); !x.EncTypesSeen && len(au.RC4Only) > 0 {
 			t.Fatalf("RC4 verdict from an export without msDS-SupportedEncryptionTypes: %+v", au.RC4Only)
 		}

@@ -48,7 +48,7 @@ type OfflineDirectory struct {
 	recs      []offRec
 	ar        recArena
 	dict      parentDict
-	seed      maphash.Seed
+	hash      hasher    // seed and mask; lookups copy it
 	spns      hashIndex // lower-case SPN -> accounts
 	dns       hashIndex // lower-case DN -> accounts
 	holders   int       // accounts with at least one SPN
@@ -133,13 +133,19 @@ type hotAccount struct {
 // name used to name accounts the evidence does not name with a domain
 // itself (see [OfflineInput].Domain); "" keeps bare sAMAccountNames.
 func NewOfflineBuilder(domain string) *OfflineBuilder {
-	seed := maphash.MakeSeed()
+	return newOfflineBuilder(domain, ^uint32(0))
+}
+
+// newOfflineBuilder keeps only the hash bits in mask (tests force shared
+// hashes with it).
+func newOfflineBuilder(domain string, mask uint32) *OfflineBuilder {
+	h := hasher{seed: maphash.MakeSeed(), mask: mask}
 	return &OfflineBuilder{
-		d:      &OfflineDirectory{seed: seed},
+		d:      &OfflineDirectory{hash: h},
 		domain: domain,
 		byName: map[string]int32{},
 		hot:    map[int32]*hotAccount{},
-		h:      hasher{seed: seed},
+		h:      h,
 	}
 }
 
@@ -550,7 +556,7 @@ func (d *OfflineDirectory) Owners(ctx context.Context, spn string) (Answer, erro
 // spnHolders appends to out the accounts holding an SPN whose lower-case
 // form is key, in account order.
 func (d *OfflineDirectory) spnHolders(key string, out []int32) []int32 {
-	h := hasher{seed: d.seed}
+	h := d.hash
 	cands := d.spns.get(h.lower(key), nil)
 	slices.Sort(cands)
 	for _, i := range cands {
@@ -648,29 +654,36 @@ func nameKey(name string) string {
 // search per lookup made a 500,000-account export take minutes.
 func (d *OfflineDirectory) candidates(name string) []int32 {
 	d.nameOnce.Do(func() {
-		h := hasher{seed: d.seed}
+		h := d.hash
 		for i := range d.recs {
 			a := d.head(int32(i))
-			key := a.SAMAccountName
-			if key == "" {
-				_, key = splitAccountName(a.Name)
-			}
-			if key == "" {
-				key = cnFromDN(a.DN)
-			}
-			if k := strings.TrimSuffix(strings.ToLower(key), "$"); k != "" {
+			if k := accountKey(&a); k != "" {
 				d.names.add(h.lower(k), int32(i))
 			}
 		}
 	})
 	name = strings.TrimSpace(name)
-	h := hasher{seed: d.seed}
-	byDN := d.dns.get(h.lower(name), nil)
+	h := d.hash
+	// The indexes give every account whose key shares a hash with name's;
+	// keep those whose key is name's.
+	lowName := strings.ToLower(name)
+	var byDN []int32
+	for _, i := range d.dns.get(h.lower(name), nil) {
+		if strings.ToLower(d.head(i).DN) == lowName {
+			byDN = append(byDN, i)
+		}
+	}
 	slices.Sort(byDN)
 	if looksLikeDN(name) {
 		return byDN
 	}
-	out := d.names.get(h.lower(nameKey(name)), nil)
+	key := nameKey(name)
+	var out []int32
+	for _, i := range d.names.get(h.lower(key), nil) {
+		if a := d.head(i); accountKey(&a) == key {
+			out = append(out, i)
+		}
+	}
 	slices.Sort(out)
 	// accountMatches also takes the DN as written, whatever its shape.
 	for _, i := range byDN {
@@ -679,6 +692,19 @@ func (d *OfflineDirectory) candidates(name string) []int32 {
 		}
 	}
 	return out
+}
+
+// accountKey is the nameKey under which a is found: its sAMAccountName,
+// else the name's, else its CN, lower-cased, without a trailing "$".
+func accountKey(a *Account) string {
+	key := a.SAMAccountName
+	if key == "" {
+		_, key = splitAccountName(a.Name)
+	}
+	if key == "" {
+		key = cnFromDN(a.DN)
+	}
+	return strings.TrimSuffix(strings.ToLower(key), "$")
 }
 
 // Scan implements [Directory]; it is complete only with a complete LDIF
@@ -739,64 +765,76 @@ func (d *OfflineDirectory) FindDuplicates(ctx context.Context) ([]Duplicate, Com
 			}
 		}
 	}
-	var out []Duplicate
-	var buf unpackBuf
-	h := hasher{seed: d.seed}
+	// Candidates are the accounts of every hash that two or more accounts
+	// share. Each is decoded once (a duplicate per key would decode an
+	// account holding 20,000 duplicated SPNs 20,000 times), and its SPNs
+	// with a shared hash are grouped by the SPN itself: two SPNs may share
+	// a hash without being equal.
+	shared := make(map[uint32]bool, len(d.spns.more))
+	var ids []int32
+	for k, more := range d.spns.more {
+		shared[d.spns.keys[k]] = true
+		ids = append(append(ids, d.spns.first[k]), more...)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
 	type group struct {
-		spn string  // first spelling seen
+		spn string  // as the first holder spells it
 		ids []int32 // holders, in account order
 	}
-	for k, more := range d.spns.more {
-		if err := ctx.Err(); err != nil {
-			return nil, Completeness{Reason: "duplicate search cancelled"}, &IncompleteError{Reason: "offline duplicate search cancelled", Err: err}
-		}
-		// Accounts holding an SPN with this hash: group them by the SPN
-		// itself (two SPNs may share a hash).
-		ids := append([]int32{d.spns.first[k]}, more...)
-		slices.Sort(ids)
-		hv := d.spns.keys[k]
-		var groups []group
-		for _, id := range ids {
-			a := d.account(id, &buf)
-			for _, s := range a.SPNs {
-				if h.lower(s) != hv {
-					continue
-				}
-				low := string(h.buf)
-				gi := slices.IndexFunc(groups, func(g group) bool { return strings.ToLower(g.spn) == low })
-				if gi < 0 {
-					groups = append(groups, group{spn: s})
-					gi = len(groups) - 1
-				}
-				if g := &groups[gi]; !slices.Contains(g.ids, id) {
-					g.ids = append(g.ids, id)
-				}
+	groups := map[string]*group{}
+	var order []string
+	var buf unpackBuf
+	var a Account
+	h := d.hash
+	for n, id := range ids {
+		if n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, Completeness{Reason: "duplicate search cancelled"}, &IncompleteError{Reason: "offline duplicate search cancelled", Err: err}
 			}
 		}
-		for _, g := range groups {
-			if len(g.ids) < 2 {
+		unpack(&d.recs[id], d.ar.get(d.recs[id].ref), &d.dict, &a, &buf)
+		for _, s := range a.SPNs {
+			if !shared[h.lower(s)] {
 				continue
 			}
-			dup := Duplicate{SPN: cmp.Or(spelling[strings.ToLower(g.spn)], g.spn)}
-			var dns []string
-			for _, id := range g.ids {
-				a := d.account(id, &buf)
-				dup.Owners = append(dup.Owners, displayName(&a))
-				dns = append(dns, a.DN)
+			low := string(h.buf)
+			g := groups[low]
+			if g == nil {
+				g = &group{spn: strings.Clone(s)}
+				groups[low] = g
+				order = append(order, low)
 			}
-			// Distinct accounts with the same name (the same CN in two
-			// domains) are told apart by DN.
-			names := slices.Clone(dup.Owners)
-			for i := range names {
-				for j := range names {
-					if i != j && strings.EqualFold(names[i], names[j]) && dns[i] != "" {
-						dup.Owners[i] = dns[i]
-						break
-					}
+			if len(g.ids) == 0 || g.ids[len(g.ids)-1] != id {
+				g.ids = append(g.ids, id)
+			}
+		}
+	}
+	var out []Duplicate
+	for _, low := range order {
+		g := groups[low]
+		if len(g.ids) < 2 {
+			continue
+		}
+		dup := Duplicate{SPN: cmp.Or(spelling[low], g.spn)}
+		var dns []string
+		for _, id := range g.ids {
+			a := d.head(id)
+			dup.Owners = append(dup.Owners, displayName(&a))
+			dns = append(dns, a.DN)
+		}
+		// Distinct accounts with the same name (the same CN in two
+		// domains) are told apart by DN.
+		names := slices.Clone(dup.Owners)
+		for i := range names {
+			for j := range names {
+				if i != j && strings.EqualFold(names[i], names[j]) && dns[i] != "" {
+					dup.Owners[i] = dns[i]
+					break
 				}
 			}
-			out = append(out, dup)
 		}
+		out = append(out, dup)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := strings.ToLower(out[i].SPN), strings.ToLower(out[j].SPN)

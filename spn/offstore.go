@@ -158,7 +158,7 @@ func packAccount(buf []byte, a *Account, dict *parentDict) ([]byte, uint8) {
 	buf = appendString(buf, a.SAMAccountName)
 	rdn, parent, ok := cutRDN(a.DN)
 	var id uint32
-	if ok && parent != "" {
+	if ok = ok && parent != ""; ok {
 		id, ok = dict.id(parent)
 	}
 	switch {
@@ -399,9 +399,12 @@ func (x *hashIndex) rollback() {
 	x.unmark()
 }
 
-// hasher hashes lower-cased keys with one seed per directory.
+// hasher hashes lower-cased keys with one seed per directory. mask keeps
+// only some bits of each hash: all of them, except in tests that force
+// shared hashes.
 type hasher struct {
 	seed maphash.Seed
+	mask uint32
 	buf  []byte
 }
 
@@ -411,7 +414,7 @@ type hasher struct {
 // shared hashes).
 func (h *hasher) lower(s string) uint32 {
 	h.buf = lowerASCII(h.buf, s)
-	return uint32(maphash.Bytes(h.seed, h.buf))
+	return uint32(maphash.Bytes(h.seed, h.buf)) & h.mask
 }
 
 // clip releases the spare capacity the index grew with.
