@@ -232,7 +232,23 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, color
 			c.bundle = c.collectDir
 		}
 	}
-	ev, err := loadEvidence(ctx, &c, cmd)
+	var p *progress
+	wrapFS := func(f fs.FS) fs.FS { return f }
+	if c.showProgress || stderrTTY {
+		interval := 500 * time.Millisecond
+		if !stderrTTY {
+			interval = 5 * time.Second // plain lines: fewer of them
+		}
+		p = newProgress(stderr, interval, stderrTTY)
+		// Loading reads whole directory exports: show it too.
+		wrapFS = p.loadingFS
+		p.start()
+		defer p.finish()
+	}
+	ev, err := loadEvidence(ctx, &c, cmd, wrapFS)
+	if p != nil {
+		p.loaded()
+	}
 	if err != nil {
 		return cmd.Fail(err)
 	}
@@ -249,15 +265,8 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, color
 	ev.Scenario.TLSInspection = ev.Scenario.TLSInspection || c.tlsInspect
 	ev.Scenario.FirewallShowsServiceAccount = ev.Scenario.FirewallShowsServiceAccount || c.fwUser
 
-	if c.showProgress || stderrTTY {
-		interval := 500 * time.Millisecond
-		if !stderrTTY {
-			interval = 5 * time.Second // plain lines: fewer of them
-		}
-		p := newProgress(stderr, interval, stderrTTY)
+	if p != nil {
 		p.wrap(ev)
-		p.start()
-		defer p.finish()
 	}
 	rep, err := diagnose.Diagnose(ctx, ev, opts)
 	if err != nil {
@@ -298,7 +307,8 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, color
 
 // loadEvidence builds the evidence: the bundle (or the built-in sample when
 // no evidence flag is given) with the individual files laid over it.
-func loadEvidence(ctx context.Context, c *config, cmd *cli.Command) (*diagnose.Evidence, error) {
+// wrapFS wraps the file system the bundle is read from (for progress).
+func loadEvidence(ctx context.Context, c *config, cmd *cli.Command, wrapFS func(fs.FS) fs.FS) (*diagnose.Evidence, error) {
 	files := map[string]string{} // bundle path -> OS path
 	add := func(dir string, list []string, recursive bool) error {
 		for _, p := range list {
@@ -352,9 +362,9 @@ func loadEvidence(ctx context.Context, c *config, cmd *cli.Command) (*diagnose.E
 		base = sub
 	}
 	if len(files) == 0 && base != nil {
-		return diagnose.LoadBundleFS(ctx, base)
+		return diagnose.LoadBundleFS(ctx, wrapFS(base))
 	}
-	return diagnose.LoadBundleFS(ctx, newOverlay(base, files))
+	return diagnose.LoadBundleFS(ctx, wrapFS(newOverlay(base, files)))
 }
 
 // addFiles maps the file or directory p into the bundle directory dir.

@@ -35,6 +35,12 @@ type progress struct {
 	// scans tracks the scans of the wrapped LDAP directory; nil without one.
 	scans *scanProgress
 
+	// loading is set while the evidence is read (see loadingFS);
+	// loadBytes and loadCurrent count what was read meanwhile.
+	loading     atomic.Bool
+	loadBytes   atomic.Int64
+	loadCurrent atomic.Value // string
+
 	mu   sync.Mutex // serialises writes to w
 	open bool       // a progress line is on screen without its newline
 	last string     // the last plain status line (not a terminal)
@@ -74,6 +80,50 @@ func (p *progress) wrap(ev *diagnose.Evidence) {
 	}
 }
 
+// loadingFS wraps fsys so that the files read while the evidence is loaded
+// (an ldifde export of a forest can be gigabytes) count on the progress
+// line. Once loaded is called, files opened later (the logs, which wrap
+// counts) are returned as they are, keeping ReadAt for the log readers.
+func (p *progress) loadingFS(fsys fs.FS) fs.FS {
+	p.loading.Store(true)
+	return loadingFS{fsys: fsys, p: p}
+}
+
+// loaded ends the loading phase.
+func (p *progress) loaded() { p.loading.Store(false) }
+
+type loadingFS struct {
+	fsys fs.FS
+	p    *progress
+}
+
+func (l loadingFS) Open(name string) (fs.File, error) {
+	f, err := l.fsys.Open(name)
+	if err != nil || !l.p.loading.Load() {
+		return f, err
+	}
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return f, nil // directories keep ReadDir
+	}
+	l.p.loadCurrent.Store(name)
+	return loadingFile{File: f, n: &l.p.loadBytes}, nil
+}
+
+// ReadDir keeps the wrapped file system's own listing (the overlay of
+// evidence flags on a bundle merges two).
+func (l loadingFS) ReadDir(name string) ([]fs.DirEntry, error) { return fs.ReadDir(l.fsys, name) }
+
+type loadingFile struct {
+	fs.File
+	n *atomic.Int64
+}
+
+func (f loadingFile) Read(b []byte) (int, error) {
+	n, err := f.File.Read(b)
+	f.n.Add(int64(n))
+	return n, err
+}
+
 // start prints until finish is called.
 func (p *progress) start() {
 	p.done.Add(1)
@@ -87,6 +137,12 @@ func (p *progress) start() {
 				return
 			case now := <-t.C:
 				var parts []string
+				if p.loading.Load() {
+					name, _ := p.loadCurrent.Load().(string)
+					if n := p.loadBytes.Load(); n > 0 {
+						parts = append(parts, fmt.Sprintf("loading evidence: read %.1f MiB (%s)", float64(n)/(1<<20), name))
+					}
+				}
 				if p.scans != nil {
 					parts = p.scans.status(now)
 				}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -108,4 +109,38 @@ func TestProgressPlainLines(t *testing.T) {
 	if got := tty.String(); got != "\ra\x1b[K\rb\x1b[K\n" {
 		t.Errorf("terminal progress %q", got)
 	}
+}
+
+// Loading a bundle shows on the progress line (an ldifde export of a forest
+// takes seconds to read), and files opened after loading are the file
+// system's own (the log readers need ReadAt).
+func TestProgressWhileLoading(t *testing.T) {
+	var out syncBuffer
+	p := newProgress(&out, 5*time.Millisecond, false)
+	fsys := p.loadingFS(os.DirFS("testdata/messy"))
+	p.start()
+	ev, err := diagnose.LoadBundleFS(context.Background(), fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for !strings.Contains(out.String(), "loading evidence: read") && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	p.loaded()
+	if p.loadBytes.Load() == 0 || !strings.Contains(out.String(), "loading evidence: read") {
+		t.Errorf("loaded %d bytes; progress %q", p.loadBytes.Load(), out.String())
+	}
+	if len(ev.IISLogs) == 0 {
+		t.Fatal("no IIS logs in testdata/messy")
+	}
+	rc, err := ev.IISLogs[0].Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if _, ok := rc.(randomAccessFile); !ok {
+		t.Errorf("a log opened after loading is %T, without ReadAt", rc)
+	}
+	p.finish()
 }
