@@ -22,6 +22,13 @@ type simDirectory struct {
 	removes map[string][]string
 	// enc maps an account key to the encryption types set by the plan.
 	enc map[string]spn.EncTypes
+	// touched holds simKey of every account name the plan names; an
+	// account none of whose names is here is left as it is (a forest
+	// scan would otherwise compare every account with every change).
+	// touchAll is set by a name simKey cannot stand for (non-ASCII text,
+	// which strings.EqualFold may match in ways lower-casing does not).
+	touched  map[string]bool
+	touchAll bool
 }
 
 type simAccount struct {
@@ -31,7 +38,40 @@ type simAccount struct {
 }
 
 func newSimDirectory(base spn.Directory) *simDirectory {
-	return &simDirectory{base: base, adds: map[string][]simAccount{}, removes: map[string][]string{}, enc: map[string]spn.EncTypes{}}
+	return &simDirectory{base: base, adds: map[string][]simAccount{}, removes: map[string][]string{}, enc: map[string]spn.EncTypes{}, touched: map[string]bool{}}
+}
+
+// simKey is accountKey without a trailing "$": simMatches only matches
+// names with equal simKeys (ASCII text).
+func simKey(name string) string { return strings.TrimSuffix(accountKey(name), "$") }
+
+// touch records that the plan changes the account called name.
+func (d *simDirectory) touch(name string) {
+	d.touched[simKey(name)] = true
+	d.touchAll = d.touchAll || !isASCII(name)
+}
+
+// mayChange reports whether the plan may change a: whether one of a's
+// names is one the plan names (or is not ASCII).
+func (d *simDirectory) mayChange(a *spn.Account) bool {
+	if d.touchAll {
+		return true
+	}
+	for _, n := range []string{a.SAMAccountName, a.Name, a.DN} {
+		if n != "" && (d.touched[simKey(n)] || !isASCII(n)) {
+			return true
+		}
+	}
+	return false
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // accountKey normalises an account name for matching: the part after a
@@ -69,6 +109,7 @@ func simMatches(a *spn.Account, name string) bool {
 }
 
 func (d *simDirectory) addSPN(s, account string, kind spn.AccountKind) {
+	d.touch(account)
 	k := strings.ToLower(s)
 	d.removes[k] = removeName(d.removes[k], account)
 	for _, a := range d.adds[k] {
@@ -80,6 +121,7 @@ func (d *simDirectory) addSPN(s, account string, kind spn.AccountKind) {
 }
 
 func (d *simDirectory) removeSPN(s, account string) {
+	d.touch(account)
 	k := strings.ToLower(s)
 	var kept []simAccount
 	for _, a := range d.adds[k] {
@@ -92,6 +134,7 @@ func (d *simDirectory) removeSPN(s, account string) {
 }
 
 func (d *simDirectory) setEncTypes(account string, e spn.EncTypes) {
+	d.touch(account)
 	d.enc[accountKey(account)] = e
 }
 
@@ -107,6 +150,9 @@ func removeName(list []string, name string) []string {
 
 // apply changes one account as the plan would.
 func (d *simDirectory) apply(a *spn.Account) {
+	if !d.mayChange(a) {
+		return
+	}
 	var spns []string
 	for _, s := range a.SPNs {
 		removed := false
@@ -220,10 +266,12 @@ func (d *simDirectory) Scan(ctx context.Context, fn func(a *spn.Account) error) 
 		c := *a
 		c.SPNs = append([]string(nil), a.SPNs...)
 		d.apply(&c)
-		for _, adds := range d.adds {
-			for _, x := range adds {
-				if simMatches(&c, x.name) {
-					seen[accountKey(x.name)] = true
+		if d.mayChange(&c) {
+			for _, adds := range d.adds {
+				for _, x := range adds {
+					if simMatches(&c, x.name) {
+						seen[accountKey(x.name)] = true
+					}
 				}
 			}
 		}

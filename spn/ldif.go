@@ -142,6 +142,7 @@ type ldifScanner struct {
 	valueBuf   []string
 	incomplete string // why the file shows entries are missing
 	encSeen    bool   // an entry carried msDS-SupportedEncryptionTypes
+	lower      map[string]string
 }
 
 func (s *ldifScanner) warn(line int, format string, a ...any) {
@@ -159,6 +160,22 @@ func (s *ldifScanner) warnings() []Warning {
 		s.moreWarnings = 0
 	}
 	return s.warns
+}
+
+// lowerName returns strings.ToLower(name) for an attribute name, from a
+// small cache: an export spells a handful of names millions of times.
+func (s *ldifScanner) lowerName(name string) string {
+	if l, ok := s.lower[name]; ok {
+		return l
+	}
+	l := strings.ToLower(name)
+	if len(s.lower) < 64 {
+		if s.lower == nil {
+			s.lower = map[string]string{}
+		}
+		s.lower[strings.Clone(name)] = l
+	}
+	return l
 }
 
 func (s *ldifScanner) markIncomplete(reason string) {
@@ -233,7 +250,7 @@ func (s *ldifScanner) attrLine(line int, text string) error {
 		value = strings.TrimLeft(rest, " ")
 	}
 	base, opts, _ := strings.Cut(attr, ";")
-	lower := strings.ToLower(base)
+	lower := s.lowerName(base)
 
 	if !s.inRecord {
 		switch lower {
@@ -289,7 +306,7 @@ func (s *ldifScanner) attrLine(line int, text string) error {
 		s.encSeen = true
 	}
 	s.valueBuf = append(s.valueBuf[:0], value)
-	if err := s.acct.SetAttribute(base, s.valueBuf); err != nil {
+	if err := s.acct.SetAttribute(lower, s.valueBuf); err != nil {
 		return &ParseError{File: s.name, Line: line, Err: err}
 	}
 	return nil

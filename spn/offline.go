@@ -772,10 +772,10 @@ func (d *OfflineDirectory) FindDuplicates(ctx context.Context) ([]Duplicate, Com
 	// a hash without being equal.
 	shared := make(map[uint32]bool, len(d.spns.more))
 	var ids []int32
-	for k, more := range d.spns.more {
-		shared[d.spns.keys[k]] = true
-		ids = append(append(ids, d.spns.first[k]), more...)
-	}
+	d.spns.shared(func(h uint32, first int32, more []int32) {
+		shared[h] = true
+		ids = append(append(ids, first), more...)
+	})
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	type group struct {

@@ -275,15 +275,15 @@ func unpack(r *offRec, rec []byte, dict *parentDict, a *Account, buf *unpackBuf)
 	}
 }
 
-// hashIndex maps 64-bit key hashes to the ids (account numbers) that have a
+// hashIndex maps 32-bit key hashes to the ids (account numbers) that have a
 // key with that hash, in insertion order and without repeats. It is an open
-// addressing table of key numbers; a key's first id is stored inline, the
+// addressing table whose slots hold the hash beside the key number, so a
+// probe reads consecutive memory; a key's first id is stored inline, the
 // rare further ones in a map. An index can be marked and rolled back to the
 // mark (an LDIF file that fails half-way leaves no trace).
 type hashIndex struct {
-	slots []uint32 // key number + 1; 0 is empty
-	keys  []uint32 // the keys' hashes
-	first []int32
+	slots []uint64 // hash<<32 | key number+1; 0 is empty
+	first []int32  // key number -> its first id
 	more  map[uint32][]int32
 
 	marked bool
@@ -297,12 +297,12 @@ func (x *hashIndex) find(h uint32) (uint32, bool) {
 	}
 	mask := uint32(len(x.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
-		k := x.slots[i]
-		if k == 0 {
+		s := x.slots[i]
+		if s == 0 {
 			return 0, false
 		}
-		if x.keys[k-1] == h {
-			return k - 1, true
+		if uint32(s>>32) == h {
+			return uint32(s) - 1, true
 		}
 	}
 }
@@ -311,12 +311,11 @@ func (x *hashIndex) find(h uint32) (uint32, bool) {
 func (x *hashIndex) add(h uint32, id int32) {
 	k, ok := x.find(h)
 	if !ok {
-		if (len(x.keys)+1)*4 > len(x.slots)*3 {
-			x.rehash(max(1024, 2*len(x.slots)))
+		if (len(x.first)+1)*4 > len(x.slots)*3 {
+			x.rehash(max(1024, 2*len(x.slots)), len(x.first))
 		}
-		x.keys = append(x.keys, h)
 		x.first = append(x.first, id)
-		x.place(uint32(len(x.keys) - 1))
+		x.place(h, uint32(len(x.first)-1))
 		return
 	}
 	if x.first[k] == id {
@@ -345,20 +344,24 @@ func (x *hashIndex) add(h uint32, id int32) {
 	x.more[k] = append(m, id)
 }
 
-func (x *hashIndex) place(k uint32) {
+func (x *hashIndex) place(h, k uint32) {
 	mask := uint32(len(x.slots) - 1)
-	for i := x.keys[k] & mask; ; i = (i + 1) & mask {
+	for i := h & mask; ; i = (i + 1) & mask {
 		if x.slots[i] == 0 {
-			x.slots[i] = k + 1
+			x.slots[i] = uint64(h)<<32 | uint64(k+1)
 			return
 		}
 	}
 }
 
-func (x *hashIndex) rehash(n int) {
-	x.slots = make([]uint32, n)
-	for k := range x.keys {
-		x.place(uint32(k))
+// rehash moves the keys numbered below keep into a table of n slots.
+func (x *hashIndex) rehash(n, keep int) {
+	old := x.slots
+	x.slots = make([]uint64, n)
+	for _, s := range old {
+		if s != 0 && int(uint32(s)-1) < keep {
+			x.place(uint32(s>>32), uint32(s)-1)
+		}
 	}
 }
 
@@ -372,8 +375,24 @@ func (x *hashIndex) get(h uint32, out []int32) []int32 {
 	return append(out, x.more[k]...)
 }
 
+// shared calls fn with the hash and ids of every key that has more than
+// one id.
+func (x *hashIndex) shared(fn func(h uint32, first int32, more []int32)) {
+	if len(x.more) == 0 {
+		return
+	}
+	for _, s := range x.slots {
+		if s == 0 {
+			continue
+		}
+		if m, ok := x.more[uint32(s)-1]; ok {
+			fn(uint32(s>>32), x.first[uint32(s)-1], m)
+		}
+	}
+}
+
 func (x *hashIndex) mark() {
-	x.marked, x.mkeys, x.mmore = true, len(x.keys), map[uint32]int{}
+	x.marked, x.mkeys, x.mmore = true, len(x.first), map[uint32]int{}
 }
 
 func (x *hashIndex) unmark() { x.marked, x.mmore = false, nil }
@@ -392,9 +411,9 @@ func (x *hashIndex) rollback() {
 			delete(x.more, k)
 		}
 	}
-	if len(x.keys) != x.mkeys {
-		x.keys, x.first = x.keys[:x.mkeys], x.first[:x.mkeys]
-		x.rehash(len(x.slots))
+	if len(x.first) != x.mkeys {
+		x.first = x.first[:x.mkeys]
+		x.rehash(len(x.slots), x.mkeys)
 	}
 	x.unmark()
 }
@@ -419,7 +438,7 @@ func (h *hasher) lower(s string) uint32 {
 
 // clip releases the spare capacity the index grew with.
 func (x *hashIndex) clip() {
-	x.keys, x.first = trim(x.keys), trim(x.first)
+	x.first = trim(x.first)
 }
 
 // trim returns s in a backing array of its own length when growing left
