@@ -111,3 +111,32 @@ func ExampleNewOfflineDirectory() {
 	// HTTP/portal.corp.example.com: [] complete=true
 	// HTTP/intranet: [] complete=false
 }
+
+func ExampleOfflineBuilder() {
+	// An ldifde export is streamed into the directory: a forest's export is
+	// held packed, never as a list of accounts.
+	export := "dn: CN=WEB01,OU=Servers,DC=corp,DC=example,DC=com\n" +
+		"objectClass: computer\nsAMAccountName: WEB01$\nmsDS-SupportedEncryptionTypes: 28\n" +
+		"servicePrincipalName: HOST/web01.corp.example.com\n" +
+		"servicePrincipalName: HTTP/portal.corp.example.com\n\n" +
+		"dn: CN=svc-portal,OU=Service Accounts,DC=corp,DC=example,DC=com\n" +
+		"objectClass: user\nsAMAccountName: svc-portal\n" +
+		"servicePrincipalName: HTTP/portal.corp.example.com\n\n"
+	ctx := context.Background()
+	b := spn.NewOfflineBuilder("CORP")
+	if _, err := b.ReadLDIF(ctx, "spns.ldf", strings.NewReader(export)); err != nil {
+		fmt.Println(err)
+		return
+	}
+	// The export was taken with -r "(servicePrincipalName=*)" from the
+	// domain root: it lists every SPN holder.
+	dir := b.Directory(true)
+	dups, comp, _ := dir.FindDuplicates(ctx)
+	for _, d := range dups {
+		fmt.Println(d.SPN, d.Owners)
+	}
+	fmt.Println("complete:", comp.Complete)
+	// Output:
+	// HTTP/portal.corp.example.com [CORP\WEB01$ CORP\svc-portal]
+	// complete: true
+}

@@ -260,7 +260,7 @@ func answerErr(err error, c spn.Completeness) error {
 // open returns the directory the flags name and a function that closes it.
 func (o *options) open(ctx context.Context, getenv func(string) string) (spn.Directory, func(), error) {
 	if o.ldapURL == "" {
-		d, err := o.openOffline()
+		d, err := o.openOffline(ctx)
 		return d, func() {}, err
 	}
 	cfg := spn.LDAPConfig{URL: o.ldapURL, StartTLS: o.startTLS, ServerName: o.serverName,
@@ -303,45 +303,49 @@ func (o *options) open(ctx context.Context, getenv func(string) string) (spn.Dir
 	return d, func() { d.Close() }, nil
 }
 
-func (o *options) openOffline() (spn.Directory, error) {
-	in := spn.OfflineInput{LDIFComplete: o.ldifComplete, Domain: o.domain}
+func (o *options) openOffline(ctx context.Context) (spn.Directory, error) {
+	// setspn output first, then the exports, streamed into the directory
+	// (a forest's export is never held as accounts).
+	b := spn.NewOfflineBuilder(o.domain)
+	var ldif []string
+	var notSetspn []error
 	for _, name := range o.offline {
+		ext := strings.ToLower(filepath.Ext(name))
+		if ext == ".ldf" || ext == ".ldif" {
+			ldif, notSetspn = append(ldif, name), append(notSetspn, nil)
+			continue
+		}
 		f, err := os.Open(name)
 		if err != nil {
 			return nil, err
-		}
-		ext := strings.ToLower(filepath.Ext(name))
-		if ext == ".ldf" || ext == ".ldif" {
-			x, err := spn.ParseLDIF(name, f)
-			f.Close()
-			if err != nil {
-				return nil, err
-			}
-			in.LDIF = append(in.LDIF, x)
-			continue
 		}
 		s, err := spn.ParseSetspn(name, f)
 		f.Close()
 		if errors.Is(err, spn.ErrUnrecognized) {
 			// not setspn output: maybe an LDIF export with another name
-			f, err2 := os.Open(name)
-			if err2 != nil {
-				return nil, err2
-			}
-			x, err2 := spn.ParseLDIF(name, f)
-			f.Close()
-			if err2 != nil {
-				return nil, fmt.Errorf("%s is neither setspn output (%v) nor LDIF (%v)", name, err, err2)
-			}
-			in.LDIF = append(in.LDIF, x)
+			ldif, notSetspn = append(ldif, name), append(notSetspn, err)
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		in.Setspn = append(in.Setspn, s)
+		b.AddSetspn(s)
 	}
-	return spn.NewOfflineDirectory(in), nil
+	for i, name := range ldif {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		_, err = b.ReadLDIF(ctx, name, f)
+		f.Close()
+		if err != nil && notSetspn[i] != nil {
+			return nil, fmt.Errorf("%s is neither setspn output (%v) nor LDIF (%v)", name, notSetspn[i], err)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return b.Directory(o.ldifComplete), nil
 }
 
 // runExpect checks the expected HTTP SPNs; problems says a verdict shows
