@@ -138,7 +138,7 @@ func FuzzParseLDIF(f *testing.F) {
 			if !errors.As(err, &pe) || pe.Line < 0 {
 				t.Fatalf("untyped error %v", err)
 			}
-			if len(streamed.recs) != 0 || streamed.ar.size != 0 || len(streamed.spns.first) != 0 || len(streamed.dns.first) != 0 {
+			if len(streamed.recs) != 0 || streamed.ar.size != 0 || streamed.spns.n != 0 || streamed.dns.n != 0 || len(streamed.spns.more) != 0 {
 				t.Fatalf("a failed ReadLDIF left %d accounts", len(streamed.recs))
 			}
 			return

@@ -431,8 +431,8 @@ func (b *OfflineBuilder) hotOf(i int32) *hotAccount {
 func (b *OfflineBuilder) mark() {
 	b.marking, b.markRecs, b.markAr = true, len(b.d.recs), b.d.ar.mark()
 	b.journal, b.newNames = map[int32]*hotAccount{}, nil
-	b.d.spns.mark()
-	b.d.dns.mark()
+	b.d.spns.mark(int32(b.markRecs))
+	b.d.dns.mark(int32(b.markRecs))
 }
 
 func (b *OfflineBuilder) unmark() {
@@ -491,8 +491,6 @@ func (b *OfflineBuilder) Directory(ldifComplete bool) *OfflineDirectory {
 	}
 	b.hot = nil
 	d.recs = trim(d.recs)
-	d.spns.clip()
-	d.dns.clip()
 	if garbage > 0 && garbage*4 > d.ar.size {
 		// Merges left much replaced text behind: copy the live records.
 		var ar recArena

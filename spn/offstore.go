@@ -276,52 +276,58 @@ func unpack(r *offRec, rec []byte, dict *parentDict, a *Account, buf *unpackBuf)
 }
 
 // hashIndex maps 32-bit key hashes to the ids (account numbers) that have a
-// key with that hash, in insertion order and without repeats. It is an open
-// addressing table whose slots hold the hash beside the key number, so a
-// probe reads consecutive memory; a key's first id is stored inline, the
-// rare further ones in a map. An index can be marked and rolled back to the
-// mark (an LDIF file that fails half-way leaves no trace).
+// key with that hash, without repeats. It is an open addressing table whose
+// slots hold the hash beside the key's first id, so a probe reads
+// consecutive memory and a key costs 8 bytes; the rare further ids are in a
+// map. An index can be marked and rolled back to the mark (an LDIF file
+// that fails half-way leaves no trace).
 type hashIndex struct {
-	slots []uint64 // hash<<32 | key number+1; 0 is empty
-	first []int32  // key number -> its first id
-	more  map[uint32][]int32
+	slots []uint64           // hash<<32 | first id+1; 0 is empty
+	n     int                // keys
+	more  map[uint32][]int32 // hash -> further ids
 
 	marked bool
-	mkeys  int
-	mmore  map[uint32]int // key number -> len(more[key]) at the mark
+	mrecs  int32          // ids below this existed at the mark
+	mnew   []uint32       // keys made since the mark whose first id is below mrecs
+	mmore  map[uint32]int // hash -> len(more[hash]) at the mark
 }
 
-func (x *hashIndex) find(h uint32) (uint32, bool) {
+// find returns the slot of hash h, or the empty slot where it would go.
+func (x *hashIndex) find(h uint32) (int, bool) {
 	if len(x.slots) == 0 {
-		return 0, false
+		return -1, false
 	}
 	mask := uint32(len(x.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := x.slots[i]
 		if s == 0 {
-			return 0, false
+			return int(i), false
 		}
 		if uint32(s>>32) == h {
-			return uint32(s) - 1, true
+			return int(i), true
 		}
 	}
 }
 
 // add records id under hash h.
 func (x *hashIndex) add(h uint32, id int32) {
-	k, ok := x.find(h)
+	i, ok := x.find(h)
 	if !ok {
-		if (len(x.first)+1)*4 > len(x.slots)*3 {
-			x.rehash(max(1024, 2*len(x.slots)), len(x.first))
+		if (x.n+1)*4 > len(x.slots)*3 {
+			x.rehash(max(1024, 2*len(x.slots)), func(uint32, int32) bool { return true })
+			i, _ = x.find(h)
 		}
-		x.first = append(x.first, id)
-		x.place(h, uint32(len(x.first)-1))
+		x.slots[i] = uint64(h)<<32 | uint64(uint32(id)+1)
+		x.n++
+		if x.marked && id < x.mrecs {
+			x.mnew = append(x.mnew, h)
+		}
 		return
 	}
-	if x.first[k] == id {
+	if int32(uint32(x.slots[i])-1) == id {
 		return
 	}
-	m := x.more[k]
+	m := x.more[h]
 	if n := len(m); n == 0 || id < m[n-1] {
 		// Ids mostly arrive in increasing order; only then is the last
 		// one enough to rule out a repeat.
@@ -336,85 +342,79 @@ func (x *hashIndex) add(h uint32, id int32) {
 	if x.more == nil {
 		x.more = map[uint32][]int32{}
 	}
-	if x.marked && int(k) < x.mkeys {
-		if _, ok := x.mmore[k]; !ok {
-			x.mmore[k] = len(m)
+	if x.marked {
+		if _, ok := x.mmore[h]; !ok {
+			x.mmore[h] = len(m)
 		}
 	}
-	x.more[k] = append(m, id)
+	x.more[h] = append(m, id)
 }
 
-func (x *hashIndex) place(h, k uint32) {
-	mask := uint32(len(x.slots) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
-		if x.slots[i] == 0 {
-			x.slots[i] = uint64(h)<<32 | uint64(k+1)
-			return
-		}
-	}
-}
-
-// rehash moves the keys numbered below keep into a table of n slots.
-func (x *hashIndex) rehash(n, keep int) {
+// rehash moves the keys that keep accepts into a table of n slots.
+func (x *hashIndex) rehash(n int, keep func(h uint32, first int32) bool) {
 	old := x.slots
-	x.slots = make([]uint64, n)
+	x.slots, x.n = make([]uint64, n), 0
 	for _, s := range old {
-		if s != 0 && int(uint32(s)-1) < keep {
-			x.place(uint32(s>>32), uint32(s)-1)
+		if s == 0 {
+			continue
 		}
+		h := uint32(s >> 32)
+		if !keep(h, int32(uint32(s)-1)) {
+			continue
+		}
+		i, _ := x.find(h)
+		x.slots[i] = s
+		x.n++
 	}
 }
 
 // get appends the ids recorded under h to out.
 func (x *hashIndex) get(h uint32, out []int32) []int32 {
-	k, ok := x.find(h)
+	i, ok := x.find(h)
 	if !ok {
 		return out
 	}
-	out = append(out, x.first[k])
-	return append(out, x.more[k]...)
+	out = append(out, int32(uint32(x.slots[i])-1))
+	return append(out, x.more[h]...)
 }
 
 // shared calls fn with the hash and ids of every key that has more than
 // one id.
 func (x *hashIndex) shared(fn func(h uint32, first int32, more []int32)) {
-	if len(x.more) == 0 {
-		return
-	}
-	for _, s := range x.slots {
-		if s == 0 {
-			continue
-		}
-		if m, ok := x.more[uint32(s)-1]; ok {
-			fn(uint32(s>>32), x.first[uint32(s)-1], m)
+	for h, m := range x.more {
+		if i, ok := x.find(h); ok {
+			fn(h, int32(uint32(x.slots[i])-1), m)
 		}
 	}
 }
 
-func (x *hashIndex) mark() {
-	x.marked, x.mkeys, x.mmore = true, len(x.first), map[uint32]int{}
+// mark starts recording what to undo; ids from recs up are new.
+func (x *hashIndex) mark(recs int32) {
+	x.marked, x.mrecs, x.mnew, x.mmore = true, recs, nil, map[uint32]int{}
 }
 
-func (x *hashIndex) unmark() { x.marked, x.mmore = false, nil }
+func (x *hashIndex) unmark() { x.marked, x.mnew, x.mmore = false, nil, nil }
 
 // rollback forgets every key and id added since mark.
 func (x *hashIndex) rollback() {
-	for k, n := range x.mmore {
+	for h, n := range x.mmore {
 		if n == 0 {
-			delete(x.more, k)
+			delete(x.more, h)
 		} else {
-			x.more[k] = x.more[k][:n]
+			x.more[h] = x.more[h][:n]
 		}
 	}
-	for k := range x.more {
-		if int(k) >= x.mkeys {
-			delete(x.more, k)
+	made := make(map[uint32]bool, len(x.mnew))
+	for _, h := range x.mnew {
+		made[h] = true
+	}
+	x.rehash(len(x.slots), func(h uint32, first int32) bool {
+		if first >= x.mrecs || made[h] {
+			delete(x.more, h)
+			return false
 		}
-	}
-	if len(x.first) != x.mkeys {
-		x.first = x.first[:x.mkeys]
-		x.rehash(len(x.slots), x.mkeys)
-	}
+		return true
+	})
 	x.unmark()
 }
 
@@ -434,11 +434,6 @@ type hasher struct {
 func (h *hasher) lower(s string) uint32 {
 	h.buf = lowerASCII(h.buf, s)
 	return uint32(maphash.Bytes(h.seed, h.buf)) & h.mask
-}
-
-// clip releases the spare capacity the index grew with.
-func (x *hashIndex) clip() {
-	x.first = trim(x.first)
 }
 
 // trim returns s in a backing array of its own length when growing left
