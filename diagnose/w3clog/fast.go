@@ -247,35 +247,33 @@ func newChunker(f io.ReaderAt, size, base int64) *chunker {
 // in the CPU cache while its lines are classified.
 const readSize = 256 << 10
 
-// fill keeps the buffered bytes from c.pos and reads more after them, so
-// that at least maxLine+1 bytes from c.pos (or everything up to EOF) are
-// buffered.
-func (c *chunker) fill() error {
+// buffered returns the bytes buffered from c.pos (empty when c.pos is not
+// in the buffer).
+func (c *chunker) buffered() []byte {
+	if c.pos < c.bufOff || c.pos > c.bufOff+int64(c.n) {
+		return nil
+	}
+	return c.buf[c.pos-c.bufOff : c.n]
+}
+
+// more keeps the bytes buffered from c.pos (at most maxLine of them: a
+// partial line) and reads up to readSize bytes after them. Reading only
+// when no whole line is left keeps the copy to a line's tail; keeping a
+// window of maxLine bytes ahead instead moved 1 MiB per 256 KiB read.
+func (c *chunker) more() error {
 	if c.buf == nil {
 		// A small file (a pasted excerpt) needs no more than its size.
 		c.buf = make([]byte, min(readSize+maxLine+1, c.size+1))
 	}
-	keep := 0
-	if c.pos >= c.bufOff && c.pos < c.bufOff+int64(c.n) {
-		keep = copy(c.buf, c.buf[c.pos-c.bufOff:c.n])
-	}
+	keep := copy(c.buf, c.buffered())
 	from := c.pos + int64(keep)
-	want := min(int64(len(c.buf)-keep), c.size-from)
+	want := min(int64(len(c.buf)-keep), readSize, c.size-from)
 	n, err := c.f.ReadAt(c.buf[keep:keep+int(want)], from)
 	if err != nil && !(errors.Is(err, io.EOF) && int64(n) == want) {
 		return err
 	}
 	c.bufOff, c.n = c.pos, keep+n
 	return nil
-}
-
-// ensure makes at least maxLine+1 bytes from c.pos (or up to EOF) buffered.
-func (c *chunker) ensure() error {
-	have := c.bufOff + int64(c.n) - c.pos
-	if c.pos >= c.bufOff && (have > maxLine || c.bufOff+int64(c.n) == c.size) {
-		return nil
-	}
-	return c.fill()
 }
 
 // next returns the line at c.pos (without newline) or tooLong. last is true
@@ -285,27 +283,30 @@ func (c *chunker) next() (line []byte, tooLong, last, ok bool, err error) {
 	if c.pos >= c.size {
 		return nil, false, false, false, nil
 	}
-	if err := c.ensure(); err != nil {
-		return nil, false, false, false, err
-	}
-	b := c.buf[c.pos-c.bufOff : c.n]
-	j := bytes.IndexByte(b, '\n')
-	switch {
-	case j >= 0 && j <= maxLine:
-		c.pos += int64(j) + 1
-		return b[:j], false, false, true, nil
-	case j >= 0:
-		c.pos += int64(j) + 1
-		return nil, true, false, true, nil
-	case c.bufOff+int64(c.n) == c.size:
-		c.pos = c.size
-		if len(b) > maxLine {
-			return nil, true, false, true, nil
+	for {
+		b := c.buffered()
+		if j := bytes.IndexByte(b, '\n'); j >= 0 {
+			c.pos += int64(j) + 1
+			if j > maxLine {
+				return nil, true, false, true, nil
+			}
+			return b[:j], false, false, true, nil
 		}
-		return b, false, true, true, nil
+		if len(b) > 0 && c.bufOff+int64(c.n) == c.size {
+			c.pos = c.size
+			if len(b) > maxLine {
+				return nil, true, false, true, nil
+			}
+			return b, false, true, true, nil
+		}
+		if len(b) > maxLine {
+			// More than maxLine bytes without a newline.
+			return nil, true, false, true, c.skipLine()
+		}
+		if err := c.more(); err != nil {
+			return nil, false, false, false, err
+		}
 	}
-	// More than maxLine bytes without a newline.
-	return nil, true, false, true, c.skipLine()
 }
 
 // feed passes one line from next to p.
@@ -323,15 +324,17 @@ func feed(p *proc, line []byte, long, last bool) {
 // skipLine moves c.pos past the next newline (or to EOF).
 func (c *chunker) skipLine() error {
 	for c.pos < c.size {
-		if err := c.ensure(); err != nil {
-			return err
-		}
-		b := c.buf[c.pos-c.bufOff : c.n]
+		b := c.buffered()
 		if j := bytes.IndexByte(b, '\n'); j >= 0 {
 			c.pos += int64(j) + 1
 			return nil
 		}
-		c.pos += int64(len(b))
+		if c.pos += int64(len(b)); c.pos >= c.size {
+			return nil
+		}
+		if err := c.more(); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -99,7 +99,10 @@ type proc struct {
 	fbuf        [][]byte     // fields of a line without #Fields
 	lookahead   bool         // past the chunk end: only resolve pending legs
 	final       bool         // the current line is the file's last and has no "\n"
-	sp          []int32      // offsets of the spaces of the current line (fields)
+	sp          []int32      // offsets of the first fn spaces of the current line
+	fn          int
+	rsp         [backFields]int32 // offsets of its last spaces, the last one first
+	rn          int               // how many of rsp are known
 	kbuf        []byte
 	pend        map[string]int
 	queue       []pendLeg
@@ -213,8 +216,11 @@ func (p *proc) line(b []byte) {
 			p.prefixData = true
 		}
 	}
-	// One pass locates every field and counts them.
-	if nf := spaces(b, p.sp[:l.n-1]) + 1; nf != l.n {
+	// Count the fields; they are located only as far as the classifier
+	// reads them: on most lines the status fields near the end (see
+	// bounds).
+	p.fn, p.rn = 0, 0
+	if nf := bytes.Count(b, []byte{' '}) + 1; nf != l.n {
 		p.mismatch(b, ln, nf, cut)
 		return
 	}
@@ -298,32 +304,30 @@ func (p *proc) line(b []byte) {
 	}
 }
 
-// spaces stores the offsets of the first len(pos) spaces of b in pos and
-// returns the number of spaces. It reads 8 bytes at a time: one pass
-// locates every field, about as fast on IIS lines as bytes.Count and a
-// few bytes.IndexByte calls for the fields the classifier reads.
-func spaces(b []byte, pos []int32) int {
+// spacesFrom stores the offsets of the spaces of b from offset from in
+// pos[n:], until pos holds need of them or b ends, and returns the new
+// count. It reads 8 bytes at a time and stops at the last field the
+// classifier reads (the long user agent after the client address is never
+// scanned for a pending-leg lookup).
+func spacesFrom(b []byte, from int, pos []int32, n, need int) int {
 	const (
 		blanks = 0x2020202020202020
 		low7   = 0x7f7f7f7f7f7f7f7f
 	)
-	n, i := 0, 0
-	for ; i+8 <= len(b); i += 8 {
+	need = min(need, len(pos))
+	i := from
+	for ; i+8 <= len(b) && n < need; i += 8 {
 		x := binary.LittleEndian.Uint64(b[i:]) ^ blanks
 		// The high bit of each byte that was a space (exact: no carry
 		// crosses bytes).
-		for t := ^((x&low7 + low7) | x | low7); t != 0; t &= t - 1 {
-			if n < len(pos) {
-				pos[n] = int32(i + bits.TrailingZeros64(t)>>3)
-			}
+		for t := ^((x&low7 + low7) | x | low7); t != 0 && n < need; t &= t - 1 {
+			pos[n] = int32(i + bits.TrailingZeros64(t)>>3)
 			n++
 		}
 	}
-	for ; i < len(b); i++ {
+	for ; i < len(b) && n < need; i++ {
 		if b[i] == ' ' {
-			if n < len(pos) {
-				pos[n] = int32(i)
-			}
+			pos[n] = int32(i)
 			n++
 		}
 	}
@@ -358,19 +362,63 @@ func (p *proc) field(b []byte, k int) []byte {
 	if i < 0 {
 		return nil
 	}
-	start, end := 0, len(b)
-	if i > 0 {
-		start = int(p.sp[i-1]) + 1
-	}
-	if i < l.n-1 {
-		end = int(p.sp[i])
-	}
+	start, end := p.bounds(b, i)
 	f := b[start:end]
 	if len(f) == 1 && f[0] == '-' {
 		return nil
 	}
 	return f
 }
+
+// bounds returns where field i of the current line b starts and ends. A
+// field in the last half of the line, a few fields from its end (the
+// status fields of every IIS layout), is found by scanning back from the
+// end; any other by scanning forward to it. Both scans are kept for the
+// line's other fields.
+func (p *proc) bounds(b []byte, i int) (start, end int) {
+	n := p.lay.n
+	start, end = 0, len(b)
+	// Field i ends at the d-th space from the end and starts after the
+	// (d+1)-th (rsp[d-1] and rsp[d]). Only the last fields are looked for
+	// from the end: the user agent and referer, long and in the middle,
+	// are between the client address and the status.
+	need := min(i+1, n-1)
+	if d := n - 1 - i; p.fn < need && d < backFields && d < (n-1)/2 {
+		for p.rn <= d {
+			from := len(b)
+			if p.rn > 0 {
+				from = int(p.rsp[p.rn-1])
+			}
+			p.rsp[p.rn] = int32(bytes.LastIndexByte(b[:from], ' '))
+			p.rn++
+		}
+		if d > 0 {
+			end = int(p.rsp[d-1])
+		}
+		if i > 0 {
+			start = int(p.rsp[d]) + 1
+		}
+		return start, end
+	}
+	if p.fn < need {
+		from := 0
+		if p.fn > 0 {
+			from = int(p.sp[p.fn-1]) + 1
+		}
+		p.fn = spacesFrom(b, from, p.sp[:n-1], p.fn, need)
+	}
+	if i > 0 {
+		start = int(p.sp[i-1]) + 1
+	}
+	if i < n-1 {
+		end = int(p.sp[i])
+	}
+	return start, end
+}
+
+// backFields is how many fields from the end bounds looks for backwards:
+// the status, substatus, win32 status and time taken of IIS's layouts.
+const backFields = 4
 
 // num parses a known numeric field.
 func (p *proc) num(b []byte, k int) (int64, bool) {

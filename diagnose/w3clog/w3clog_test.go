@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -419,15 +420,23 @@ func TestSpaces(t *testing.T) {
 		}
 		for extra := range 3 {
 			pos := make([]int32, len(want)+extra)
-			if n := spaces([]byte(line), pos); n != len(want) || !slices.Equal(pos[:n], want) {
+			if n := spacesFrom([]byte(line), 0, pos, 0, len(pos)); n != len(want) || !slices.Equal(pos[:n], want) {
 				t.Errorf("%q: %d %v, want %v", line, n, pos[:min(n, len(pos))], want)
 			}
 		}
-		// Fewer slots than spaces: the count stays exact.
-		if len(want) > 2 {
-			pos := make([]int32, 2)
-			if n := spaces([]byte(line), pos); n != len(want) {
-				t.Errorf("%q: count %d, want %d", line, n, len(want))
+		// In steps, as bounds asks for them: the same offsets.
+		for step := 1; step <= 3; step++ {
+			pos := make([]int32, len(want))
+			n := 0
+			for n < len(want) {
+				from := 0
+				if n > 0 {
+					from = int(pos[n-1]) + 1
+				}
+				n = spacesFrom([]byte(line), from, pos, n, n+step)
+			}
+			if !slices.Equal(pos, want) {
+				t.Errorf("%q in steps of %d: %v, want %v", line, step, pos, want)
 			}
 		}
 	}
@@ -497,6 +506,29 @@ func TestMaxGroupsExact(t *testing.T) {
 			}
 			if kept > limit || folded == 0 || int64(total) != all.Unauthorized || s.Failed != all.Failed || s.MaxGroups != limit {
 				t.Fatalf("limit %d: %d kept, %d folded, %d counted of %d", limit, kept, folded, total, all.Unauthorized)
+			}
+		}
+	}
+}
+
+// bounds finds each field where a split finds it, whichever field is asked
+// for first: from the end, from the start, or after the other scan.
+func TestBoundsAnyOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	for range 2000 {
+		n := 1 + r.IntN(20)
+		fields := make([]string, n)
+		for i := range fields {
+			fields[i] = strings.Repeat("x", r.IntN(30)) // empty too: "a  b"
+		}
+		line := []byte(strings.Join(fields, " "))
+		p := &proc{}
+		p.setLayout(&layout{n: n})
+		p.fn, p.rn = 0, 0
+		for _, i := range r.Perm(n) {
+			start, end := p.bounds(line, i)
+			if got := string(line[start:end]); got != fields[i] {
+				t.Fatalf("%q field %d = %q, want %q", line, i, got, fields[i])
 			}
 		}
 	}
