@@ -83,11 +83,12 @@
 // Parsers report problems as [*ParseError] (file and line) and [Warning]s.
 //
 // A forest's export can hold millions of SPNs. [OfflineBuilder.ReadLDIF]
-// streams it into the offline directory, which keeps accounts packed (names,
-// DNs with their shared parent OUs numbered, SPNs front-coded) with hash
-// indexes checked against the text: 500,000 accounts with 2.5 million SPNs
-// take about 150 MiB of heap, where [ParseLDIF] and [NewOfflineDirectory]
-// took 1.4 GiB. A file that fails half-way leaves the directory as it was.
+// streams it into the offline directory, which keeps accounts packed (parent
+// OUs, service classes and DNS suffixes numbered in dictionaries, SPNs
+// front-coded) with hash indexes checked against the text: 500,000 accounts
+// with 2.5 million SPNs take about 100 MiB of heap, where [ParseLDIF] and
+// [NewOfflineDirectory] took 1.4 GiB. A file that fails half-way leaves the
+// directory as it was.
 //
 // # Which SPNs must exist
 //

@@ -47,7 +47,7 @@ type OfflineInput struct {
 type OfflineDirectory struct {
 	recs      []offRec
 	ar        recArena
-	dict      parentDict
+	dict      packDict
 	hash      hasher    // seed and mask; lookups copy it
 	spns      hashIndex // lower-case SPN -> accounts
 	dns       hashIndex // lower-case DN -> accounts

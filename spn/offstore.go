@@ -14,15 +14,17 @@ import (
 // 2.5 million SPNs took 1.4 GiB as Go structs (a string header, a map slot
 // and a lower-cased copy per SPN). It now keeps each account as one packed
 // record in byte chunks and its indexes as hash tables of integers, which
-// the garbage collector does not scan:
+// the garbage collector does not scan (about 100 MiB for that export):
 //
-//   - a record is Name, sAMAccountName and DN (uvarint length, bytes), then
-//     the SPNs, each as (uvarint bytes shared with the previous SPN, uvarint
-//     length of the rest, the rest): an account's SPNs repeat their host
-//     ("HOST/web01", "HOST/web01.corp.example.com"), which roughly halves
-//     their bytes;
+//   - a record is the name (without the sAMAccountName it ends with), the
+//     sAMAccountName and the DN (its parent OU numbered in a dictionary, its
+//     RDN left out when it is "CN=" and the sAMAccountName), then the SPNs
+//     (see packAccount): the service class numbered, the rest front-coded
+//     against the previous SPN's, a remaining DNS suffix numbered. An
+//     account's SPNs repeat its host ("HOST/web01", "HOST/web01.corp...",
+//     "RestrictedKrbHost/web01"), which leaves about a third of their bytes;
 //   - the scalar attributes and flags sit beside the record in offRec;
-//   - an index maps a 64-bit hash of a lower-cased key to the accounts that
+//   - an index maps a 32-bit hash of a lower-cased key to the accounts that
 //     have a key with that hash. A hash match is only a candidate: every
 //     answer is checked against the decoded text, so two keys that share a
 //     hash cost a comparison, never a wrong answer.
@@ -105,31 +107,44 @@ type offRec struct {
 	flags uint8
 }
 
-// maxParents bounds the dictionary of parent DNs: the OUs of a forest are
-// few and shared by many accounts; past the bound DNs are kept whole.
-const maxParents = 1 << 16
+// Bounds of the dictionaries of packDict: the OUs of a forest, the service
+// classes and the DNS suffixes of its SPNs are few and shared by many
+// accounts; past a bound the text is kept in the record.
+const (
+	maxParents  = 1 << 16
+	maxClasses  = 1 << 12
+	maxSuffixes = 1 << 16
+)
 
-// parentDict numbers the parent DNs ("OU=Servers,DC=corp,DC=example,DC=com")
-// that packed records share.
-type parentDict struct {
+// strDict numbers strings that many packed records share.
+type strDict struct {
 	names []string
 	ids   map[string]uint32
 }
 
-func (p *parentDict) id(parent string) (uint32, bool) {
-	if id, ok := p.ids[parent]; ok {
+// id returns the number of s, adding it while the dictionary has fewer
+// than limit entries.
+func (p *strDict) id(s string, limit int) (uint32, bool) {
+	if id, ok := p.ids[s]; ok {
 		return id, true
 	}
-	if len(p.names) >= maxParents {
+	if len(p.names) >= limit {
 		return 0, false
 	}
 	if p.ids == nil {
 		p.ids = map[string]uint32{}
 	}
-	parent = strings.Clone(parent)
-	p.ids[parent] = uint32(len(p.names))
-	p.names = append(p.names, parent)
+	s = strings.Clone(s)
+	p.ids[s] = uint32(len(p.names))
+	p.names = append(p.names, s)
 	return uint32(len(p.names) - 1), true
+}
+
+// packDict holds the dictionaries packed records refer to.
+type packDict struct {
+	parents  strDict // parent DNs ("OU=Servers,DC=corp,DC=example,DC=com")
+	classes  strDict // SPN service classes ("HOST", "HTTP")
+	suffixes strDict // what front coding leaves of an SPN: ".corp.example.com"
 }
 
 // cutRDN splits a DN at its first unescaped comma.
@@ -147,7 +162,13 @@ func cutRDN(dn string) (rdn, parent string, ok bool) {
 
 // packAccount appends a's packed text to buf[:0] and returns it with the
 // flags that say how it was packed.
-func packAccount(buf []byte, a *Account, dict *parentDict) ([]byte, uint8) {
+//
+// Each SPN is a header uvarint (class code << 1 | suffix from the
+// dictionary), the class when not in the dictionary, the bytes the part
+// after "class/" shares with the previous SPN's, and the rest of it (a
+// dictionary number or a string). Class codes: 0 no "/" in the SPN, 1 the
+// class follows, 2+n class n of the dictionary.
+func packAccount(buf []byte, a *Account, dict *packDict) ([]byte, uint8) {
 	var flags uint8
 	buf = buf[:0]
 	name := a.Name
@@ -159,7 +180,7 @@ func packAccount(buf []byte, a *Account, dict *parentDict) ([]byte, uint8) {
 	rdn, parent, ok := cutRDN(a.DN)
 	var id uint32
 	if ok = ok && parent != ""; ok {
-		id, ok = dict.id(parent)
+		id, ok = dict.parents.id(parent, maxParents)
 	}
 	switch {
 	case !ok:
@@ -172,15 +193,47 @@ func packAccount(buf []byte, a *Account, dict *parentDict) ([]byte, uint8) {
 		buf = appendString(buf, rdn)
 		buf = binary.AppendUvarint(buf, uint64(id))
 	}
-	prev := ""
+	prev, lastClass, lastCode := "", "", uint64(0)
 	for _, s := range a.SPNs {
+		class, rest, slash := strings.Cut(s, "/")
+		code := uint64(0)
+		switch {
+		case !slash:
+			rest = s
+		case lastCode >= 2 && class == lastClass:
+			code = lastCode
+		default:
+			code = 1
+			if id, ok := dict.classes.id(class, maxClasses); ok {
+				code = uint64(id) + 2
+			}
+			lastClass, lastCode = class, code
+		}
 		n := 0
-		for n < len(prev) && n < len(s) && prev[n] == s[n] {
+		for n < len(prev) && n < len(rest) && prev[n] == rest[n] {
 			n++
 		}
+		suffix := rest[n:]
+		var sid uint32
+		inDict := false
+		if len(suffix) >= 4 && suffix[0] == '.' {
+			sid, inDict = dict.suffixes.id(suffix, maxSuffixes)
+		}
+		h := code << 1
+		if inDict {
+			h |= 1
+		}
+		buf = binary.AppendUvarint(buf, h)
+		if code == 1 {
+			buf = appendString(buf, class)
+		}
 		buf = binary.AppendUvarint(buf, uint64(n))
-		buf = appendString(buf, s[n:])
-		prev = s
+		if inDict {
+			buf = binary.AppendUvarint(buf, uint64(sid))
+		} else {
+			buf = appendString(buf, suffix)
+		}
+		prev = rest
 	}
 	return buf, flags
 }
@@ -206,7 +259,7 @@ type unpackBuf struct {
 
 // appendHead appends the Name, SAMAccountName and DN of a packed record to
 // t and returns the three lengths and the rest of the record.
-func appendHead(t []byte, flags uint8, rec []byte, dict *parentDict) (_ []byte, nName, nSAM, nDN int, rest []byte) {
+func appendHead(t []byte, flags uint8, rec []byte, dict *packDict) (_ []byte, nName, nSAM, nDN int, rest []byte) {
 	name, rest := nextField(rec)
 	sam, rest := nextField(rest)
 	t = append(t, name...)
@@ -233,25 +286,41 @@ func appendHead(t []byte, flags uint8, rec []byte, dict *parentDict) (_ []byte, 
 		id, k := binary.Uvarint(rest)
 		rest = rest[k:]
 		t = append(t, ',')
-		t = append(t, dict.names[id]...)
+		t = append(t, dict.parents.names[id]...)
 	}
 	return t, nName, nSAM, len(t) - start, rest
 }
 
 // unpack decodes record r into a, reusing a's SPN slice and buf; all the
 // strings share one allocation.
-func unpack(r *offRec, rec []byte, dict *parentDict, a *Account, buf *unpackBuf) {
+func unpack(r *offRec, rec []byte, dict *packDict, a *Account, buf *unpackBuf) {
 	t, nName, nSAM, nDN, rest := appendHead(buf.text[:0], r.flags, rec, dict)
 	ends := buf.ends[:0]
-	prev := len(t) // start of the previous SPN in t
+	prev := len(t) // start of the previous SPN's part after "class/" in t
 	for i := uint32(0); i < r.nspn; i++ {
+		h, k := binary.Uvarint(rest)
+		rest = rest[k:]
+		switch code := h >> 1; {
+		case code == 1:
+			var class []byte
+			class, rest = nextField(rest)
+			t = append(append(t, class...), '/')
+		case code >= 2:
+			t = append(append(t, dict.classes.names[code-2]...), '/')
+		}
+		start := len(t)
 		shared, k := binary.Uvarint(rest)
 		rest = rest[k:]
-		var suffix []byte
-		suffix, rest = nextField(rest)
-		start := len(t)
 		t = append(t, t[prev:prev+int(shared)]...)
-		t = append(t, suffix...)
+		if h&1 != 0 {
+			sid, k := binary.Uvarint(rest)
+			rest = rest[k:]
+			t = append(t, dict.suffixes.names[sid]...)
+		} else {
+			var suffix []byte
+			suffix, rest = nextField(rest)
+			t = append(t, suffix...)
+		}
 		ends = append(ends, len(t))
 		prev = start
 	}
