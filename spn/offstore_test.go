@@ -214,6 +214,19 @@ func TestOfflinePackedMatchesMemory(t *testing.T) {
 			b.AddLDIF(x)
 			sameAnswers(t, fmt.Sprintf("seed %d mask %#x parsed", seed, mask), b.Directory(true), want, accounts)
 
+			if mask == 7 {
+				// Full dictionaries: classes, suffixes and parent DNs
+				// stay in the records.
+				b = newOfflineBuilder("", mask)
+				for i := range max(maxClasses, maxSuffixes, maxParents) {
+					b.d.dict.classes.id(fmt.Sprint("class", i), maxClasses)
+					b.d.dict.suffixes.id(fmt.Sprint(".suffix", i), maxSuffixes)
+					b.d.dict.parents.id(fmt.Sprint("OU=x", i), maxParents)
+				}
+				b.AddLDIF(x)
+				sameAnswers(t, fmt.Sprintf("seed %d mask %#x full dictionaries", seed, mask), b.Directory(true), want, accounts)
+			}
+
 			b = newOfflineBuilder("", mask)
 			if _, err := b.ReadLDIF(context.Background(), "x.ldf", strings.NewReader(text)); err != nil {
 				t.Fatal(err)
