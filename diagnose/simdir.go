@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/iiskerb/iiskerb/internal/textenc"
 	"github.com/iiskerb/iiskerb/spn"
 )
 
@@ -48,7 +49,7 @@ func simKey(name string) string { return strings.TrimSuffix(accountKey(name), "$
 // touch records that the plan changes the account called name.
 func (d *simDirectory) touch(name string) {
 	d.touched[simKey(name)] = true
-	d.touchAll = d.touchAll || !isASCII(name)
+	d.touchAll = d.touchAll || !textenc.IsASCII(name)
 }
 
 // mayChange reports whether the plan may change a: whether one of a's
@@ -58,20 +59,11 @@ func (d *simDirectory) mayChange(a *spn.Account) bool {
 		return true
 	}
 	for _, n := range []string{a.SAMAccountName, a.Name, a.DN} {
-		if n != "" && (d.touched[simKey(n)] || !isASCII(n)) {
+		if n != "" && (d.touched[simKey(n)] || !textenc.IsASCII(n)) {
 			return true
 		}
 	}
 	return false
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
 }
 
 // accountKey normalises an account name for matching: the part after a

@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/iiskerb/iiskerb/internal/textenc"
 )
 
 // OfflineInput is the evidence an [OfflineDirectory] combines.
@@ -571,22 +573,13 @@ func (d *OfflineDirectory) holds(i int32, key string, h *hasher) bool {
 	var buf unpackBuf
 	a := d.account(i, &buf)
 	for _, s := range a.SPNs {
-		if len(s) == len(key) || !isASCII(s) {
+		if len(s) == len(key) || !textenc.IsASCII(s) {
 			if h.buf = lowerASCII(h.buf, s); string(h.buf) == key {
 				return true
 			}
 		}
 	}
 	return false
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
 }
 
 func (d *OfflineDirectory) ownersCompleteness(key, spn string, owners int) Completeness {

@@ -306,3 +306,14 @@ func (l *LineReader) Err() error {
 	}
 	return l.err
 }
+
+// IsASCII reports whether s holds only 7-bit ASCII bytes, for which
+// lower-casing byte by byte is what strings.ToLower and strings.EqualFold do.
+func IsASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
