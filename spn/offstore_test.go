@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 )
@@ -337,4 +338,42 @@ func TestOfflineManyMergesIntoOneAccount(t *testing.T) {
 	if len(ans.Accounts) != 1 || len(ans.Accounts[0].SPNs) != n {
 		t.Fatalf("WEB01 holds %v", names(ans.Accounts))
 	}
+}
+
+// The packed directory is safe for concurrent use (run with -race): its
+// lookups share no scratch space, and the name index is built once.
+func TestOfflinePackedConcurrent(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	accounts := randomAccounts(r, 200)
+	b := NewOfflineBuilder("CORP")
+	if _, err := b.ReadLDIF(context.Background(), "x.ldf", strings.NewReader(writeLDIF(accounts))); err != nil {
+		t.Fatal(err)
+	}
+	d := b.Directory(true)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := g; i < len(accounts); i += 4 {
+				a := accounts[i]
+				if ans, err := d.Account(ctx, a.DN); err != nil || len(ans.Accounts) != 1 {
+					t.Errorf("Account(%q) = %v, %v", a.DN, names(ans.Accounts), err)
+				}
+				for _, s := range a.SPNs {
+					if ans, err := d.Owners(ctx, s); err != nil || len(ans.Accounts) == 0 {
+						t.Errorf("Owners(%q) = %v, %v", s, names(ans.Accounts), err)
+					}
+				}
+			}
+			if _, _, err := d.FindDuplicates(ctx); err != nil {
+				t.Error(err)
+			}
+			if _, err := d.Scan(ctx, func(*Account) error { return nil }); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
 }
