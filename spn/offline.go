@@ -109,7 +109,6 @@ type OfflineBuilder struct {
 	hot    map[int32]*hotAccount
 	h      hasher
 	pack   []byte
-	cands  []int32
 	lowDN  []byte
 	names  []string
 	ldif   bool
@@ -352,8 +351,7 @@ func (b *OfflineBuilder) find(a *Account) (int32, bool) {
 		return i, ok
 	}
 	b.lowDN = lowerASCII(b.lowDN, a.DN)
-	b.cands = b.d.dns.get(b.h.lower(a.DN), b.cands[:0])
-	for _, i := range b.cands {
+	for _, i := range b.d.dns.get(b.h.lower(a.DN)) {
 		dn := ""
 		if m := b.hot[i]; m != nil {
 			dn = m.DN
@@ -557,9 +555,7 @@ func (d *OfflineDirectory) Owners(ctx context.Context, spn string) (Answer, erro
 // form is key, in account order.
 func (d *OfflineDirectory) spnHolders(key string, out []int32) []int32 {
 	h := d.hash
-	cands := d.spns.get(h.lower(key), nil)
-	slices.Sort(cands)
-	for _, i := range cands {
+	for _, i := range d.spns.get(h.lower(key)) {
 		if d.holds(i, key, &h) {
 			out = append(out, i)
 		}
@@ -659,23 +655,21 @@ func (d *OfflineDirectory) candidates(name string) []int32 {
 	// keep those whose key is name's.
 	lowName := strings.ToLower(name)
 	var byDN []int32
-	for _, i := range d.dns.get(h.lower(name), nil) {
+	for _, i := range d.dns.get(h.lower(name)) {
 		if strings.ToLower(d.head(i).DN) == lowName {
 			byDN = append(byDN, i)
 		}
 	}
-	slices.Sort(byDN)
 	if looksLikeDN(name) {
 		return byDN
 	}
 	key := nameKey(name)
 	var out []int32
-	for _, i := range d.names.get(h.lower(key), nil) {
+	for _, i := range d.names.get(h.lower(key)) {
 		if a := d.head(i); accountKey(&a) == key {
 			out = append(out, i)
 		}
 	}
-	slices.Sort(out)
 	// accountMatches also takes the DN as written, whatever its shape.
 	for _, i := range byDN {
 		if !slices.Contains(out, i) {
@@ -815,14 +809,16 @@ func (d *OfflineDirectory) FindDuplicates(ctx context.Context) ([]Duplicate, Com
 			dns = append(dns, a.DN)
 		}
 		// Distinct accounts with the same name (the same CN in two
-		// domains) are told apart by DN.
-		names := slices.Clone(dup.Owners)
-		for i := range names {
-			for j := range names {
-				if i != j && strings.EqualFold(names[i], names[j]) && dns[i] != "" {
-					dup.Owners[i] = dns[i]
-					break
-				}
+		// domains) are told apart by DN. Names are compared folded
+		// (upper then lower case, as strings.EqualFold compares), in a
+		// map: an SPN on 50,000 accounts must not compare every pair.
+		same := make(map[string]int, len(dup.Owners))
+		for _, o := range dup.Owners {
+			same[strings.ToLower(strings.ToUpper(o))]++
+		}
+		for i, o := range dup.Owners {
+			if same[strings.ToLower(strings.ToUpper(o))] > 1 && dns[i] != "" {
+				dup.Owners[i] = dns[i]
 			}
 		}
 		out = append(out, dup)

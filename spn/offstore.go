@@ -345,7 +345,7 @@ func unpack(r *offRec, rec []byte, dict *packDict, a *Account, buf *unpackBuf) {
 }
 
 // hashIndex maps 32-bit key hashes to the ids (account numbers) that have a
-// key with that hash, without repeats. It is an open addressing table whose
+// key with that hash. It is an open addressing table whose
 // slots hold the hash beside the key's first id, so a probe reads
 // consecutive memory and a key costs 8 bytes; the rare further ids are in a
 // map. An index can be marked and rolled back to the mark (an LDIF file
@@ -397,17 +397,12 @@ func (x *hashIndex) add(h uint32, id int32) {
 		return
 	}
 	m := x.more[h]
-	if n := len(m); n == 0 || id < m[n-1] {
-		// Ids mostly arrive in increasing order; only then is the last
-		// one enough to rule out a repeat.
-		for _, o := range m {
-			if o == id {
-				return
-			}
-		}
-	} else if m[n-1] == id {
+	if n := len(m); n > 0 && m[n-1] == id {
 		return
 	}
+	// An id may still repeat further back (merges add SPNs to earlier
+	// accounts in any order): readers sort and compact (get), as a scan
+	// here would make a long list quadratic.
 	if x.more == nil {
 		x.more = map[uint32][]int32{}
 	}
@@ -437,14 +432,15 @@ func (x *hashIndex) rehash(n int, keep func(h uint32, first int32) bool) {
 	}
 }
 
-// get appends the ids recorded under h to out.
-func (x *hashIndex) get(h uint32, out []int32) []int32 {
+// get returns the ids recorded under h, sorted, each once.
+func (x *hashIndex) get(h uint32) []int32 {
 	i, ok := x.find(h)
 	if !ok {
-		return out
+		return nil
 	}
-	out = append(out, int32(uint32(x.slots[i])-1))
-	return append(out, x.more[h]...)
+	out := append([]int32{int32(uint32(x.slots[i]) - 1)}, x.more[h]...)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // shared calls fn with the hash and ids of every key that has more than

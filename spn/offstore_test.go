@@ -377,3 +377,31 @@ func TestOfflinePackedConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// Merges that add one SPN to many earlier accounts, last account first,
+// list each holder once (and stay linear: the index does not search its
+// lists on insert).
+func TestOfflineReverseMerges(t *testing.T) {
+	const n = 50000
+	var first, second strings.Builder
+	for i := range n {
+		fmt.Fprintf(&first, "dn: CN=H%d,DC=x\nsAMAccountName: H%d\nservicePrincipalName: HOST/h%d\n\n", i, i, i)
+		j := n - 1 - i
+		fmt.Fprintf(&second, "dn: CN=H%d,DC=x\nsAMAccountName: H%d\nservicePrincipalName: HTTP/shared\nservicePrincipalName: http/SHARED\n\n", j, j)
+	}
+	b := NewOfflineBuilder("")
+	for _, f := range []string{first.String(), second.String()} {
+		if _, err := b.ReadLDIF(context.Background(), "x.ldf", strings.NewReader(f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := b.Directory(true)
+	ans, _ := d.Owners(context.Background(), "HTTP/Shared")
+	if len(ans.Accounts) != n || ans.Accounts[0].SAMAccountName != "H0" || ans.Accounts[n-1].SAMAccountName != fmt.Sprint("H", n-1) {
+		t.Fatalf("%d owners", len(ans.Accounts))
+	}
+	dups, _, err := d.FindDuplicates(context.Background())
+	if err != nil || len(dups) != 1 || len(dups[0].Owners) != n {
+		t.Fatalf("duplicates %d, %v", len(dups), err)
+	}
+}
