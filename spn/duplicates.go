@@ -80,12 +80,13 @@ func scanOutcome(dir Directory, what string, accounts int, comp Completeness, er
 // byte arena, so an account costs its name's bytes plus four.
 type dupIndex struct {
 	seed1, seed2 maphash.Seed
-	first        map[uint64]uint64    // hash1 -> hash2<<32 | first owner id
-	more         map[spnHash][]uint32 // full hash -> further owner ids (duplicates only)
-	orig         map[spnHash]string   // full hash -> SPN as registered (duplicates only)
-	coll         map[spnHash]uint32   // full hash -> first owner, for 64-bit key collisions
-	arena        []byte               // owner names, concatenated
-	offs         []uint32             // owner id -> end offset of its name in arena
+	first        map[uint64]uint64           // hash1 -> hash2<<32 | first owner id
+	more         map[spnHash][]uint32        // full hash -> further owner ids (duplicates only)
+	orig         map[spnHash]string          // full hash -> SPN as registered (duplicates only)
+	coll         map[spnHash]uint32          // full hash -> first owner, for 64-bit key collisions
+	names        map[spnHash]map[string]bool // folded owner names of long lists (see holds)
+	arena        []byte                      // owner names, concatenated
+	offs         []uint32                    // owner id -> end offset of its name in arena
 	buf          []byte
 	accounts     int
 }
@@ -136,22 +137,50 @@ func (x *dupIndex) add(a *Account) {
 		if prev == id || strings.EqualFold(x.name(prev), x.name(id)) {
 			continue // the same account (listed twice, or the SPN in two cases)
 		}
-		m := x.more[h]
-		seen := false
-		for _, o := range m {
-			if o == id || strings.EqualFold(x.name(o), x.name(id)) {
-				seen = true
-				break
-			}
-		}
-		if !seen {
-			if len(m) == 0 {
+		if !x.holds(h, id) {
+			if len(x.more[h]) == 0 {
 				x.orig[h] = strings.Clone(s)
 			}
-			x.more[h] = append(m, id)
+			x.more[h] = append(x.more[h], id)
 		}
 	}
 }
+
+// holds reports whether one of the further owners of h is id or has its
+// name. A long list is searched through a set of folded names: an SPN on
+// 50,000 accounts must not compare every pair.
+func (x *dupIndex) holds(h spnHash, id uint32) bool {
+	m := x.more[h]
+	if len(m) < 16 {
+		for _, o := range m {
+			if o == id || strings.EqualFold(x.name(o), x.name(id)) {
+				return true
+			}
+		}
+		return false
+	}
+	set := x.names[h]
+	if set == nil {
+		if x.names == nil {
+			x.names = map[spnHash]map[string]bool{}
+		}
+		set = make(map[string]bool, 2*len(m))
+		for _, o := range m {
+			set[foldName(x.name(o))] = true
+		}
+		x.names[h] = set
+	}
+	k := foldName(x.name(id))
+	if set[k] {
+		return true
+	}
+	set[k] = true // the caller adds id
+	return false
+}
+
+// foldName is the form under which names that strings.EqualFold finds
+// equal are (practically always) equal.
+func foldName(s string) string { return strings.ToLower(strings.ToUpper(s)) }
 
 // collisions holds SPNs whose first 64 hash bits collide with another SPN's:
 // full hash -> first owner id. Practically always empty.
@@ -168,12 +197,9 @@ func (x *dupIndex) collide(h spnHash, id uint32, s string) {
 	if prev == id || strings.EqualFold(x.name(prev), x.name(id)) {
 		return
 	}
-	for _, o := range x.more[h] {
-		if o == id || strings.EqualFold(x.name(o), x.name(id)) {
-			return
-		}
+	if !x.holds(h, id) {
+		x.more[h] = append(x.more[h], id)
 	}
-	x.more[h] = append(x.more[h], id)
 }
 
 // firstOf returns the first owner of the SPN with full hash h.

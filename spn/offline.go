@@ -814,10 +814,10 @@ func (d *OfflineDirectory) FindDuplicates(ctx context.Context) ([]Duplicate, Com
 		// map: an SPN on 50,000 accounts must not compare every pair.
 		same := make(map[string]int, len(dup.Owners))
 		for _, o := range dup.Owners {
-			same[strings.ToLower(strings.ToUpper(o))]++
+			same[foldName(o)]++
 		}
 		for i, o := range dup.Owners {
-			if same[strings.ToLower(strings.ToUpper(o))] > 1 && dns[i] != "" {
+			if same[foldName(o)] > 1 && dns[i] != "" {
 				dup.Owners[i] = dns[i]
 			}
 		}

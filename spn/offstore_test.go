@@ -405,3 +405,35 @@ func TestOfflineReverseMerges(t *testing.T) {
 		t.Fatalf("duplicates %d, %v", len(dups), err)
 	}
 }
+
+// The scan-based duplicate index (LDAP directories) lists an SPN held by
+// many accounts once per account, in linear time, and still takes two
+// entries with one name for one account.
+func TestDupIndexLongOwnerList(t *testing.T) {
+	const n = 50000
+	var accounts []Account
+	for i := range n {
+		accounts = append(accounts, Account{Name: fmt.Sprint("CORP\\H", i), SPNs: []string{"HTTP/shared"}})
+	}
+	accounts = append(accounts, Account{Name: "corp\\h7", SPNs: []string{"http/SHARED"}}) // H7 again
+	dups, _, err := Duplicates(context.Background(), NewMemoryDirectory(accounts, true))
+	if err != nil || len(dups) != 1 || len(dups[0].Owners) != n {
+		t.Fatalf("%d duplicates, %v", len(dups), err)
+	}
+}
+
+// The LDAP duplicate scan's index takes an SPN on many entries in linear
+// time, each entry once even when it lists the SPN twice.
+func TestSPNIndexLongOwnerList(t *testing.T) {
+	x := newSPNIndex()
+	const n = 50000
+	for i := range n {
+		owner := x.addOwner(fmt.Appendf(nil, "CORP\\H%d", i))
+		for _, s := range []string{"HTTP/shared", "http/SHARED"} {
+			x.add(foldKey(nil, []byte(s)), owner, []byte(s))
+		}
+	}
+	if dups := x.result(); len(dups) != 1 || len(dups[0].Owners) != n {
+		t.Fatalf("%d duplicates", len(dups))
+	}
+}
