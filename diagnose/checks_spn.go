@@ -660,8 +660,10 @@ const ldifdeSettle = `an ldifde export (ldifde -f spns.ldf -r "(servicePrincipal
 
 // malformedRemedy removes a malformed value from its holders; registering
 // the value meant (the rest of the verdict's commands) is left to the
-// administrator, who knows which name was meant.
-func malformedRemedy(v spn.Verdict) Remedy {
+// administrator, who knows which name was meant. When the directory shows
+// that every holder already has the value meant, that step is left out:
+// setspn -S would refuse it ("Duplicate SPN found") and change nothing.
+func malformedRemedy(ctx context.Context, p *Pass, v spn.Verdict) Remedy {
 	if len(v.Fix) == 0 {
 		// An advisory problem (an underscore in a host name): clients may
 		// really use the value, so nothing is removed.
@@ -681,6 +683,10 @@ func malformedRemedy(v spn.Verdict) Remedy {
 			rest = append(rest, c)
 		}
 	}
+	if meant := intendedSPN(v.SPN); meant != "" && len(rest) > 0 && holdersHave(ctx, p, owners, meant) {
+		r.Summary = "Remove the malformed value: " + strings.Join(owners, ", ") + " already hold " + meant + ", the SPN clients request"
+		rest = nil
+	}
 	if len(rest) > 0 {
 		r.Actions = append(r.Actions, Action{Kind: ActManual, Where: WhereActiveDirectory, Text: "register the value that was meant", Commands: rest})
 	}
@@ -688,6 +694,35 @@ func malformedRemedy(v spn.Verdict) Remedy {
 		r.Commands = append(r.Commands, a.CommandLines()...)
 	}
 	return r
+}
+
+// intendedSPN is the value a malformed SPN was probably meant to be
+// ("HTTP/web01@CORP.COM" -> "HTTP/web01"), "" when it cannot be told.
+func intendedSPN(value string) string {
+	sp, err := spn.Parse(value)
+	if err == nil {
+		return ""
+	}
+	if r, ok := sp.Repaired(); ok {
+		return r.String()
+	}
+	return ""
+}
+
+// holdersHave reports whether the directory shows that every account in
+// owners holds s (a complete answer for each).
+func holdersHave(ctx context.Context, p *Pass, owners []string, s string) bool {
+	dir := p.Evidence.Directory
+	if dir == nil || len(owners) == 0 {
+		return false
+	}
+	for _, o := range owners {
+		ans, err := dir.Account(ctx, o)
+		if err != nil || len(ans.Accounts) != 1 || !slices.ContainsFunc(ans.Accounts[0].SPNs, func(x string) bool { return strings.EqualFold(x, s) }) {
+			return false
+		}
+	}
+	return true
 }
 
 func runMalformedSPN(ctx context.Context, p *Pass) error {
@@ -704,7 +739,7 @@ func runMalformedSPN(ctx context.Context, p *Pass) error {
 		seen[k] = true
 		p.Report(Finding{Subject: v.SPN, Message: v.Detail + " [" + g.where() + "]",
 			Evidence:    []EvidenceRef{{Source: plan.dir, Detail: "held by " + strings.Join(v.Owners, ", ")}, g.why},
-			Remediation: []Remedy{malformedRemedy(v)}, Cause: "spn-malformed"})
+			Remediation: []Remedy{malformedRemedy(ctx, p, v)}, Cause: "spn-malformed"})
 	}
 	au, err := p.spnAudit(ctx)
 	if err != nil {
@@ -719,7 +754,7 @@ func runMalformedSPN(ctx context.Context, p *Pass) error {
 		seen[k] = true
 		p.Report(Finding{Subject: v.SPN, Message: v.Detail,
 			Evidence:    []EvidenceRef{{Source: dir, Detail: "held by " + strings.Join(v.Owners, ", ")}},
-			Remediation: []Remedy{malformedRemedy(v)}, Cause: "spn-malformed"})
+			Remediation: []Remedy{malformedRemedy(ctx, p, v)}, Cause: "spn-malformed"})
 	}
 	if n := au.MalformedCount - len(au.Malformed); n > 0 {
 		p.ReportAs(Warning, Finding{Subject: dir,

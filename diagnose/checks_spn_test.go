@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -290,5 +291,42 @@ func TestSPNChecksWithoutDirectoryOrOwner(t *testing.T) {
 	fs = rep.FindingsOf("SPN001")
 	if len(fs) != 1 || fs[0].Severity != Info || !strings.Contains(fs[0].Message, "Not checked") || fs[0].Subject != "Default Web Site" {
 		t.Errorf("SPN001 = %+v", fs)
+	}
+}
+
+// A malformed value whose intended SPN its holder already has needs only
+// removing: the plan does not ask to register what is there (setspn -S
+// would refuse it). When the holder lacks it, registering it stays.
+func TestMalformedRemedyKnowsWhatIsRegistered(t *testing.T) {
+	for _, tc := range []struct {
+		list     string
+		register bool
+	}{
+		{"\tHTTP/web01@CORP.EXAMPLE.COM\n\tHTTP/web01\n", false},
+		{"\tHTTP/web01@CORP.EXAMPLE.COM\n", true},
+	} {
+		o, err := spn.ParseSetspn("svc.txt", strings.NewReader("Registered ServicePrincipalNames for CN=svc-web,OU=Svc,DC=corp,DC=example,DC=com:\n"+tc.list))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := &Evidence{Directory: spn.NewOfflineDirectory(spn.OfflineInput{Setspn: []*spn.SetspnOutput{o}})}
+		rep, err := Diagnose(context.Background(), ev, &Options{Checks: []string{"SPN004"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cmds []string
+		for _, f := range rep.FindingsOf("SPN004") {
+			if f.Subject != "HTTP/web01@CORP.EXAMPLE.COM" {
+				continue
+			}
+			for _, r := range f.Remediation {
+				cmds = append(cmds, r.Commands...)
+			}
+		}
+		registers := slices.ContainsFunc(cmds, func(c string) bool { return strings.HasPrefix(c, "setspn -S HTTP/web01 ") })
+		removes := slices.Contains(cmds, "setspn -D HTTP/web01@CORP.EXAMPLE.COM svc-web")
+		if registers != tc.register || !removes {
+			t.Errorf("%q: commands %q; want removal, registration %v", tc.list, cmds, tc.register)
+		}
 	}
 }
