@@ -371,7 +371,7 @@ func (b *OfflineBuilder) insert(a *Account, full, attrs bool) int32 {
 	var packed uint8
 	b.pack, packed = packAccount(b.pack, a, &d.dict)
 	if len(b.pack) > maxRecord || len(d.recs) >= math.MaxInt32 {
-		b.lost = append(b.lost, displayName(a)+": "+errRecordTooLarge.Error())
+		b.lost = append(b.lost, displayName(a)+": "+recordTooLarge)
 		return -1
 	}
 	i := int32(len(d.recs))
@@ -484,7 +484,7 @@ func (b *OfflineBuilder) Directory(ldifComplete bool) *OfflineDirectory {
 		b.pack, packed = packAccount(b.pack, &m.Account, &d.dict)
 		if len(b.pack) > maxRecord {
 			// A merge made it too large: keep the packed form it had.
-			b.lost = append(b.lost, displayName(&m.Account)+": merged SPNs not kept: "+errRecordTooLarge.Error())
+			b.lost = append(b.lost, displayName(&m.Account)+": merged SPNs not kept: "+recordTooLarge)
 			continue
 		}
 		*r = offRec{ref: d.ar.put(b.pack), nspn: uint32(len(m.SPNs)), enc: m.EncTypes, kind: uint8(m.Kind), flags: recFlags(&m.Account, m.full, m.attrs) | packed}
@@ -544,30 +544,21 @@ func (d *OfflineDirectory) Owners(ctx context.Context, spn string) (Answer, erro
 	key := strings.ToLower(spn)
 	var ans Answer
 	var buf unpackBuf
-	for _, i := range d.spnHolders(key, nil) {
-		ans.Accounts = append(ans.Accounts, d.account(i, &buf))
+	h := d.hash
+	// The accounts with an SPN of the same hash, decoded once each; those
+	// holding the SPN itself are the answer.
+	for _, i := range d.spns.get(h.lower(key)) {
+		if a := d.account(i, &buf); holdsLower(&a, key, &h) {
+			ans.Accounts = append(ans.Accounts, a)
+		}
 	}
 	ans.Completeness = d.ownersCompleteness(key, spn, len(ans.Accounts))
 	return ans, nil
 }
 
-// spnHolders appends to out the accounts holding an SPN whose lower-case
-// form is key, in account order.
-func (d *OfflineDirectory) spnHolders(key string, out []int32) []int32 {
-	h := d.hash
-	for _, i := range d.spns.get(h.lower(key)) {
-		if d.holds(i, key, &h) {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
-// holds reports whether account i holds an SPN whose lower-case form is
-// key; h is scratch space.
-func (d *OfflineDirectory) holds(i int32, key string, h *hasher) bool {
-	var buf unpackBuf
-	a := d.account(i, &buf)
+// holdsLower reports whether a holds an SPN whose lower-case form is key;
+// h is scratch space.
+func holdsLower(a *Account, key string, h *hasher) bool {
 	for _, s := range a.SPNs {
 		if len(s) == len(key) || !textenc.IsASCII(s) {
 			if h.buf = lowerASCII(h.buf, s); string(h.buf) == key {

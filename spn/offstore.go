@@ -3,7 +3,6 @@ package spn
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"hash/maphash"
 	"math"
 	"slices"
@@ -22,31 +21,32 @@ import (
 //     (see packAccount): the service class numbered, the rest front-coded
 //     against the previous SPN's, a remaining DNS suffix numbered. An
 //     account's SPNs repeat its host ("HOST/web01", "HOST/web01.corp...",
-//     "RestrictedKrbHost/web01"), which leaves about a third of their bytes;
+//     "RestrictedKrbHost/web01"), so most of their bytes are not stored;
 //   - the scalar attributes and flags sit beside the record in offRec;
 //   - an index maps a 32-bit hash of a lower-cased key to the accounts that
 //     have a key with that hash. A hash match is only a candidate: every
 //     answer is checked against the decoded text, so two keys that share a
 //     hash cost a comparison, never a wrong answer.
 
-// chunkSize is the size of the recArena's chunks; a larger record gets a chunk
-// of its own.
+// chunkSize is the size of a record arena's chunks; a larger record gets a
+// chunk of its own.
 const chunkSize = 1 << 20
 
-// maxRecord is the largest packed account the recArena can address.
+// maxRecord is the largest packed account a record arena can address.
 const maxRecord = math.MaxUint32
 
-// errRecordTooLarge reports an account whose packed form passes maxRecord.
-var errRecordTooLarge = errors.New("account holds more SPN text than the offline directory can address (4 GiB)")
+// recordTooLarge says why an account whose packed form passes maxRecord is
+// not stored.
+const recordTooLarge = "account holds more SPN text than the offline directory can address (4 GiB)"
 
-// recArena is append-only storage for packed records: bytes are never changed
-// once written, so decoded strings may share them safely.
+// recArena is append-only storage for packed records (a rollback truncates
+// it). Decoding copies: no string refers to its bytes.
 type recArena struct {
 	chunks [][]byte
 	size   int // bytes written, including records that were replaced
 }
 
-// recRef locates a record in an recArena.
+// recRef locates a record in a record arena.
 type recRef struct{ chunk, off, n uint32 }
 
 func (ar *recArena) put(b []byte) recRef {
@@ -65,7 +65,7 @@ func (ar *recArena) get(r recRef) []byte {
 	return ar.chunks[r.chunk][r.off : r.off+r.n : r.off+r.n]
 }
 
-// recArenaMark is an recArena position to roll back to.
+// recArenaMark is a record arena position to roll back to.
 type recArenaMark struct{ chunks, last, size int }
 
 func (ar *recArena) mark() recArenaMark {
@@ -258,7 +258,8 @@ type unpackBuf struct {
 }
 
 // appendHead appends the Name, SAMAccountName and DN of a packed record to
-// t and returns the three lengths and the rest of the record.
+// t, which must be empty (its capacity is reused), and returns the three
+// lengths and the rest of the record.
 func appendHead(t []byte, flags uint8, rec []byte, dict *packDict) (_ []byte, nName, nSAM, nDN int, rest []byte) {
 	name, rest := nextField(rec)
 	sam, rest := nextField(rest)
